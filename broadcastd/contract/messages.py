@@ -1,0 +1,256 @@
+"""Payloads of the speaker contract, version 1.
+
+Builders give the exact JSON the contract shows; parsers accept what a conforming
+peer may send (unknown fields ignored, any other `v` rejected) and raise
+`ContractError` with a short reason code that the server counts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+VERSION = 1
+
+ACK_STATES = ("received", "ready", "playing", "finished", "stopped", "failed")
+TERMINAL_STATES = frozenset({"finished", "stopped", "failed"})
+
+
+class ContractError(ValueError):
+    """A payload that breaks the contract. `reason` is a short code for counting."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def format_time(moment: datetime) -> str:
+    """ISO 8601 with an explicit UTC offset, milliseconds only when there are any."""
+    if moment.tzinfo is None:
+        raise ValueError("contract times must carry a UTC offset")
+    spec = "milliseconds" if moment.microsecond else "seconds"
+    return moment.isoformat(timespec=spec)
+
+
+def parse_time(value: object, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise ContractError("invalid", f"{name} must be an ISO 8601 string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ContractError("invalid", f"{name} is not ISO 8601: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise ContractError("invalid", f"{name} has no UTC offset: {value!r}")
+    return moment
+
+
+def _encode(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _decode(payload: bytes) -> dict[str, Any]:
+    try:
+        obj = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ContractError("malformed", f"not UTF-8 JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise ContractError("malformed", "payload is not a JSON object")
+    if obj.get("v") != VERSION:
+        raise ContractError("bad_version", f"unsupported v: {obj.get('v')!r}")
+    return obj
+
+
+@dataclass(frozen=True, slots=True)
+class PlayItem:
+    kind: Literal["file", "stream"]
+    url: str
+    duration_s: float
+    sha256: str | None = None
+    title: str | None = None
+
+    def to_obj(self) -> dict[str, Any]:
+        obj: dict[str, Any] = {"kind": self.kind, "url": self.url}
+        if self.sha256 is not None:
+            obj["sha256"] = self.sha256
+        obj["duration_s"] = round(self.duration_s, 3)
+        if self.title:
+            obj["title"] = self.title
+        return obj
+
+
+@dataclass(frozen=True, slots=True)
+class PlayCommand:
+    broadcast_id: str
+    start: datetime
+    end: datetime
+    priority: int
+    volume: int
+    items: tuple[PlayItem, ...]
+    sent_at: datetime
+
+    def to_payload(self) -> bytes:
+        return _encode(
+            {
+                "v": VERSION,
+                "type": "play",
+                "broadcast_id": self.broadcast_id,
+                "start": format_time(self.start),
+                "end": format_time(self.end),
+                "priority": self.priority,
+                "volume": self.volume,
+                "items": [item.to_obj() for item in self.items],
+                "sent_at": format_time(self.sent_at),
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StopCommand:
+    broadcast_id: str
+    sent_at: datetime
+
+    def to_payload(self) -> bytes:
+        return _encode(
+            {
+                "v": VERSION,
+                "type": "stop",
+                "broadcast_id": self.broadcast_id,
+                "sent_at": format_time(self.sent_at),
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    broadcast_id: str
+    state: str
+    at: datetime
+    item: int | None = None
+    detail: str = ""
+
+    def to_payload(self) -> bytes:
+        obj: dict[str, Any] = {
+            "v": VERSION,
+            "broadcast_id": self.broadcast_id,
+            "state": self.state,
+            "at": format_time(self.at),
+        }
+        if self.item is not None:
+            obj["item"] = self.item
+        obj["detail"] = self.detail
+        return _encode(obj)
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    online: bool
+    firmware: str | None = None
+    volume: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_payload(self) -> bytes:
+        obj: dict[str, Any] = {"v": VERSION, "online": self.online}
+        if self.firmware is not None:
+            obj["firmware"] = self.firmware
+        if self.volume is not None:
+            obj["volume"] = self.volume
+        return _encode(obj)
+
+
+def _string(obj: dict[str, Any], name: str, *, required: bool = True) -> str:
+    value = obj.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise ContractError("invalid", f"{name} must be a non-empty string")
+    return value
+
+
+def _optional_int(obj: dict[str, Any], name: str) -> int | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ContractError("invalid", f"{name} must be an integer")
+    return value
+
+
+def parse_ack(payload: bytes) -> Ack:
+    obj = _decode(payload)
+    state = _string(obj, "state")
+    if state not in ACK_STATES:
+        raise ContractError("invalid", f"unknown ack state {state!r}")
+    item = _optional_int(obj, "item")
+    if item is not None and item < 0:
+        raise ContractError("invalid", "item must not be negative")
+    detail = obj.get("detail") or ""
+    if not isinstance(detail, str):
+        raise ContractError("invalid", "detail must be a string")
+    return Ack(
+        broadcast_id=_string(obj, "broadcast_id"),
+        state=state,
+        at=parse_time(obj.get("at"), "at"),
+        item=item,
+        detail=detail[:200],
+    )
+
+
+def parse_presence(payload: bytes) -> Presence:
+    obj = _decode(payload)
+    online = obj.get("online")
+    if not isinstance(online, bool):
+        raise ContractError("invalid", "online must be true or false")
+    firmware = obj.get("firmware")
+    if firmware is not None and not isinstance(firmware, str):
+        raise ContractError("invalid", "firmware must be a string")
+    return Presence(online=online, firmware=firmware, volume=_optional_int(obj, "volume"))
+
+
+def _parse_item(obj: object) -> PlayItem:
+    if not isinstance(obj, dict):
+        raise ContractError("invalid", "an item must be an object")
+    kind = obj.get("kind")
+    if kind not in ("file", "stream"):
+        raise ContractError("invalid", f"unknown item kind {kind!r}")
+    duration = obj.get("duration_s")
+    if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
+        raise ContractError("invalid", "duration_s must be a non-negative number")
+    sha = obj.get("sha256")
+    if kind == "file" and not isinstance(sha, str):
+        raise ContractError("invalid", "a file item needs its sha256")
+    return PlayItem(
+        kind=kind,
+        url=_string(obj, "url"),
+        duration_s=float(duration),
+        sha256=sha if isinstance(sha, str) else None,
+        title=obj.get("title") if isinstance(obj.get("title"), str) else None,
+    )
+
+
+def parse_command(payload: bytes) -> PlayCommand | StopCommand:
+    """The cluster side's reading of a `cmd` payload (used by the simulator and tests)."""
+    obj = _decode(payload)
+    kind = obj.get("type")
+    broadcast_id = _string(obj, "broadcast_id")
+    sent_at = parse_time(obj.get("sent_at"), "sent_at")
+    if kind == "stop":
+        return StopCommand(broadcast_id=broadcast_id, sent_at=sent_at)
+    if kind != "play":
+        raise ContractError("invalid", f"unknown command type {kind!r}")
+    items = obj.get("items")
+    if not isinstance(items, list):
+        raise ContractError("invalid", "items must be a list")
+    priority, volume = _optional_int(obj, "priority"), _optional_int(obj, "volume")
+    if priority is None or volume is None or not 0 <= volume <= 100:
+        raise ContractError("invalid", "priority and volume (0-100) are required")
+    return PlayCommand(
+        broadcast_id=broadcast_id,
+        start=parse_time(obj.get("start"), "start"),
+        end=parse_time(obj.get("end"), "end"),
+        priority=priority,
+        volume=volume,
+        items=tuple(_parse_item(item) for item in items),
+        sent_at=sent_at,
+    )
