@@ -1,0 +1,213 @@
+"""The timetable of one commune, as officials write it in `schedules/<commune>.yaml`.
+
+Pure data and the rules that concern one field or one model. Rules that span the
+whole file (overlaps, unknown areas, missing audio) live in `checks.py`, so that
+every problem is reported together with its line, instead of stopping at the first.
+Every model forbids unknown keys, so a misspelt key is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from functools import cached_property
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from broadcastd.contract.topics import ID_PATTERN
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN.pattern,
+        description="Lower-case letters, digits and '-', starting with a letter or digit, "
+        "at most 63 characters (the speaker contract's id rule).",
+    ),
+]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Model(BaseModel):
+    """Base of every timetable model: unknown keys are errors; values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def parse_clock(value: object) -> time:
+    """`HH:MM` or `HH:MM:SS` in the commune's local time. Anything else is refused
+    with the fix spelt out (YAML reads an unquoted 05:30 as a number in some tools)."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        match = _CLOCK.match(value.strip())
+        if match:
+            hours, minutes, seconds = match.groups()
+            return time(int(hours), int(minutes), int(seconds or 0))
+    raise ValueError('write the time as HH:MM or HH:MM:SS in quotes, for example "05:30"')
+
+
+class Commune(Model):
+    id: Id = Field(description="The commune's id, used in topics and broadcast ids.")
+    name: str = Field(min_length=1, description="Display name, e.g. 'Xã Mạn Lạn'.")
+    district: str | None = Field(default=None, description="District, for people.")
+    province: str | None = Field(default=None, description="Province, for people.")
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE, description="IANA time zone the slots' times are in."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as {DEFAULT_TIMEZONE}"
+            ) from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Area(Model):
+    id: Id = Field(description="Residential area id, e.g. 'khu-1'.")
+    name: str = Field(min_length=1, description="Display name, e.g. 'Khu 1'.")
+    clusters: list[Id] = Field(min_length=1, description="Ids of the clusters in this area.")
+
+
+class Target(Model):
+    """Which clusters a slot plays on: some areas, some clusters, or both together."""
+
+    areas: list[Id] = Field(default_factory=list)
+    clusters: list[Id] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Target:
+        if not self.areas and not self.clusters:
+            raise ValueError("name at least one area or cluster, or write `target: all`")
+        return self
+
+
+class Item(Model):
+    """One playlist entry: an audio file from the library, or a live stream."""
+
+    audio: Id | None = Field(default=None, description="Catalogue name in audio_library/.")
+    stream: str | None = Field(default=None, description="URL of a live stream (relay).")
+    duration_s: float | None = Field(
+        default=None, gt=0, description="How long to play the stream, in seconds."
+    )
+    title: str | None = Field(default=None, description="Shown on the speaker; optional.")
+
+    @field_validator("stream")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("a stream must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Item:
+        if (self.audio is None) == (self.stream is None):
+            raise ValueError("each playlist item needs exactly one of `audio:` or `stream:`")
+        if self.stream is not None and self.duration_s is None:
+            raise ValueError("a stream item needs `duration_s:` (how many seconds to play)")
+        if self.audio is not None and self.duration_s is not None:
+            raise ValueError("remove `duration_s:` from an audio item: the library knows it")
+        return self
+
+
+class SlotBody(Model):
+    """A broadcast window and what plays in it; without the days it repeats on."""
+
+    id: Id = Field(description="Slot id, e.g. 'morning'; part of every broadcast id.")
+    title: str = Field(default="", description="What the officials call this slot.")
+    start: time = Field(description="Local start time, HH:MM or HH:MM:SS.")
+    end: time = Field(description="Local end time, after start, on the same day.")
+    target: Literal["all"] | Target = Field(default="all", description="Who hears it.")
+    volume: int = Field(default=80, ge=0, le=100, description="Speaker volume, 0-100.")
+    priority: int = Field(
+        default=0, ge=0, le=100, description="0 routine ... 100 emergency (preempts lower)."
+    )
+    playlist: list[Item] = Field(min_length=1, description="Items played in order.")
+
+    _clock_start = field_validator("start", mode="before")(parse_clock)
+    _clock_end = field_validator("end", mode="before")(parse_clock)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> SlotBody:
+        if self.end <= self.start:
+            raise ValueError(
+                f"end {self.end:%H:%M:%S} is not after start {self.start:%H:%M:%S}; "
+                "a slot may not cross midnight: split it in two"
+            )
+        return self
+
+    @property
+    def length_s(self) -> float:
+        return float(
+            (self.end.hour * 3600 + self.end.minute * 60 + self.end.second)
+            - (self.start.hour * 3600 + self.start.minute * 60 + self.start.second)
+        )
+
+
+class Slot(SlotBody):
+    days: Literal["daily"] | list[Weekday] = Field(
+        default="daily", description="`daily`, or weekdays: [mon, tue, wed, thu, fri, sat, sun]."
+    )
+
+    def runs_on(self, day: date) -> bool:
+        return self.days == "daily" or WEEKDAYS[day.weekday()] in self.days
+
+
+class DatedException(Model):
+    """A change for one date: regular slots skipped, one-off slots added."""
+
+    date: date
+    skip: list[Id] = Field(default_factory=list, description="Slot ids not played that day.")
+    add: list[SlotBody] = Field(default_factory=list, description="One-off slots that day.")
+    note: str | None = Field(default=None, description="Why, for people.")
+
+
+class Timetable(Model):
+    commune: Commune
+    areas: list[Area] = Field(min_length=1)
+    slots: list[Slot] = Field(default_factory=list)
+    exceptions: list[DatedException] = Field(default_factory=list)
+
+    @cached_property
+    def area_of(self) -> dict[str, str]:
+        """cluster id -> area id."""
+        return {cluster: area.id for area in self.areas for cluster in area.clusters}
+
+    @property
+    def clusters(self) -> list[str]:
+        return list(self.area_of)
+
+    def target_clusters(self, slot: SlotBody) -> tuple[str, ...]:
+        """The clusters a slot plays on, in timetable order, each once."""
+        if slot.target == "all":
+            return tuple(self.area_of)
+        wanted_areas = set(slot.target.areas)
+        wanted = set(slot.target.clusters)
+        return tuple(
+            cluster
+            for cluster, area in self.area_of.items()
+            if area in wanted_areas or cluster in wanted
+        )
+
+    def slots_on(self, day: date) -> list[SlotBody]:
+        """Every slot that plays on a local date, dated exceptions applied."""
+        changes = [exception for exception in self.exceptions if exception.date == day]
+        skipped = {slot_id for change in changes for slot_id in change.skip}
+        regular: list[SlotBody] = [
+            slot for slot in self.slots if slot.runs_on(day) and slot.id not in skipped
+        ]
+        return regular + [slot for change in changes for slot in change.add]
