@@ -1,0 +1,1 @@
+"""Delivery: the MQTT link to the clusters and the policy of what is sent when."""

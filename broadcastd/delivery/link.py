@@ -1,0 +1,190 @@
+"""The MQTT link: one paho client, a persistent session, QoS 1, manual acknowledgement.
+
+Callbacks run on paho's network thread, where an exception kills the loop without a
+word; so each one is guarded, does nothing slow, and hands work on. The broker's
+PUBACK for an incoming ack is sent only when the daemon says so (`ack()`), after the
+ack is committed, so a crash loses nothing: the broker redelivers it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import structlog
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+
+from broadcastd.contract.topics import subscriptions
+from broadcastd.settings import BrokerSettings
+
+log = structlog.get_logger(__name__)
+
+
+class SendOutcome(StrEnum):
+    """What became of a publish at the moment it was handed to the client."""
+
+    QUEUED = "queued"  # handed to the client; the broker's PUBACK will confirm it
+    FAILED = "failed"  # refused by the client (queue full, bad topic)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    mid: int
+    session: int  # which connection delivered it: a mid is only meaningful on that one
+
+
+@dataclass(frozen=True, slots=True)
+class PublishReceipt:
+    outcome: SendOutcome
+    mid: int
+    connected: bool
+
+
+class MqttLink:
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        on_message: Callable[[InboundMessage], None],
+        on_published: Callable[[int], None] = lambda mid: None,
+        on_connection: Callable[[bool], None] = lambda up: None,
+        client_id: str | None = None,
+    ) -> None:
+        self._settings = settings
+        self._on_message = on_message
+        self._on_published = on_published
+        self._on_connection = on_connection
+        self._session = 0
+        self._connected = threading.Event()
+        self._loop_beat = time.monotonic()
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or settings.client_id,
+            clean_session=False,
+            manual_ack=True,
+        )
+        self._client.enable_logger()
+        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        # A whole morning's fan-out leaves at once; paho's default window of 20 in-flight
+        # QoS 1 messages would serialise it on round trips to the broker.
+        self._client.max_inflight_messages_set(1000)
+        self._client.max_queued_messages_set(0)
+        password = settings.resolved_password()
+        if settings.username:
+            self._client.username_pw_set(settings.username, password)
+        if settings.address.tls:
+            self._client.tls_set()
+        self._client.on_connect = self._guard(self._handle_connect)
+        self._client.on_disconnect = self._guard(self._handle_disconnect)
+        self._client.on_message = self._guard(self._handle_message)
+        self._client.on_publish = self._guard(self._handle_publish)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect in the background: the daemon runs (and schedules) without a broker."""
+        address = self._settings.address
+        self._client.connect_async(address.host, address.port, self._settings.keepalive_s)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._connected.clear()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def network_alive(self) -> bool:
+        """The paho network thread is running (for the watchdog)."""
+        thread = getattr(self._client, "_thread", None)
+        return thread is not None and thread.is_alive()
+
+    # -- traffic -----------------------------------------------------------------------
+
+    def publish(self, topic: str, payload: bytes) -> PublishReceipt:
+        """QoS 1, not retained. Made while disconnected, it waits in the client's queue."""
+        info = self._client.publish(topic, payload, qos=1, retain=False)
+        connected = self.connected
+        if info.rc in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+            return PublishReceipt(SendOutcome.QUEUED, info.mid, connected)
+        log.error("publish refused", topic=topic, rc=mqtt.error_string(info.rc))
+        return PublishReceipt(SendOutcome.FAILED, info.mid, connected)
+
+    def ack(self, message: InboundMessage) -> None:
+        """PUBACK an incoming message, once what it carried is committed.
+
+        Only on the connection that delivered it: after a reconnect the broker
+        redelivers it anyway, and a stale mid could name another message.
+        """
+        if message.qos == 0 or message.session != self._session:
+            return
+        self._client.ack(message.mid, message.qos)
+
+    # -- paho callbacks (network thread) ------------------------------------------------
+
+    def _guard(self, callback: Callable[..., None]) -> Callable[..., None]:
+        def guarded(*args: Any) -> None:
+            try:
+                callback(*args)
+            except Exception:  # noqa: BLE001 - an escaping exception kills paho's thread
+                log.exception("mqtt callback failed", callback=callback.__name__)
+
+        return guarded
+
+    def _handle_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused connection", reason=str(reason))
+            return
+        self._session += 1
+        # Subscribing on every connect brings subscriptions back after a reconnect,
+        # whether or not the broker kept the session.
+        client.subscribe([(name, 1) for name in subscriptions(self._settings.topic_prefix)])
+        self._connected.set()
+        log.info(
+            "broker connected",
+            host=self._settings.address.host,
+            port=self._settings.address.port,
+            session_present=bool(getattr(flags, "session_present", False)),
+        )
+        self._on_connection(True)
+
+    def _handle_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
+        was_connected = self._connected.is_set()
+        self._connected.clear()
+        if was_connected:
+            log.warning("broker disconnected", reason=str(reason))
+            self._on_connection(False)
+
+    def _handle_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        self._on_message(
+            InboundMessage(
+                topic=msg.topic,
+                payload=bytes(msg.payload),
+                qos=msg.qos,
+                retain=bool(msg.retain),
+                mid=msg.mid,
+                session=self._session,
+            )
+        )
+
+    def _handle_publish(
+        self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any
+    ) -> None:
+        self._on_published(mid)

@@ -1,0 +1,222 @@
+"""The daemon's own configuration, `config/broadcastd.yaml`.
+
+Validated like timetables: unknown keys are errors, every field is documented. Paths
+and SQLite file names that are relative are taken relative to the config file, so
+the daemon behaves the same whatever directory it is started from. Secrets may come
+from the environment and are never logged (`redacted()`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from broadcastd.contract.topics import ID_PATTERN
+
+PASSWORD_ENV = "BROADCASTD_MQTT_PASSWORD"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+    embedded: bool
+    tls: bool
+
+
+class BrokerSettings(Section):
+    url: str = Field(
+        default="mqtt://127.0.0.1:1883",
+        description="mqtt://host:port (mqtts:// for TLS), or `embedded` for the built-in "
+        "broker (embedded://host:port to choose where it listens).",
+    )
+    username: str | None = Field(default=None, description="MQTT user name.")
+    password: SecretStr | None = Field(default=None, description="MQTT password.")
+    password_env: str | None = Field(
+        default=None,
+        description=f"Name of an environment variable holding the password "
+        f"({PASSWORD_ENV} is always looked at).",
+    )
+    client_id: str = Field(
+        default="broadcastd", min_length=1, description="The daemon's MQTT client id."
+    )
+    topic_prefix: str = Field(default="broadcast", description="Topic root of the contract.")
+    keepalive_s: int = Field(default=30, ge=5, le=600)
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value == "embedded":
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("mqtt", "mqtts", "embedded") or not parts.hostname:
+            raise ValueError("write mqtt://HOST:PORT, mqtts://HOST:PORT or `embedded`")
+        return value
+
+    @field_validator("topic_prefix")
+    @classmethod
+    def _plain_prefix(cls, value: str) -> str:
+        if not value or any(char in value for char in "+#") or value.strip("/") != value:
+            raise ValueError("a topic prefix has no '+', '#', nor leading/trailing '/'")
+        return value
+
+    @property
+    def address(self) -> BrokerAddress:
+        if self.url == "embedded":
+            return BrokerAddress("127.0.0.1", 1883, embedded=True, tls=False)
+        parts = urlsplit(self.url)
+        tls = parts.scheme == "mqtts"
+        return BrokerAddress(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (8883 if tls else 1883),
+            embedded=parts.scheme == "embedded",
+            tls=tls,
+        )
+
+    def resolved_password(self) -> str | None:
+        """The password: from the config, else the named variable, else the default one."""
+        if self.password is not None:
+            return self.password.get_secret_value()
+        for name in (self.password_env, PASSWORD_ENV):
+            if name and os.environ.get(name):
+                return os.environ[name]
+        return None
+
+
+class DatabaseSettings(Section):
+    url: str = Field(
+        default="sqlite:///broadcastd.db",
+        description="SQLAlchemy URL. A relative SQLite path is relative to the config file.",
+    )
+
+
+class HttpSettings(Section):
+    listen: str = Field(default="127.0.0.1:8080", description="HOST:PORT the API listens on.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="Base URL the speakers fetch audio from (this server, as they reach it).",
+    )
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("write HOST:PORT, for example 0.0.0.0:8080")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("write an http:// or https:// URL the speakers can reach")
+        return value.rstrip("/")
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class PathSettings(Section):
+    schedules: Path = Field(default=Path("schedules"), description="Timetable folder.")
+    audio_library: Path = Field(default=Path("audio_library"), description="Audio library.")
+
+
+class ResendSettings(Section):
+    first_after_s: float = Field(
+        default=15.0, gt=0, description="Resend a `play` not acked `received` after this."
+    )
+    factor: float = Field(default=2.0, ge=1.0, description="Each next wait is this much longer.")
+    max_delay_s: float = Field(default=300.0, gt=0, description="The longest wait.")
+
+
+class DeliverySettings(Section):
+    lead_time_s: float = Field(
+        default=120.0,
+        ge=0,
+        le=86400,
+        description="Send each `play` this long before its start (up to 24 h), so "
+        "clusters fetch files and hold the broadcast if the link drops.",
+    )
+    resend: ResendSettings = Field(default_factory=ResendSettings)
+    replan_interval_s: float = Field(
+        default=300.0, ge=5, description="How often the plan ahead is refreshed."
+    )
+
+
+class LoggingSettings(Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: readable on a terminal, JSON lines otherwise."
+    )
+
+
+class Settings(Section):
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    paths: PathSettings = Field(default_factory=PathSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _broker_shorthand(cls, data: Any) -> Any:
+        """`broker: embedded` is short for `broker: {url: embedded}`."""
+        if isinstance(data, dict) and isinstance(data.get("broker"), str):
+            return {**data, "broker": {"url": data["broker"]}}
+        return data
+
+    @field_validator("broker")
+    @classmethod
+    def _client_id_safe(cls, value: BrokerSettings) -> BrokerSettings:
+        if "." in value.client_id and all(
+            ID_PATTERN.match(part) for part in value.client_id.split(".", 1)
+        ):
+            raise ValueError("client_id looks like a cluster's (<commune>.<cluster>); pick another")
+        return value
+
+    def resolve(self, base: Path) -> Settings:
+        """Relative paths and SQLite files made absolute against `base` (the config's folder)."""
+        paths = PathSettings(
+            schedules=_absolute(self.paths.schedules, base),
+            audio_library=_absolute(self.paths.audio_library, base),
+        )
+        return self.model_copy(
+            update={
+                "paths": paths,
+                "database": DatabaseSettings(url=_absolute_sqlite(self.database.url, base)),
+            }
+        )
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as they may be logged: secrets hidden."""
+        data = self.model_dump(mode="json")
+        if data["broker"].get("password"):
+            data["broker"]["password"] = "***"
+        return data
+
+
+def _absolute(path: Path, base: Path) -> Path:
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _absolute_sqlite(url: str, base: Path) -> str:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return url
+    path = Path(url[len(prefix):])
+    return prefix + str(_absolute(path, base))
