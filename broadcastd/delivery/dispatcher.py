@@ -31,7 +31,7 @@ from broadcastd.store import BroadcastRecord, Store
 
 log = structlog.get_logger(__name__)
 
-Reason = Literal["scheduled", "resend", "online", "restart"]
+Reason = Literal["scheduled", "join", "resend", "online", "restart"]
 # A cluster that reports itself online right after a send needs no second copy.
 _ONLINE_RESEND_GAP_S = 5.0
 
@@ -41,7 +41,9 @@ class Publisher(Protocol):
 
 
 class DeliveryObserver(Protocol):
-    """What the dispatcher reports for metrics; every method is optional in effect."""
+    """What the dispatcher reports, for metrics."""
+
+    def broadcast_opened(self, commune: str) -> None: ...
 
     def command_sent(self, commune: str, command: str, outcome: str, reason: str) -> None: ...
 
@@ -124,7 +126,9 @@ class Dispatcher:
                     delivery.terminal = state.last_state in TERMINAL_STATES
                 active.deliveries[cluster] = delivery
             self._active[bid] = active
-            if reason == "scheduled" and self._observer is not None:
+            if self._observer is not None:
+                self._observer.broadcast_opened(occurrence.commune)
+            if reason == "scheduled" and not known and self._observer is not None:
                 lag = (now - occurrence.send_at(self._lead_time_s)).total_seconds()
                 self._observer.dispatch_lag(max(lag, 0.0))
             sent = sum(
@@ -251,6 +255,14 @@ class Dispatcher:
     def active_ids(self) -> list[str]:
         with self._lock:
             return list(self._active)
+
+    def online_counts(self) -> dict[str, int]:
+        """Clusters whose last presence said online, per commune (as seen this run)."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for (commune, _cluster), online in self._online.items():
+                counts[commune] = counts.get(commune, 0) + int(online)
+            return counts
 
     def is_cancelled(self, broadcast_id: str) -> bool:
         with self._lock:

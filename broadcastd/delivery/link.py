@@ -72,6 +72,9 @@ class MqttLink:
             manual_ack=True,
         )
         self._client.enable_logger()
+        # paho logs every packet it handles (PINGRESP included, once per keepalive):
+        # the watchdog's sign that the network loop is turning.
+        self._client.on_log = self._note_activity
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         # A whole morning's fan-out leaves at once; paho's default window of 20 in-flight
         # QoS 1 messages would serialise it on round trips to the broker.
@@ -111,6 +114,21 @@ class MqttLink:
         """The paho network thread is running (for the watchdog)."""
         thread = getattr(self._client, "_thread", None)
         return thread is not None and thread.is_alive()
+
+    def _note_activity(self, client: mqtt.Client, userdata: Any, level: int, buf: str) -> None:
+        self._loop_beat = time.monotonic()
+
+    def last_beat(self) -> float:
+        """time.monotonic() of the network loop's last sign of life, for the watchdog.
+
+        A dead thread never beats again; while disconnected the loop is busy
+        reconnecting, which counts as alive.
+        """
+        if not self.network_alive():
+            return self._loop_beat
+        if not self.connected:
+            return time.monotonic()
+        return self._loop_beat
 
     # -- traffic -----------------------------------------------------------------------
 

@@ -75,6 +75,10 @@ class BroadcastScheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
+    def add_interval(self, job: Callable[[], None], seconds: float, name: str) -> None:
+        """A housekeeping job on the scheduler's threads (e.g. watching files)."""
+        self._scheduler.add_job(job, IntervalTrigger(seconds=seconds), id=name, name=name)
+
     @property
     def running(self) -> bool:
         return bool(self._scheduler.running)
@@ -145,7 +149,7 @@ class BroadcastScheduler:
                 if job.id.startswith(_OPEN) and job.id not in wanted:
                     job.remove()
         for occ in due:
-            self._dispatcher.open(occ, "scheduled")
+            self._dispatcher.open(occ, "join")
         log.debug("planned", due=len(due), ahead=len(ahead))
 
     def _remove_job(self, broadcast_id: str) -> None:

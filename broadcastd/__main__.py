@@ -1,0 +1,3 @@
+from broadcastd.cli import main
+
+raise SystemExit(main())

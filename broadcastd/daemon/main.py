@@ -1,0 +1,87 @@
+"""`broadcastd run`: the daemon's main thread, its signals and its service manager.
+
+SIGTERM and SIGINT stop it (flushing every ack first), SIGHUP reloads the timetables.
+systemd hears READY=1 once the scheduler and HTTP server are up (the broker may still
+be connecting), WATCHDOG=1 only while the scheduler, the MQTT loop and the database
+writer are all alive, and STOPPING=1 on the way out.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+
+import structlog
+
+from broadcastd.daemon.runtime import Daemon
+from broadcastd.service.notify import Notifier
+from broadcastd.service.watchdog import Heartbeats, WatchdogPinger
+
+log = structlog.get_logger(__name__)
+
+# How long each worker may stay silent before the watchdog ping is withheld.
+SCHEDULER_SILENCE_S = 15.0
+WRITER_SILENCE_S = 15.0
+
+
+def heartbeats_for(daemon: Daemon) -> Heartbeats:
+    assert daemon.scheduler and daemon.link and daemon.store
+    beats = Heartbeats()
+    beats.register("scheduler", SCHEDULER_SILENCE_S, last_beat=daemon.scheduler.last_tick)
+    beats.register(
+        "mqtt",
+        3.0 * daemon.settings.broker.keepalive_s,
+        last_beat=daemon.link.last_beat,
+    )
+    beats.register("db-writer", WRITER_SILENCE_S, last_beat=lambda: daemon.store.writer_heartbeat)
+    return beats
+
+
+def serve(daemon: Daemon, stop: threading.Event, on_started: Callable[[], None] = lambda: None) -> None:
+    """Run until `stop` is set (by a signal, or by the caller in tests)."""
+    notifier = Notifier()
+    _install_signals(daemon, stop, notifier)
+    try:
+        daemon.start()
+    except BaseException:
+        notifier.stopping()
+        daemon.stop()
+        raise
+    pinger = WatchdogPinger(notifier, heartbeats_for(daemon), daemon.status_line)
+    pinger.start()
+    notifier.ready()
+    notifier.status(daemon.status_line())
+    on_started()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        log.info("stopping")
+        notifier.stopping()
+        pinger.stop()
+        daemon.stop()
+        notifier.close()
+
+
+def _install_signals(daemon: Daemon, stop: threading.Event, notifier: Notifier) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        log.info("signal received, stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    def request_reload(signum: int, frame: FrameType | None) -> None:
+        # Not in the handler itself: a reload takes locks the interrupted code may hold.
+        def run() -> None:
+            notifier.reloading()
+            daemon.reload()
+            notifier.ready()
+
+        threading.Thread(target=run, name="reload", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGHUP, request_reload)

@@ -1,0 +1,279 @@
+"""The one place where the daemon is put together, in order, and taken apart in reverse.
+
+Start: timetables and library, broker (embedded, if configured), store, MQTT link,
+scheduler, HTTP. Each piece gets what it needs as arguments; nothing is global.
+The broker may be down at start: the link connects in the background and the
+scheduler runs anyway, since clusters hold broadcasts sent ahead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from broadcastd.api.app import create_app
+from broadcastd.audio.catalogue import Catalogue, CatalogueError
+from broadcastd.audio.http import audio_router
+from broadcastd.daemon.http_server import HttpServer
+from broadcastd.daemon.observer import MetricsObserver
+from broadcastd.delivery.dispatcher import Dispatcher
+from broadcastd.delivery.embedded_broker import EmbeddedBroker
+from broadcastd.delivery.inbound import Inbound
+from broadcastd.delivery.link import MqttLink
+from broadcastd.delivery.playlist import PlaylistResolver
+from broadcastd.delivery.policy import ResendPolicy
+from broadcastd.planning.demo import demo_timetable
+from broadcastd.planning.occurrences import Occurrence
+from broadcastd.scheduling import BroadcastScheduler
+from broadcastd.service.metrics import Metrics, metrics_router
+from broadcastd.settings import Settings
+from broadcastd.store import Store, open_store
+from broadcastd.timetable.loader import load_timetables
+from broadcastd.timetable.model import Timetable
+
+log = structlog.get_logger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class TimetableState:
+    """The timetables in force and what was wrong with the last attempt to load them."""
+
+    timetables: list[Timetable] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    loaded_at: datetime | None = None
+
+
+class StartError(RuntimeError):
+    """The daemon cannot start; the message says what to fix."""
+
+
+class Daemon:
+    def __init__(self, settings: Settings, *, demo: bool = False, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.demo = demo
+        self.clock = clock
+        self.metrics = Metrics()
+        self.state = TimetableState()
+        self._catalogue = Catalogue()
+        self._lock = threading.Lock()
+        self._broker: EmbeddedBroker | None = None
+        self.store: Store | None = None
+        self.link: MqttLink | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.inbound: Inbound | None = None
+        self.scheduler: BroadcastScheduler | None = None
+        self.http: HttpServer | None = None
+        self._fingerprint: tuple[tuple[str, int, int], ...] = ()
+
+    # -- timetables ----------------------------------------------------------------------
+
+    def catalogue(self) -> Catalogue:
+        return self._catalogue
+
+    def _load(self) -> tuple[list[Timetable], list[str], Catalogue]:
+        """Timetables and library from disk, with every problem as a printable line."""
+        paths = self.settings.paths
+        try:
+            catalogue = Catalogue.load(paths.audio_library)
+        except CatalogueError as exc:
+            return [], [str(exc)], self._catalogue
+        loaded = load_timetables([paths.schedules], catalogue)
+        problems = [str(problem) for problem in loaded.errors]
+        for warning in loaded.warnings:
+            log.warning("timetable warning", problem=str(warning))
+        timetables = [item.timetable for item in loaded.timetables]
+        if self.demo:
+            now = self.clock()
+            timetables = [demo_timetable(timetable, now) for timetable in timetables]
+        return timetables, problems, catalogue
+
+    def _fingerprint_now(self) -> tuple[tuple[str, int, int], ...]:
+        """Names, sizes and modification times of what a reload reads."""
+        paths = self.settings.paths
+        files = sorted(paths.schedules.glob("*.y*ml")) + [paths.audio_library / "catalogue.yaml"]
+        found = []
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(found)
+
+    def reload(self) -> bool:
+        """Apply changed timetables, or keep the running ones if the new ones have errors.
+
+        An invalid change is rejected whole, logged with every error and shown in
+        /healthz and /status; the timetables in force stay in force.
+        """
+        with self._lock:
+            self._fingerprint = self._fingerprint_now()
+            timetables, problems, catalogue = self._load()
+            if problems:
+                self.state.problems = problems
+                self.metrics.reload_failed()
+                log.error("reload rejected; the running timetables stay", problems=problems)
+                return False
+            self._catalogue = catalogue
+            self.state = TimetableState(timetables, [], self.clock())
+            assert self.scheduler is not None and self.inbound is not None
+            self.inbound.set_topology(_topology(timetables))
+            cancelled = self.scheduler.replace_timetables(timetables)
+            self.metrics.reload_succeeded()
+            log.info("timetables reloaded", communes=len(timetables), cancelled=cancelled)
+            return True
+
+    def reload_if_changed(self) -> None:
+        if self._fingerprint_now() != self._fingerprint:
+            log.info("timetable or library files changed; reloading")
+            self.reload()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Bring everything up in order. Raises StartError with what to fix."""
+        settings = self.settings
+        self._fingerprint = self._fingerprint_now()
+        timetables, problems, self._catalogue = self._load()
+        if problems:
+            raise StartError(
+                "the timetables have errors; fix them (see `broadcastd validate`):\n"
+                + "\n".join(problems)
+            )
+        self.state = TimetableState(timetables, [], self.clock())
+        self.metrics.reload_succeeded()
+        address = settings.broker.address
+        if address.embedded:
+            self._broker = EmbeddedBroker(address.host, address.port)
+            self._broker.start()
+            log.info("embedded broker listening", host=address.host, port=address.port)
+        self.store = open_store(settings.database.url)
+        self.store.start()
+        self.metrics.track_writer_queue(lambda: self.store.queue_length if self.store else 0)
+        self._start_delivery(timetables)
+        self._start_http()
+        log.info(
+            "broadcastd started",
+            communes=[timetable.commune.id for timetable in timetables],
+            http=settings.http.listen,
+            broker=settings.broker.url,
+            demo=self.demo,
+        )
+
+    def _start_delivery(self, timetables: list[Timetable]) -> None:
+        settings, store = self.settings, self.store
+        assert store is not None
+        observer = MetricsObserver(self.metrics)
+        resolver = PlaylistResolver(self.catalogue, settings.http.public_base_url)
+        self.link = MqttLink(
+            settings.broker,
+            on_message=lambda message: self._inbound_handle(message),
+            on_published=lambda mid: self._published(mid),
+        )
+        self.dispatcher = Dispatcher(
+            self.link,
+            store,
+            lambda occ: resolver.items(occ.playlist, occ.broadcast_id),
+            prefix=settings.broker.topic_prefix,
+            lead_time_s=settings.delivery.lead_time_s,
+            resend=ResendPolicy(**settings.delivery.resend.model_dump()),
+            clock=self.clock,
+            observer=observer,
+        )
+        self.inbound = Inbound(
+            store,
+            self.dispatcher,
+            self.link.ack,
+            prefix=settings.broker.topic_prefix,
+            clock=self.clock,
+            observer=observer,
+        )
+        self.inbound.set_topology(_topology(timetables))
+        self.metrics.track_clusters_online(self.dispatcher.online_counts)
+        self.link.start()
+        self.scheduler = BroadcastScheduler(
+            self.dispatcher,
+            lead_time_s=settings.delivery.lead_time_s,
+            replan_interval_s=settings.delivery.replan_interval_s,
+            clock=self.clock,
+        )
+        self.scheduler.start(timetables)
+        self.scheduler.add_interval(self.reload_if_changed, seconds=2.0, name="watch timetables")
+
+    def _inbound_handle(self, message: object) -> None:
+        if self.inbound is not None:
+            self.inbound.handle(message)  # type: ignore[arg-type]
+
+    def _published(self, mid: int) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.note_published(mid)
+
+    def _start_http(self) -> None:
+        from broadcastd.daemon.view import LiveView
+
+        assert self.store is not None
+        app = create_app(
+            self.store,
+            LiveView(self),
+            audio_router=audio_router(self.settings.paths.audio_library),
+            now=self.clock,
+        )
+        app.include_router(metrics_router(self.metrics))
+        self.http = HttpServer(app, self.settings.http.host, self.settings.http.port)
+        self.http.start()
+
+    def stop(self) -> None:
+        """Reverse order: stop taking work, flush every ack, disconnect, close."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        if self.http is not None:
+            self.http.stop()
+        if self.store is not None:
+            flushed = self.store.flush(timeout=10.0)
+            log.info("acks flushed" if flushed else "acks NOT all flushed")
+        if self.link is not None:
+            # After the flush, so the PUBACKs of committed acks still reach the broker.
+            self.link.stop()
+        if self.store is not None:
+            self.store.stop()
+        if self._broker is not None:
+            self._broker.stop()
+        log.info("broadcastd stopped")
+
+    # -- queries for the view ----------------------------------------------------------------
+
+    def cancel(self, broadcast_id: str) -> bool:
+        return self.scheduler is not None and self.scheduler.cancel(broadcast_id)
+
+    def upcoming(self, hours: float) -> list[Occurrence]:
+        return self.scheduler.upcoming(hours) if self.scheduler is not None else []
+
+    def status_line(self) -> str:
+        """What `systemctl status` shows: broker, next broadcast, clusters online."""
+        parts = ["broker connected" if self.link and self.link.connected else "broker DOWN"]
+        upcoming = [occ for occ in self.upcoming(48) if occ.start > self.clock()]
+        if upcoming:
+            first = upcoming[0]
+            parts.append(f"next {first.broadcast_id} at {first.start:%H:%M %z}")
+        total = sum(len(timetable.clusters) for timetable in self.state.timetables)
+        online = sum(self.dispatcher.online_counts().values()) if self.dispatcher else 0
+        parts.append(f"{online}/{total} clusters online")
+        if self.state.problems:
+            parts.append("TIMETABLE ERRORS (old timetable in force)")
+        return " · ".join(parts)
+
+
+def _topology(timetables: list[Timetable]) -> dict[str, frozenset[str]]:
+    return {timetable.commune.id: frozenset(timetable.clusters) for timetable in timetables}
+
