@@ -1,0 +1,97 @@
+"""Typed dependencies: what a route needs, read from the app state the factory set.
+
+Routes never touch `request.app.state` themselves; they declare `StoreDep`, `ViewDep`,
+`ClockDep` or `TopologyDep` and get a typed value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Protocol
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Request
+
+from broadcastd.api.views import CommuneTopology, HealthReport, OccurrenceView
+from broadcastd.store import Store
+
+Clock = Callable[[], datetime]
+
+
+class DaemonView(Protocol):
+    """What the running daemon tells the API (implemented by the daemon)."""
+
+    def health(self) -> HealthReport: ...
+
+    def topology(self) -> list[CommuneTopology]: ...
+
+    def upcoming(self, hours: float) -> list[OccurrenceView]: ...
+
+    def cancel(self, broadcast_id: str) -> bool:
+        """True when the broadcast was known and is now stopped or cancelled."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    store: Store
+    view: DaemonView
+    now: Clock
+
+
+def install_context(app: FastAPI, context: ApiContext) -> None:
+    app.state.broadcastd = context
+
+
+def get_context(request: Request) -> ApiContext:
+    context = request.app.state.broadcastd
+    assert isinstance(context, ApiContext)
+    return context
+
+
+ContextDep = Annotated[ApiContext, Depends(get_context)]
+
+
+def get_store(context: ContextDep) -> Store:
+    return context.store
+
+
+def get_view(context: ContextDep) -> DaemonView:
+    return context.view
+
+
+def get_clock(context: ContextDep) -> Clock:
+    return context.now
+
+
+@dataclass(frozen=True)
+class Topology:
+    """The communes of this request, with their time zones resolved once."""
+
+    communes: list[CommuneTopology]
+
+    def commune(self, commune: str) -> CommuneTopology | None:
+        return next((c for c in self.communes if c.commune == commune), None)
+
+    def zone(self, commune: str) -> ZoneInfo:
+        """The commune's time zone; UTC for a commune no longer in the timetables."""
+        known = self.commune(commune)
+        return ZoneInfo(known.timezone if known else "UTC")
+
+    def area_of(self, commune: str, cluster: str) -> str | None:
+        known = self.commune(commune)
+        if known is None:
+            return None
+        return next((a for a, cs in known.areas.items() if cluster in cs), None)
+
+
+def get_topology(view: Annotated[DaemonView, Depends(get_view)]) -> Topology:
+    return Topology(view.topology())
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+ViewDep = Annotated[DaemonView, Depends(get_view)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+TopologyDep = Annotated[Topology, Depends(get_topology)]

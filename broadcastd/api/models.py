@@ -1,0 +1,210 @@
+"""Response bodies of the HTTP API, documented field by field for `/docs`.
+
+Times are ISO 8601 with an explicit offset: the commune's own (`+07:00`) for anything
+that belongs to a commune, UTC (`+00:00`) otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from broadcastd.contract import format_time
+
+Timestamp = Annotated[datetime, PlainSerializer(format_time, return_type=str, when_used="json")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class DeliveryState(StrEnum):
+    """A cluster's state for one broadcast: its last ack, or `pending` before any."""
+
+    pending = "pending"
+    received = "received"
+    ready = "ready"
+    playing = "playing"
+    finished = "finished"
+    stopped = "stopped"
+    failed = "failed"
+
+
+class Phase(StrEnum):
+    """Where a broadcast's window stands at the time of the request."""
+
+    scheduled = "scheduled"
+    live = "live"
+    ended = "ended"
+
+
+# -- /healthz ------------------------------------------------------------------------------
+
+
+class Check(Model):
+    ok: bool = Field(description="Whether this part works.")
+    detail: str = Field(description="What was found, in words.")
+
+
+class Health(Model):
+    status: str = Field(description="`ok`, or `unhealthy` (then the response is a 503).")
+    checks: dict[str, Check] = Field(
+        description="`scheduler`, `broker`, `database` decide the status; "
+        "`timetables` is reported but does not."
+    )
+    reasons: list[str] = Field(description="Why the daemon is unhealthy; empty when ok.")
+    problems: list[str] = Field(description="Everything the daemon reports as wrong.")
+    store_queue: int = Field(description="Writes waiting for the database writer.")
+
+
+# -- /status -------------------------------------------------------------------------------
+
+
+class LastBroadcast(Model):
+    broadcast_id: str = Field(description="The latest broadcast to this cluster that has begun.")
+    title: str
+    start: Timestamp
+    end: Timestamp
+    cancelled: bool
+    state: DeliveryState = Field(description="The cluster's last reported state for it.")
+    state_at: Timestamp | None = Field(description="When the cluster reported it (its clock).")
+    item: int | None = Field(description="Playlist item it was playing, counted from 0.")
+    detail: str | None = Field(description="Why, for `failed` or `stopped`.")
+    sends: int = Field(description="How many times the `play` was sent.")
+    last_send_outcome: str | None = Field(description="`published`, `queued` or `failed`.")
+
+
+class ClusterStatus(Model):
+    cluster: str
+    area: str | None = Field(description="Residential area the cluster belongs to.")
+    online: bool = Field(
+        description="False when its last presence was its Last Will, or it never reported."
+    )
+    last_seen: Timestamp | None = Field(description="Its last presence message.")
+    online_changed_at: Timestamp | None = Field(description="When `online` last changed.")
+    firmware: str | None
+    volume: int | None
+    last_broadcast: LastBroadcast | None
+
+
+class CommuneCounts(Model):
+    clusters: int
+    online: int
+    offline: int
+    last_broadcast_states: dict[str, int] = Field(
+        description="Clusters by the state of their last broadcast (`none`: no broadcast yet)."
+    )
+
+
+class CommuneStatus(Model):
+    commune: str
+    name: str
+    timezone: str
+    counts: CommuneCounts
+    clusters: list[ClusterStatus]
+
+
+class RejectedCount(Model):
+    reason: str = Field(
+        description="`malformed`, `bad_version`, `unknown_cluster`, `unknown_broadcast`, ..."
+    )
+    count: int
+    last_at: Timestamp
+    last_topic: str
+    last_sample: str = Field(description="The start of the last refused payload.")
+
+
+class Status(Model):
+    generated_at: Timestamp
+    communes: list[CommuneStatus]
+    rejected: list[RejectedCount] = Field(description="Refused messages by reason.")
+
+
+# -- /broadcasts ---------------------------------------------------------------------------
+
+
+class ClusterDelivery(Model):
+    cluster: str
+    area: str | None
+    state: DeliveryState
+    state_at: Timestamp | None = Field(description="When the cluster reported it (its clock).")
+    item: int | None
+    detail: str | None
+    sends: int = Field(description="How many times the `play` was sent.")
+    first_sent_at: Timestamp | None
+    last_sent_at: Timestamp | None
+    last_send_outcome: str | None = Field(description="`published`, `queued` or `failed`.")
+    published_at: Timestamp | None = Field(description="When the broker confirmed the last send.")
+
+
+class Broadcast(Model):
+    broadcast_id: str = Field(description="`<commune>/<slot>/<local date>`.")
+    commune: str
+    slot: str
+    date: dt.date = Field(description="The commune-local date.")
+    title: str
+    start: Timestamp
+    end: Timestamp
+    priority: int
+    volume: int
+    send_at: Timestamp = Field(description="When the first `play` goes out.")
+    cancelled: bool
+    cancelled_at: Timestamp | None
+    phase: Phase
+    counts: dict[str, int] = Field(description="Clusters by delivery state.")
+    clusters: list[ClusterDelivery]
+
+
+class AckEvent(Model):
+    cluster: str
+    state: DeliveryState
+    item: int | None
+    detail: str
+    cluster_at: Timestamp = Field(description="The cluster's own clock.")
+    received_at: Timestamp
+
+
+class BroadcastDetail(Broadcast):
+    ack_events: list[AckEvent] = Field(description="Every stored ack, in arrival order.")
+
+
+class BroadcastList(Model):
+    count: int
+    broadcasts: list[Broadcast]
+
+
+class CancelResult(Model):
+    broadcast_id: str
+    cancelled: bool
+    message: str
+
+
+# -- /schedule -----------------------------------------------------------------------------
+
+
+class Occurrence(Model):
+    broadcast_id: str
+    commune: str
+    slot: str
+    title: str
+    start: Timestamp
+    end: Timestamp
+    phase: Phase
+    clusters: list[str]
+    priority: int
+    volume: int
+    items: list[str] = Field(description="The playlist, in order.")
+
+
+class Schedule(Model):
+    generated_at: Timestamp
+    hours: float
+    occurrences: list[Occurrence]
+
+
+class ErrorBody(Model):
+    detail: str

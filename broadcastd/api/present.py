@@ -1,0 +1,191 @@
+"""Store records and daemon views turned into response models: pure, given the clock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from broadcastd.api.deps import Topology
+from broadcastd.api.models import (
+    AckEvent,
+    Broadcast,
+    BroadcastDetail,
+    ClusterDelivery,
+    ClusterStatus,
+    CommuneCounts,
+    CommuneStatus,
+    DeliveryState,
+    LastBroadcast,
+    Occurrence,
+    Phase,
+    RejectedCount,
+)
+from broadcastd.api.views import CommuneTopology, OccurrenceView
+from broadcastd.store import (
+    AckEventView,
+    BroadcastView,
+    DeliveryView,
+    PresenceView,
+    RejectedView,
+)
+
+
+def phase(start: datetime, end: datetime, now: datetime) -> Phase:
+    if now < start:
+        return Phase.scheduled
+    return Phase.live if now < end else Phase.ended
+
+
+def state_of(delivery: DeliveryView) -> DeliveryState:
+    return DeliveryState(delivery.last_state or DeliveryState.pending)
+
+
+def broadcast(
+    view: BroadcastView,
+    deliveries: dict[str, DeliveryView],
+    topology: Topology,
+    now: datetime,
+) -> Broadcast:
+    zone = topology.zone(view.commune)
+    clusters = [
+        ClusterDelivery(
+            cluster=d.cluster,
+            area=topology.area_of(view.commune, d.cluster),
+            state=state_of(d),
+            state_at=d.last_state_at.astimezone(zone) if d.last_state_at else None,
+            item=d.last_item,
+            detail=d.last_detail,
+            sends=d.sends,
+            first_sent_at=d.first_sent_at.astimezone(zone) if d.first_sent_at else None,
+            last_sent_at=d.last_sent_at.astimezone(zone) if d.last_sent_at else None,
+            last_send_outcome=d.last_send_outcome,
+            published_at=d.published_at.astimezone(zone) if d.published_at else None,
+        )
+        for d in sorted(deliveries.values(), key=lambda d: d.cluster)
+    ]
+    counts = Counter(c.state.value for c in clusters)
+    return Broadcast(
+        broadcast_id=view.broadcast_id,
+        commune=view.commune,
+        slot=view.slot,
+        date=view.date,
+        title=view.title,
+        start=view.start.astimezone(zone),
+        end=view.end.astimezone(zone),
+        priority=view.priority,
+        volume=view.volume,
+        send_at=view.send_at.astimezone(zone),
+        cancelled=view.cancelled_at is not None,
+        cancelled_at=view.cancelled_at.astimezone(zone) if view.cancelled_at else None,
+        phase=phase(view.start, view.end, now),
+        counts={state.value: counts[state.value] for state in DeliveryState if counts[state.value]},
+        clusters=clusters,
+    )
+
+
+def broadcast_detail(
+    summary: Broadcast, events: list[AckEventView], topology: Topology
+) -> BroadcastDetail:
+    zone = topology.zone(summary.commune)
+    return BroadcastDetail(
+        **summary.model_dump(),
+        ack_events=[
+            AckEvent(
+                cluster=e.cluster,
+                state=DeliveryState(e.state),
+                item=e.item,
+                detail=e.detail,
+                cluster_at=e.cluster_at.astimezone(zone),
+                received_at=e.received_at.astimezone(zone),
+            )
+            for e in events
+        ],
+    )
+
+
+def commune_status(
+    commune: CommuneTopology,
+    presences: dict[tuple[str, str], PresenceView],
+    latest: dict[tuple[str, str], tuple[BroadcastView, DeliveryView]],
+    topology: Topology,
+) -> CommuneStatus:
+    """Every cluster of the timetable, including those that never said a word."""
+    zone = topology.zone(commune.commune)
+    clusters: list[ClusterStatus] = []
+    for area, members in commune.areas.items():
+        for cluster in members:
+            key = (commune.commune, cluster)
+            presence = presences.get(key)
+            last = latest.get(key)
+            clusters.append(
+                ClusterStatus(
+                    cluster=cluster,
+                    area=area,
+                    online=presence.online if presence else False,
+                    last_seen=presence.last_seen_at.astimezone(zone) if presence else None,
+                    online_changed_at=presence.changed_at.astimezone(zone) if presence else None,
+                    firmware=presence.firmware if presence else None,
+                    volume=presence.volume if presence else None,
+                    last_broadcast=_last_broadcast(*last, topology) if last else None,
+                )
+            )
+    online = sum(1 for c in clusters if c.online)
+    states = Counter(c.last_broadcast.state.value if c.last_broadcast else "none" for c in clusters)
+    return CommuneStatus(
+        commune=commune.commune,
+        name=commune.name,
+        timezone=commune.timezone,
+        counts=CommuneCounts(
+            clusters=len(clusters),
+            online=online,
+            offline=len(clusters) - online,
+            last_broadcast_states=dict(sorted(states.items())),
+        ),
+        clusters=clusters,
+    )
+
+
+def _last_broadcast(view: BroadcastView, d: DeliveryView, topology: Topology) -> LastBroadcast:
+    zone = topology.zone(view.commune)
+    return LastBroadcast(
+        broadcast_id=view.broadcast_id,
+        title=view.title,
+        start=view.start.astimezone(zone),
+        end=view.end.astimezone(zone),
+        cancelled=view.cancelled_at is not None,
+        state=state_of(d),
+        state_at=d.last_state_at.astimezone(zone) if d.last_state_at else None,
+        item=d.last_item,
+        detail=d.last_detail,
+        sends=d.sends,
+        last_send_outcome=d.last_send_outcome,
+    )
+
+
+def rejected(counts: list[RejectedView]) -> list[RejectedCount]:
+    return [
+        RejectedCount(
+            reason=r.reason,
+            count=r.count,
+            last_at=r.last_at,
+            last_topic=r.last_topic,
+            last_sample=r.last_sample,
+        )
+        for r in counts
+    ]
+
+
+def occurrence(view: OccurrenceView, now: datetime) -> Occurrence:
+    return Occurrence(
+        broadcast_id=view.broadcast_id,
+        commune=view.commune,
+        slot=view.slot,
+        title=view.title,
+        start=view.start,
+        end=view.end,
+        phase=phase(view.start, view.end, now),
+        clusters=list(view.clusters),
+        priority=view.priority,
+        volume=view.volume,
+        items=list(view.items),
+    )

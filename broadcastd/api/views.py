@@ -1,0 +1,43 @@
+"""What the daemon shows the HTTP API: plain dataclasses, no web framework, so the daemon
+can build them without importing FastAPI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """The daemon's own view of its workers; the database check is the API's."""
+
+    scheduler_running: bool
+    broker_connected: bool
+    timetables_ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommuneTopology:
+    """A commune as its timetable declares it: areas and the clusters in each."""
+
+    commune: str
+    name: str
+    timezone: str
+    areas: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    """One planned broadcast; `start` and `end` are aware, in the commune's time zone."""
+
+    broadcast_id: str
+    commune: str
+    slot: str
+    title: str
+    start: datetime
+    end: datetime
+    clusters: list[str]
+    priority: int
+    volume: int
+    items: list[str]

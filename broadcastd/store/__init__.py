@@ -1,0 +1,32 @@
+"""Records of what was planned, sent and acknowledged: SQLAlchemy Core on SQLite (or PostgreSQL).
+
+Writes are queued to one batching writer thread; callbacks run after the commit, so an
+ack reaches the broker only once it is durable. Reads run on the caller's thread.
+"""
+
+from broadcastd.store.model import (
+    AckEventView,
+    AckOutcome,
+    BroadcastRecord,
+    BroadcastView,
+    DeliveryView,
+    PresenceView,
+    RejectedView,
+)
+from broadcastd.store.queries import PENDING
+from broadcastd.store.store import Store, open_store
+from broadcastd.store.writer import WriterClosed
+
+__all__ = [
+    "PENDING",
+    "AckEventView",
+    "AckOutcome",
+    "BroadcastRecord",
+    "BroadcastView",
+    "DeliveryView",
+    "PresenceView",
+    "RejectedView",
+    "Store",
+    "WriterClosed",
+    "open_store",
+]

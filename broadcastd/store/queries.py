@@ -1,0 +1,219 @@
+"""Reads for the HTTP API and for rebuilding the daemon's state after a restart.
+
+Each function takes a connection from the read engine, so reads run in any thread and
+never take SQLite's write lock (WAL lets them see the last commit while the writer works).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, exists, func, select
+
+from broadcastd.store.model import (
+    AckEventView,
+    BroadcastView,
+    DeliveryView,
+    PresenceView,
+    RejectedView,
+)
+from broadcastd.store.schema import (
+    NO_ITEM,
+    ack_events,
+    broadcasts,
+    cluster_presence,
+    deliveries,
+    rejected_messages,
+)
+
+PENDING = "pending"
+"""The `state` filter value for deliveries without any ack yet."""
+
+
+def broadcast(conn: Connection, broadcast_id: str) -> BroadcastView | None:
+    row = conn.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id)).first()
+    return None if row is None else _broadcast(row)
+
+
+def list_broadcasts(
+    conn: Connection,
+    *,
+    commune: str | None = None,
+    local_date: date | None = None,
+    state: str | None = None,
+    limit: int = 100,
+) -> list[BroadcastView]:
+    """Newest first. `state` keeps broadcasts where at least one cluster is in that state."""
+    b, d = broadcasts.c, deliveries.c
+    query = select(broadcasts)
+    if commune is not None:
+        query = query.where(b.commune == commune)
+    if local_date is not None:
+        query = query.where(b.local_date == local_date)
+    if state is not None:
+        in_state = d.last_state.is_(None) if state == PENDING else d.last_state == state
+        query = query.where(exists().where(d.broadcast_id == b.id, in_state))
+    query = query.order_by(b.start_utc.desc(), b.id).limit(limit)
+    return [_broadcast(row) for row in conn.execute(query)]
+
+
+def active_broadcasts(conn: Connection, now: datetime) -> list[BroadcastView]:
+    """Broadcasts not cancelled whose window has not ended: what a restart must pick up."""
+    b = broadcasts.c
+    query = (
+        select(broadcasts)
+        .where(b.end_utc > now, b.cancelled_at.is_(None))
+        .order_by(b.start_utc, b.id)
+    )
+    return [_broadcast(row) for row in conn.execute(query)]
+
+
+def delivery_states(conn: Connection, broadcast_id: str) -> dict[str, DeliveryView]:
+    return deliveries_of(conn, [broadcast_id]).get(broadcast_id, {})
+
+
+def deliveries_of(
+    conn: Connection, broadcast_ids: Sequence[str]
+) -> dict[str, dict[str, DeliveryView]]:
+    """Per broadcast, its deliveries by cluster."""
+    found: dict[str, dict[str, DeliveryView]] = defaultdict(dict)
+    for chunk in _chunks(broadcast_ids, 500):
+        rows = conn.execute(
+            select(deliveries)
+            .where(deliveries.c.broadcast_id.in_(chunk))
+            .order_by(deliveries.c.cluster)
+        )
+        for row in rows:
+            found[row.broadcast_id][row.cluster] = _delivery(row)
+    return dict(found)
+
+
+def ack_events_of(conn: Connection, broadcast_id: str) -> list[AckEventView]:
+    """Every stored ack of one broadcast, in the order they were received."""
+    a = ack_events.c
+    rows = conn.execute(
+        select(ack_events).where(a.broadcast_id == broadcast_id).order_by(a.received_at, a.id)
+    )
+    return [
+        AckEventView(
+            broadcast_id=row.broadcast_id,
+            cluster=row.cluster,
+            state=row.state,
+            item=None if row.item == NO_ITEM else row.item,
+            detail=row.detail,
+            cluster_at=row.cluster_at,
+            received_at=row.received_at,
+            stored_at=row.stored_at,
+        )
+        for row in rows
+    ]
+
+
+def presences(conn: Connection) -> dict[tuple[str, str], PresenceView]:
+    """Last presence per (commune, cluster)."""
+    return {
+        (row.commune, row.cluster): PresenceView(
+            commune=row.commune,
+            cluster=row.cluster,
+            online=bool(row.online),
+            firmware=row.firmware,
+            volume=row.volume,
+            changed_at=row.changed_at,
+            last_seen_at=row.last_seen_at,
+        )
+        for row in conn.execute(select(cluster_presence))
+    }
+
+
+def rejected_counts(conn: Connection) -> list[RejectedView]:
+    r = rejected_messages.c
+    return [
+        RejectedView(
+            reason=row.reason,
+            count=row._mapping["count"],
+            last_at=row.last_at,
+            last_topic=row.last_topic,
+            last_sample=row.last_sample,
+        )
+        for row in conn.execute(select(rejected_messages).order_by(r.reason))
+    ]
+
+
+def last_deliveries(
+    conn: Connection, now: datetime, commune: str | None = None
+) -> dict[tuple[str, str], tuple[BroadcastView, DeliveryView]]:
+    """Per (commune, cluster), the latest broadcast that has started by `now`, and its delivery."""
+    b, d = broadcasts.c, deliveries.c
+    rank = (
+        func.row_number()
+        .over(partition_by=(b.commune, d.cluster), order_by=(b.start_utc.desc(), b.id.desc()))
+        .label("rank")
+    )
+    inner = select(broadcasts, *_delivery_columns(), rank).join_from(
+        broadcasts, deliveries, d.broadcast_id == b.id
+    )
+    inner = inner.where(b.start_utc <= now)
+    if commune is not None:
+        inner = inner.where(b.commune == commune)
+    ranked = inner.subquery()
+    rows = conn.execute(select(ranked).where(ranked.c.rank == 1))
+    found: dict[tuple[str, str], tuple[BroadcastView, DeliveryView]] = {}
+    for row in rows:
+        mapping = row._mapping
+        view = _broadcast_from(mapping)
+        delivery = _delivery_from(mapping, prefix="d_")
+        found[(view.commune, delivery.cluster)] = (view, delivery)
+    return found
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _delivery_columns() -> list[Any]:
+    return [column.label(f"d_{column.name}") for column in deliveries.c]
+
+
+def _broadcast(row: Row[Any]) -> BroadcastView:
+    return _broadcast_from(row._mapping)
+
+
+def _broadcast_from(m: Any) -> BroadcastView:
+    return BroadcastView(
+        broadcast_id=m["id"],
+        commune=m["commune"],
+        slot=m["slot"],
+        date=m["local_date"],
+        title=m["title"],
+        start=m["start_utc"],
+        end=m["end_utc"],
+        priority=m["priority"],
+        volume=m["volume"],
+        send_at=m["send_at_utc"],
+        created_at=m["created_at"],
+        cancelled_at=m["cancelled_at"],
+    )
+
+
+def _delivery(row: Row[Any]) -> DeliveryView:
+    return _delivery_from(row._mapping, prefix="")
+
+
+def _delivery_from(m: Any, prefix: str) -> DeliveryView:
+    return DeliveryView(
+        broadcast_id=m[f"{prefix}broadcast_id"],
+        cluster=m[f"{prefix}cluster"],
+        sends=m[f"{prefix}sends"],
+        first_sent_at=m[f"{prefix}first_sent_at"],
+        last_sent_at=m[f"{prefix}last_sent_at"],
+        last_send_outcome=m[f"{prefix}last_send_outcome"],
+        published_at=m[f"{prefix}published_at"],
+        last_state=m[f"{prefix}last_state"],
+        last_state_at=m[f"{prefix}last_state_at"],
+        last_item=m[f"{prefix}last_item"],
+        last_detail=m[f"{prefix}last_detail"],
+    )

@@ -1,0 +1,424 @@
+"""The write ops: each builds a `WriteOp` whose `apply` runs on the writer's connection.
+
+Idempotent inserts use the dialect's `ON CONFLICT DO NOTHING`, so a repeated broadcast,
+delivery or ack is one row on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Integer,
+    Table,
+    bindparam,
+    func,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from broadcastd.contract import Ack
+from broadcastd.store.model import AckOutcome, BroadcastRecord, moves_forward
+from broadcastd.store.schema import (
+    NO_ITEM,
+    UtcDateTime,
+    ack_events,
+    broadcasts,
+    cluster_presence,
+    deliveries,
+    rejected_messages,
+    store_probe,
+)
+from broadcastd.store.writer import WriteOp
+
+Clock = Callable[[], datetime]
+SAMPLE_CHARS = 300
+UNKNOWN_BROADCAST = "unknown_broadcast"
+
+
+def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING` in the connection's own dialect."""
+    name = conn.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"no idempotent insert for dialect {name!r}")
+
+
+def broadcast_op(record: BroadcastRecord, clusters: Sequence[str], now: Clock) -> WriteOp[None]:
+    """The broadcast if absent, and a pending delivery for each target cluster if absent."""
+
+    def apply(conn: Connection) -> None:
+        conn.execute(
+            insert_ignoring_conflicts(conn, broadcasts),
+            {
+                "id": record.broadcast_id,
+                "commune": record.commune,
+                "slot": record.slot,
+                "local_date": record.date,
+                "title": record.title,
+                "start_utc": record.start,
+                "end_utc": record.end,
+                "priority": record.priority,
+                "volume": record.volume,
+                "send_at_utc": record.send_at,
+                "created_at": now(),
+            },
+        )
+        if clusters:
+            conn.execute(
+                insert_ignoring_conflicts(conn, deliveries),
+                [{"broadcast_id": record.broadcast_id, "cluster": c, "sends": 0} for c in clusters],
+            )
+
+    return WriteOp(f"record_broadcast {record.broadcast_id}", apply)
+
+
+@dataclass(frozen=True)
+class SendWrite:
+    broadcast_id: str
+    cluster: str
+    command: Literal["play", "stop"]
+    outcome: Literal["published", "queued", "failed"]
+    at: datetime
+
+
+_d = deliveries.c
+_KEY = (_d.broadcast_id == bindparam("k_broadcast"), _d.cluster == bindparam("k_cluster"))
+_SEND = (
+    update(deliveries)
+    .where(*_KEY)
+    .values(
+        sends=_d.sends + bindparam("k_plays", type_=Integer),
+        first_sent_at=func.coalesce(_d.first_sent_at, bindparam("k_at", type_=UtcDateTime)),
+        last_sent_at=bindparam("k_at", type_=UtcDateTime),
+        last_send_outcome=bindparam("k_outcome"),
+    )
+)
+_CONFIRM = (
+    update(deliveries)
+    .where(*_KEY)
+    .values(last_send_outcome="published", published_at=bindparam("k_at", type_=UtcDateTime))
+)
+_ACK_UPDATE = (
+    update(deliveries)
+    .where(*_KEY)
+    .values(
+        last_state=bindparam("k_state"),
+        last_state_at=bindparam("k_at", type_=UtcDateTime),
+        last_item=bindparam("k_item", type_=Integer),
+        last_detail=bindparam("k_detail"),
+    )
+)
+
+
+def apply_sends(conn: Connection, writes: list[SendWrite]) -> list[None]:
+    """One executemany for a run of sends; a `stop` is recorded but not counted as a send."""
+    conn.execute(
+        _SEND,
+        [
+            {
+                "k_broadcast": w.broadcast_id,
+                "k_cluster": w.cluster,
+                "k_plays": 1 if w.command == "play" else 0,
+                "k_at": w.at,
+                "k_outcome": w.outcome,
+            }
+            for w in writes
+        ],
+    )
+    return [None] * len(writes)
+
+
+def apply_confirms(conn: Connection, writes: list[SendWrite]) -> list[None]:
+    conn.execute(
+        _CONFIRM,
+        [{"k_broadcast": w.broadcast_id, "k_cluster": w.cluster, "k_at": w.at} for w in writes],
+    )
+    return [None] * len(writes)
+
+
+def send_op(
+    broadcast_id: str,
+    cluster: str,
+    command: Literal["play", "stop"],
+    outcome: Literal["published", "queued", "failed"],
+    at: datetime,
+) -> WriteOp[None]:
+    """One push to one cluster: counted when it is a `play`, with its outcome."""
+    write = SendWrite(broadcast_id, cluster, command, outcome, at)
+    return WriteOp(
+        f"record_send {broadcast_id} {cluster}",
+        lambda conn: apply_sends(conn, [write])[0],
+        bulk=apply_sends,
+        bulk_key="send",
+        payload=write,
+    )
+
+
+def publish_confirmed_op(broadcast_id: str, cluster: str, at: datetime) -> WriteOp[None]:
+    """The broker took the push (PUBACK): the cluster's own ack is still to come."""
+    write = SendWrite(broadcast_id, cluster, "play", "published", at)
+    return WriteOp(
+        f"record_publish_confirmed {broadcast_id} {cluster}",
+        lambda conn: apply_confirms(conn, [write])[0],
+        bulk=apply_confirms,
+        bulk_key="confirm",
+        payload=write,
+    )
+
+
+@dataclass(frozen=True)
+class AckWrite:
+    commune: str
+    cluster: str
+    ack: Ack
+    received_at: datetime
+    topic: str
+
+    @property
+    def delivery(self) -> tuple[str, str]:
+        return (self.ack.broadcast_id, self.cluster)
+
+    @property
+    def event_key(self) -> tuple[str, str, str, int]:
+        item = NO_ITEM if self.ack.item is None else self.ack.item
+        return (self.ack.broadcast_id, self.cluster, self.ack.state, item)
+
+
+@dataclass
+class _DeliveryState:
+    commune: str
+    state: str | None
+    item: int | None
+    changed: AckWrite | None = None
+
+
+def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[AckOutcome]:
+    """Store a run of acks: one read of their deliveries and known events, one insert,
+    one update of the deliveries that moved forward."""
+    keys = list({w.delivery for w in writes})
+    current = _delivery_states(conn, keys)
+    known = _known_events(conn, keys)
+    outcomes: list[AckOutcome] = []
+    new_events: list[dict[str, Any]] = []
+    unknown: list[AckWrite] = []
+    stored_at = now()
+    for w in writes:
+        delivery = current.get(w.delivery)
+        if delivery is None or delivery.commune != w.commune:
+            unknown.append(w)
+            outcomes.append(AckOutcome.UNKNOWN_BROADCAST)
+            continue
+        if w.event_key in known:
+            outcomes.append(AckOutcome.DUPLICATE)
+            continue
+        known.add(w.event_key)
+        new_events.append(_event_row(w, stored_at))
+        outcomes.append(AckOutcome.STORED)
+        if moves_forward(delivery.state, delivery.item, w.ack.state, w.ack.item):
+            delivery.state, delivery.item, delivery.changed = w.ack.state, w.ack.item, w
+    if new_events:
+        conn.execute(insert_ignoring_conflicts(conn, ack_events), new_events)
+    changed = [d.changed for d in current.values() if d.changed is not None]
+    if changed:
+        conn.execute(_ACK_UPDATE, [_state_params(w) for w in changed])
+    if unknown:
+        last = unknown[-1]
+        _count_rejected(
+            conn,
+            UNKNOWN_BROADCAST,
+            last.topic,
+            last.ack.to_payload(),
+            last.received_at,
+            count=len(unknown),
+        )
+    return outcomes
+
+
+def _delivery_states(
+    conn: Connection, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], _DeliveryState]:
+    d, b = deliveries.c, broadcasts.c
+    found: dict[tuple[str, str], _DeliveryState] = {}
+    for chunk in _chunks(keys):
+        rows = conn.execute(
+            select(d.broadcast_id, d.cluster, d.last_state, d.last_item, b.commune)
+            .join_from(deliveries, broadcasts, d.broadcast_id == b.id)
+            .where(tuple_(d.broadcast_id, d.cluster).in_(chunk))
+        )
+        for row in rows:
+            found[(row.broadcast_id, row.cluster)] = _DeliveryState(
+                row.commune, row.last_state, row.last_item
+            )
+    return found
+
+
+def _known_events(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str, str, int]]:
+    a = ack_events.c
+    known: set[tuple[str, str, str, int]] = set()
+    for chunk in _chunks(keys):
+        rows = conn.execute(
+            select(a.broadcast_id, a.cluster, a.state, a.item).where(
+                tuple_(a.broadcast_id, a.cluster).in_(chunk)
+            )
+        )
+        known.update((r.broadcast_id, r.cluster, r.state, r.item) for r in rows)
+    return known
+
+
+def _chunks(keys: list[tuple[str, str]], size: int = 400) -> list[list[tuple[str, str]]]:
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
+
+
+def _event_row(w: AckWrite, stored_at: datetime) -> dict[str, Any]:
+    return {
+        "broadcast_id": w.ack.broadcast_id,
+        "commune": w.commune,
+        "cluster": w.cluster,
+        "state": w.ack.state,
+        "item": w.event_key[3],
+        "detail": w.ack.detail,
+        "cluster_at": w.ack.at,
+        "received_at": w.received_at,
+        "stored_at": stored_at,
+    }
+
+
+def _state_params(w: AckWrite) -> dict[str, Any]:
+    return {
+        "k_broadcast": w.ack.broadcast_id,
+        "k_cluster": w.cluster,
+        "k_state": w.ack.state,
+        "k_at": w.ack.at,
+        "k_item": w.ack.item,
+        "k_detail": w.ack.detail,
+    }
+
+
+def ack_op(
+    commune: str,
+    cluster: str,
+    ack: Ack,
+    received_at: datetime,
+    now: Clock,
+    *,
+    topic: str,
+    on_commit: Callable[[AckOutcome], None] | None,
+    on_failed: Callable[[], None] | None,
+) -> WriteOp[AckOutcome]:
+    """Store one ack once, and move its delivery forward (never back)."""
+    write = AckWrite(commune, cluster, ack, received_at, topic)
+    return WriteOp(
+        f"record_ack {ack.broadcast_id} {cluster} {ack.state}",
+        lambda conn: apply_acks(conn, [write], now)[0],
+        on_commit,
+        on_failed,
+        bulk=lambda conn, writes: apply_acks(conn, writes, now),
+        bulk_key="ack",
+        payload=write,
+    )
+
+
+def presence_op(
+    commune: str,
+    cluster: str,
+    online: bool,
+    firmware: str | None,
+    volume: int | None,
+    at: datetime,
+    on_commit: Callable[[], None] | None,
+) -> WriteOp[None]:
+    """A cluster's presence; a Last Will (no firmware, no volume) keeps the last known ones."""
+
+    def apply(conn: Connection) -> None:
+        p = cluster_presence.c
+        key = (p.commune == commune, p.cluster == cluster)
+        row = conn.execute(select(p.online).where(*key)).first()
+        if row is None:
+            conn.execute(
+                cluster_presence.insert(),
+                {
+                    "commune": commune,
+                    "cluster": cluster,
+                    "online": online,
+                    "firmware": firmware,
+                    "volume": volume,
+                    "changed_at": at,
+                    "last_seen_at": at,
+                },
+            )
+            return
+        values: dict[str, Any] = {"online": online, "last_seen_at": at}
+        if row.online != online:
+            values["changed_at"] = at
+        if firmware is not None:
+            values["firmware"] = firmware
+        if volume is not None:
+            values["volume"] = volume
+        conn.execute(update(cluster_presence).where(*key).values(**values))
+
+    return WriteOp(f"record_presence {commune} {cluster}", apply, _no_arg(on_commit))
+
+
+def rejected_op(
+    reason: str,
+    topic: str,
+    sample: bytes,
+    at: datetime,
+    on_commit: Callable[[], None] | None,
+) -> WriteOp[None]:
+    """Count a refused message under its reason, keeping the last one for people to read."""
+
+    def apply(conn: Connection) -> None:
+        _count_rejected(conn, reason, topic, sample, at)
+
+    return WriteOp(f"count_rejected {reason}", apply, _no_arg(on_commit))
+
+
+def cancel_op(broadcast_id: str, at: datetime) -> WriteOp[None]:
+    """Mark a broadcast cancelled; the first cancellation time stands."""
+
+    def apply(conn: Connection) -> None:
+        b = broadcasts.c
+        conn.execute(
+            update(broadcasts)
+            .where(b.id == broadcast_id, b.cancelled_at.is_(None))
+            .values(cancelled_at=at)
+        )
+
+    return WriteOp(f"cancel_broadcast {broadcast_id}", apply)
+
+
+def probe(conn: Connection, at: datetime) -> None:
+    """Rewrite the one probe row: proof that the database accepts a write."""
+    updated = conn.execute(update(store_probe).where(store_probe.c.id == 1).values(at=at))
+    if not updated.rowcount:
+        conn.execute(insert_ignoring_conflicts(conn, store_probe), {"id": 1, "at": at})
+
+
+def _count_rejected(
+    conn: Connection, reason: str, topic: str, sample: bytes, at: datetime, *, count: int = 1
+) -> None:
+    r = rejected_messages.c
+    text = sample[: SAMPLE_CHARS * 4].decode("utf-8", errors="replace")[:SAMPLE_CHARS]
+    values = {"last_at": at, "last_topic": topic[:SAMPLE_CHARS], "last_sample": text}
+    updated = conn.execute(
+        update(rejected_messages).where(r.reason == reason).values(count=r.count + count, **values)
+    )
+    if not updated.rowcount:
+        conn.execute(rejected_messages.insert(), {"reason": reason, "count": count, **values})
+
+
+def _no_arg(callback: Callable[[], None] | None) -> Callable[[None], None] | None:
+    if callback is None:
+        return None
+    return lambda _result: callback()

@@ -1,0 +1,139 @@
+"""Tables of the broadcast record: broadcasts, deliveries, ack events, presence, rejections.
+
+Times go through `UtcDateTime`, so SQLite (which drops offsets silently) and PostgreSQL
+both hold UTC and every read gives back an aware UTC datetime.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+NO_ITEM = -1
+"""`item` of an ack without one: a real value, so the unique key treats repeats as equal."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive ones are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store needs an aware one")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+broadcasts = Table(
+    "broadcasts",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("commune", String(63), nullable=False),
+    Column("slot", String(63), nullable=False),
+    Column("local_date", Date, nullable=False, comment="commune-local date of the occurrence"),
+    Column("title", Text, nullable=False),
+    Column("start_utc", UtcDateTime, nullable=False),
+    Column("end_utc", UtcDateTime, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("volume", Integer, nullable=False),
+    Column("send_at_utc", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("cancelled_at", UtcDateTime),
+    Index("ix_broadcasts_commune_date", "commune", "local_date"),
+    Index("ix_broadcasts_start", "start_utc"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("broadcast_id", String(200), ForeignKey("broadcasts.id"), primary_key=True),
+    Column("cluster", String(63), primary_key=True),
+    Column("sends", Integer, nullable=False, default=0),
+    Column("first_sent_at", UtcDateTime),
+    Column("last_sent_at", UtcDateTime),
+    Column("last_send_outcome", String(16)),
+    Column("published_at", UtcDateTime),
+    Column("last_state", String(16), comment="NULL while no ack came: pending"),
+    Column("last_state_at", UtcDateTime),
+    Column("last_item", Integer),
+    Column("last_detail", Text),
+    Index("ix_deliveries_cluster", "cluster"),
+    Index("ix_deliveries_state", "last_state"),
+)
+
+ack_events = Table(
+    "ack_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("broadcast_id", String(200), ForeignKey("broadcasts.id"), nullable=False),
+    Column("commune", String(63), nullable=False),
+    Column("cluster", String(63), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("item", Integer, nullable=False, default=NO_ITEM),
+    Column("detail", Text, nullable=False, default=""),
+    Column("cluster_at", UtcDateTime, nullable=False, comment="the cluster's own clock"),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("stored_at", UtcDateTime, nullable=False),
+    UniqueConstraint("broadcast_id", "cluster", "state", "item", name="uq_ack_events_key"),
+)
+
+cluster_presence = Table(
+    "cluster_presence",
+    metadata,
+    Column("commune", String(63), primary_key=True),
+    Column("cluster", String(63), primary_key=True),
+    Column("online", Boolean, nullable=False),
+    Column("firmware", String(200)),
+    Column("volume", Integer),
+    Column("changed_at", UtcDateTime, nullable=False, comment="when `online` last flipped"),
+    Column("last_seen_at", UtcDateTime, nullable=False, comment="last presence message"),
+)
+
+rejected_messages = Table(
+    "rejected_messages",
+    metadata,
+    Column("reason", String(63), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last_at", UtcDateTime, nullable=False),
+    Column("last_topic", Text, nullable=False),
+    Column("last_sample", Text, nullable=False),
+)
+
+store_probe = Table(
+    "store_probe",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    comment="one row rewritten by the health check to prove the database takes writes",
+)

@@ -1,0 +1,216 @@
+"""The `Store`: writes go to the one batching writer, reads run on the caller's thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from broadcastd.contract import Ack
+from broadcastd.store import queries, records
+from broadcastd.store.engine import make_engine, read_engine
+from broadcastd.store.model import (
+    AckEventView,
+    AckOutcome,
+    BroadcastRecord,
+    BroadcastView,
+    DeliveryView,
+    PresenceView,
+    RejectedView,
+)
+from broadcastd.store.writer import BatchWriter
+
+Clock = Callable[[], datetime]
+WRITER_STALL_S = 30.0
+"""A writer whose loop has not turned for this long counts as hung."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_store(url: str, *, now: Clock = utc_now) -> Store:
+    """A store on the database at `url` (tables created); call `start()` before writing."""
+    return Store(make_engine(url), now=now)
+
+
+class Store:
+    """Broadcasts, deliveries, acks, presence and rejections of one daemon."""
+
+    def __init__(self, engine: Engine, *, now: Clock = utc_now) -> None:
+        self._engine = engine
+        self._reader = read_engine(engine)
+        self._now = now
+        self._writer = BatchWriter(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def start(self) -> None:
+        self._writer.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Commit everything queued, end the writer, close the pool's connections."""
+        self._writer.stop(timeout)
+        self._engine.dispose()
+
+    # -- writes: queued, applied by the writer thread ------------------------------------
+
+    def record_broadcast(self, record: BroadcastRecord, clusters: Sequence[str]) -> None:
+        """The occurrence (once) and a pending delivery per target cluster (once each)."""
+        self._writer.submit(records.broadcast_op(record, tuple(clusters), self._now))
+
+    def record_send(
+        self,
+        broadcast_id: str,
+        cluster: str,
+        command: Literal["play", "stop"],
+        outcome: Literal["published", "queued", "failed"],
+        at: datetime,
+    ) -> None:
+        self._writer.submit(records.send_op(broadcast_id, cluster, command, outcome, at))
+
+    def record_publish_confirmed(self, broadcast_id: str, cluster: str, at: datetime) -> None:
+        self._writer.submit(records.publish_confirmed_op(broadcast_id, cluster, at))
+
+    def record_ack(
+        self,
+        commune: str,
+        cluster: str,
+        ack: Ack,
+        received_at: datetime,
+        on_commit: Callable[[AckOutcome], None] | None = None,
+        *,
+        topic: str = "",
+        on_failed: Callable[[], None] | None = None,
+    ) -> None:
+        """Store an ack once; `on_commit(outcome)` runs after it is durable.
+
+        `on_failed` runs instead when the op raised (a bug or a bad value): the caller
+        decides whether to ack the broker anyway. `topic` is kept when the ack is refused.
+        """
+        self._writer.submit(
+            records.ack_op(
+                commune,
+                cluster,
+                ack,
+                received_at,
+                self._now,
+                topic=topic or f"{commune}/{cluster}/ack",
+                on_commit=on_commit,
+                on_failed=on_failed,
+            )
+        )
+
+    def record_presence(
+        self,
+        commune: str,
+        cluster: str,
+        online: bool,
+        firmware: str | None,
+        volume: int | None,
+        at: datetime,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._writer.submit(
+            records.presence_op(commune, cluster, online, firmware, volume, at, on_commit)
+        )
+
+    def count_rejected(
+        self,
+        reason: str,
+        topic: str,
+        sample: bytes,
+        at: datetime,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._writer.submit(records.rejected_op(reason, topic, sample, at, on_commit))
+
+    def cancel_broadcast(self, broadcast_id: str, at: datetime) -> None:
+        self._writer.submit(records.cancel_op(broadcast_id, at))
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """True once everything submitted before the call is committed."""
+        return self._writer.flush(timeout)
+
+    # -- liveness --------------------------------------------------------------------------
+
+    @property
+    def queue_length(self) -> int:
+        return self._writer.queue_length
+
+    @property
+    def writer_heartbeat(self) -> float:
+        """`time.monotonic()` of the writer loop's last turn."""
+        return self._writer.heartbeat
+
+    def writer_alive(self) -> bool:
+        return self._writer.alive() and time.monotonic() - self._writer.heartbeat < WRITER_STALL_S
+
+    def check_writable(self) -> str | None:
+        """None when a tiny write transaction commits, else why not (for `/healthz`)."""
+        if not self.writer_alive():
+            return "database writer thread is not running"
+        try:
+            with self._engine.begin() as conn:
+                records.probe(conn, self._now())
+        except (SQLAlchemyError, OSError) as exc:
+            return f"database not writable: {type(exc).__name__}: {exc}"
+        return None
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def broadcast(self, broadcast_id: str) -> BroadcastView | None:
+        with self._reader.connect() as conn:
+            return queries.broadcast(conn, broadcast_id)
+
+    def list_broadcasts(
+        self,
+        *,
+        commune: str | None = None,
+        local_date: date | None = None,
+        state: str | None = None,
+        limit: int = 100,
+    ) -> list[BroadcastView]:
+        """Newest first; `state` keeps broadcasts where any cluster is in it ("pending": none)."""
+        with self._reader.connect() as conn:
+            return queries.list_broadcasts(
+                conn, commune=commune, local_date=local_date, state=state, limit=limit
+            )
+
+    def active_broadcasts(self, now: datetime) -> list[BroadcastView]:
+        with self._reader.connect() as conn:
+            return queries.active_broadcasts(conn, now)
+
+    def delivery_states(self, broadcast_id: str) -> dict[str, DeliveryView]:
+        """Deliveries of one broadcast by cluster: what a restart rebuilds its state from."""
+        with self._reader.connect() as conn:
+            return queries.delivery_states(conn, broadcast_id)
+
+    def deliveries_of(self, broadcast_ids: Sequence[str]) -> dict[str, dict[str, DeliveryView]]:
+        with self._reader.connect() as conn:
+            return queries.deliveries_of(conn, broadcast_ids)
+
+    def ack_events(self, broadcast_id: str) -> list[AckEventView]:
+        with self._reader.connect() as conn:
+            return queries.ack_events_of(conn, broadcast_id)
+
+    def presences(self) -> dict[tuple[str, str], PresenceView]:
+        with self._reader.connect() as conn:
+            return queries.presences(conn)
+
+    def rejected_counts(self) -> list[RejectedView]:
+        with self._reader.connect() as conn:
+            return queries.rejected_counts(conn)
+
+    def last_deliveries(
+        self, now: datetime, commune: str | None = None
+    ) -> dict[tuple[str, str], tuple[BroadcastView, DeliveryView]]:
+        """Per (commune, cluster), the latest broadcast started by `now` and its delivery."""
+        with self._reader.connect() as conn:
+            return queries.last_deliveries(conn, now, commune)

@@ -1,0 +1,54 @@
+"""A real uvicorn server on a free port, over a real SQLite store and a fake daemon view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import APIRouter
+
+from broadcastd.api import create_app
+from broadcastd.store import Store, open_store
+
+from .fakes import MORNING_START, Clock, FakeDaemon, serve
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MORNING_START + timedelta(minutes=10))  # 05:40, the morning slot is live
+
+
+@pytest.fixture
+def daemon() -> FakeDaemon:
+    return FakeDaemon()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'broadcastd.db'}")
+    opened.start()
+    yield opened
+    opened.stop()
+
+
+@pytest.fixture
+def audio() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/audio/{name}")
+    def audio_file(name: str) -> dict[str, str]:
+        return {"file": name}
+
+    return router
+
+
+@pytest.fixture
+def http(
+    store: Store, daemon: FakeDaemon, clock: Clock, audio: APIRouter
+) -> Iterator[httpx.Client]:
+    app = create_app(store, daemon, audio, now=clock)
+    with serve(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+        yield client

@@ -1,0 +1,123 @@
+"""The fake daemon view, the clock, sample broadcasts, and a real uvicorn server in a thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import uvicorn
+from fastapi import FastAPI
+
+from broadcastd.api import CommuneTopology, HealthReport, OccurrenceView
+from broadcastd.store import BroadcastRecord
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+MORNING_START = datetime(2026, 11, 29, 5, 30, tzinfo=HANOI)
+MORNING_ID = "man-lan/morning/2026-11-29"
+
+TOPOLOGY = [
+    CommuneTopology(
+        commune="man-lan",
+        name="Mạn Lạn",
+        timezone="Asia/Ho_Chi_Minh",
+        areas={"ban-coc": ["coc-1", "coc-2"], "na-hu": ["na-hu-1"]},
+    ),
+    CommuneTopology(
+        commune="khai-xuan",
+        name="Khải Xuân",
+        timezone="Asia/Ho_Chi_Minh",
+        areas={"ban-khai": ["khai-1"]},
+    ),
+]
+
+
+class Clock:
+    """The time the API believes it is; tests move it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class FakeDaemon:
+    """Stands in for the lead's daemon: health flags, topology, plan and cancellations."""
+
+    report: HealthReport = field(
+        default_factory=lambda: HealthReport(
+            scheduler_running=True, broker_connected=True, timetables_ok=True
+        )
+    )
+    plan: list[OccurrenceView] = field(default_factory=list)
+    cancellable: set[str] = field(default_factory=set)
+    cancelled: list[str] = field(default_factory=list)
+    asked_hours: list[float] = field(default_factory=list)
+
+    def health(self) -> HealthReport:
+        return self.report
+
+    def topology(self) -> list[CommuneTopology]:
+        return TOPOLOGY
+
+    def upcoming(self, hours: float) -> list[OccurrenceView]:
+        self.asked_hours.append(hours)
+        return self.plan
+
+    def cancel(self, broadcast_id: str) -> bool:
+        if broadcast_id not in self.cancellable:
+            return False
+        self.cancellable.discard(broadcast_id)
+        self.cancelled.append(broadcast_id)
+        return True
+
+
+def record(commune: str, slot: str, start: datetime, minutes: int, title: str) -> BroadcastRecord:
+    local = start.astimezone(HANOI)
+    return BroadcastRecord(
+        broadcast_id=f"{commune}/{slot}/{local.date().isoformat()}",
+        commune=commune,
+        slot=slot,
+        date=local.date(),
+        title=title,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        priority=0,
+        volume=80,
+        send_at=start - timedelta(minutes=2),
+    )
+
+
+MORNING = record("man-lan", "morning", MORNING_START, 30, "Bản tin sáng")
+EVENING_BEFORE = record(
+    "man-lan", "evening", datetime(2026, 11, 28, 17, 0, tzinfo=HANOI), 75, "Tiếp sóng huyện"
+)
+KHAI_MORNING = record("khai-xuan", "morning", MORNING_START, 30, "Bản tin Khải Xuân")
+assert MORNING.date == date(2026, 11, 29)
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
