@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    result: int = args.handler(args)
+    # Sub-commands registered by their own packages name their entry `handler` or `func`.
+    handler = getattr(args, "handler", None) or args.func
+    result: int = handler(args)
     return result
 
 
@@ -103,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     def started() -> None:
         nonlocal fleet
         if args.simulate:
-            from broadcastd.simulate.attach import attach_fleet
+            from broadcastd.daemon.demo_fleet import attach_fleet
 
             fleet = attach_fleet(settings, daemon.state.timetables, speed=args.speed)
 

@@ -8,6 +8,7 @@ from the environment and are never logged (`redacted()`).
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from broadcastd.contract.topics import ID_PATTERN
 
 PASSWORD_ENV = "BROADCASTD_MQTT_PASSWORD"
+# The embedded broker's default port: beside, not on, a Mosquitto that may own 1883.
+EMBEDDED_PORT = 1884
 
 
 class Section(BaseModel):
@@ -37,7 +40,7 @@ class BrokerSettings(Section):
     url: str = Field(
         default="mqtt://127.0.0.1:1883",
         description="mqtt://host:port (mqtts:// for TLS), or `embedded` for the built-in "
-        "broker (embedded://host:port to choose where it listens).",
+        f"broker on 127.0.0.1:{EMBEDDED_PORT} (embedded://host:port to choose where).",
     )
     username: str | None = Field(default=None, description="MQTT user name.")
     password: SecretStr | None = Field(default=None, description="MQTT password.")
@@ -72,7 +75,7 @@ class BrokerSettings(Section):
     @property
     def address(self) -> BrokerAddress:
         if self.url == "embedded":
-            return BrokerAddress("127.0.0.1", 1883, embedded=True, tls=False)
+            return BrokerAddress("127.0.0.1", EMBEDDED_PORT, embedded=True, tls=False)
         parts = urlsplit(self.url)
         tls = parts.scheme == "mqtts"
         return BrokerAddress(
@@ -220,3 +223,58 @@ def _absolute_sqlite(url: str, base: Path) -> str:
         return url
     path = Path(url[len(prefix):])
     return prefix + str(_absolute(path, base))
+
+
+class SettingsError(Exception):
+    """The configuration file cannot be used; the message lists every problem, with lines."""
+
+
+def _explain(error: Any, root: Any, model: type[BaseModel]) -> str:
+    """One pydantic error as `line N: a -> b: message`, with a suggestion for typos."""
+    from broadcastd.timetable.source import display_path, line_of
+
+    path = tuple(error["loc"])
+    line = line_of(root, path)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        known = _known_keys(model, path[:-1])
+        close = difflib.get_close_matches(str(path[-1]), known, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"
+        message = f"unknown key `{path[-1]}` ({hint})"
+    where = f"line {line}" if line else "top"
+    return f"{where}: {display_path(root, path) or '(file)'}: {message}"
+
+
+def _known_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    for segment in path:
+        field = model.model_fields.get(str(segment))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read, validate and resolve a config file; every problem in one SettingsError."""
+    from pydantic import ValidationError
+
+    from broadcastd.timetable.source import YamlSyntaxError, read_yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(
+            f"{path}: cannot read the configuration ({exc.strerror}). Fix: give the right "
+            f"file with --config, or copy config/broadcastd.yaml there"
+        ) from exc
+    try:
+        data, root = read_yaml(text)
+    except YamlSyntaxError as exc:
+        raise SettingsError(f"{path}:{exc.line}: {exc.problem}. Fix: {exc.hint}") from exc
+    try:
+        settings = Settings.model_validate(data or {})
+    except ValidationError as exc:
+        lines = [f"{path}: {_explain(error, root, Settings)}" for error in exc.errors()]
+        raise SettingsError("configuration errors:\n" + "\n".join(lines)) from exc
+    return settings.resolve(path.resolve().parent)

@@ -27,15 +27,16 @@ WRITER_SILENCE_S = 15.0
 
 
 def heartbeats_for(daemon: Daemon) -> Heartbeats:
-    assert daemon.scheduler and daemon.link and daemon.store
+    scheduler, link, store = daemon.scheduler, daemon.link, daemon.store
+    assert scheduler is not None and link is not None and store is not None
     beats = Heartbeats()
-    beats.register("scheduler", SCHEDULER_SILENCE_S, last_beat=daemon.scheduler.last_tick)
+    beats.register("scheduler", SCHEDULER_SILENCE_S, last_beat=scheduler.last_tick)
     beats.register(
         "mqtt",
         3.0 * daemon.settings.broker.keepalive_s,
-        last_beat=daemon.link.last_beat,
+        last_beat=link.last_beat,
     )
-    beats.register("db-writer", WRITER_SILENCE_S, last_beat=lambda: daemon.store.writer_heartbeat)
+    beats.register("db-writer", WRITER_SILENCE_S, last_beat=lambda: store.writer_heartbeat)
     return beats
 
 

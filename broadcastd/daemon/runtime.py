@@ -17,7 +17,8 @@ from pathlib import Path
 import structlog
 
 from broadcastd.api.app import create_app
-from broadcastd.audio.catalogue import Catalogue, CatalogueError
+from broadcastd.audio.catalogue import Catalogue
+from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
 from broadcastd.daemon.http_server import HttpServer
 from broadcastd.daemon.observer import MetricsObserver
@@ -65,7 +66,7 @@ class Daemon:
         self.clock = clock
         self.metrics = Metrics()
         self.state = TimetableState()
-        self._catalogue = Catalogue()
+        self._catalogue = Catalogue(settings.paths.audio_library)
         self._lock = threading.Lock()
         self._broker: EmbeddedBroker | None = None
         self.store: Store | None = None

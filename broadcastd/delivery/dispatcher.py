@@ -96,7 +96,12 @@ class Dispatcher:
         self._active: dict[str, ActiveBroadcast] = {}
         self._cancelled: set[str] = set()
         self._online: dict[tuple[str, str], bool] = {}
+        # PUBACKs arrive on paho's thread, which must never wait for `_lock`: the
+        # thread holding `_lock` may be inside paho's publish(), waiting for paho's own
+        # locks (a lock-order deadlock). So in-flight bookkeeping has a lock of its own.
+        self._flight_lock = threading.Lock()
         self._in_flight: dict[int, tuple[str, str]] = {}
+        self._early_pubacks: set[int] = set()
 
     # -- opening and closing ------------------------------------------------------------
 
@@ -244,11 +249,23 @@ class Dispatcher:
                     self._send_play(active, delivery, now, "online")
 
     def note_published(self, mid: int) -> None:
-        """The broker confirmed (PUBACK) a command."""
-        with self._lock:
+        """The broker confirmed (PUBACK) a command. Runs on paho's thread: no `_lock`."""
+        with self._flight_lock:
             target = self._in_flight.pop(mid, None)
-        if target is not None:
-            self._store.record_publish_confirmed(target[0], target[1], self._clock())
+            if target is None:  # confirmed before publish() returned its mid to us
+                self._early_pubacks.add(mid)
+                return
+        self._store.record_publish_confirmed(target[0], target[1], self._clock())
+
+    def _track(self, mid: int, broadcast_id: str, cluster: str, now: datetime) -> None:
+        with self._flight_lock:
+            confirmed = mid in self._early_pubacks
+            if confirmed:
+                self._early_pubacks.discard(mid)
+            else:
+                self._in_flight[mid] = (broadcast_id, cluster)
+        if confirmed:
+            self._store.record_publish_confirmed(broadcast_id, cluster, now)
 
     # -- views ---------------------------------------------------------------------------
 
@@ -337,8 +354,8 @@ class Dispatcher:
     ) -> PublishReceipt:
         name = topic(self._prefix, occurrence.commune, cluster, TopicKind.CMD)
         receipt = self._publisher.publish(name, payload)
-        self._in_flight[receipt.mid] = (occurrence.broadcast_id, cluster)
         self._store.record_send(
             occurrence.broadcast_id, cluster, command, receipt.outcome.value, now
         )
+        self._track(receipt.mid, occurrence.broadcast_id, cluster, now)
         return receipt

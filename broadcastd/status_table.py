@@ -1,0 +1,68 @@
+"""`broadcastd status`: the daemon's /status as a table a district operator can read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+
+def fetch_and_render(base_url: str, timeout: float = 5.0) -> tuple[str, int]:
+    """The table and an exit code: 0 ok, 1 when the daemon cannot be reached."""
+    try:
+        response = httpx.get(f"{base_url.rstrip('/')}/status", timeout=timeout)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        return (
+            f"cannot reach broadcastd at {base_url} ({exc}). Is it running? "
+            "Try `systemctl status broadcastd`, or pass --url.",
+            1,
+        )
+    return render(response.json()), 0
+
+
+def render(status: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for commune in status.get("communes", []):
+        counts = commune["counts"]
+        lines.append(
+            f"{commune['commune']}  {commune['name']}  ({commune['timezone']}): "
+            f"{counts['online']}/{counts['clusters']} clusters online"
+        )
+        rows = [("CLUSTER", "AREA", "ONLINE", "LAST SEEN", "LAST BROADCAST", "STATE", "SENDS")]
+        for cluster in commune["clusters"]:
+            last = cluster.get("last_broadcast") or {}
+            state = last.get("state", "")
+            if last.get("detail"):
+                state = f"{state} ({last['detail']})"
+            rows.append(
+                (
+                    cluster["cluster"],
+                    cluster.get("area") or "",
+                    "yes" if cluster["online"] else "NO",
+                    _short_time(cluster.get("last_seen")),
+                    last.get("broadcast_id", "-"),
+                    state or "-",
+                    str(last.get("sends", "")),
+                )
+            )
+        lines.extend(_table(rows))
+        lines.append("")
+    rejected = status.get("rejected") or []
+    if rejected:
+        lines.append("Refused messages:")
+        lines.extend(f"  {item['reason']}: {item['count']}" for item in rejected)
+    return "\n".join(lines).rstrip()
+
+
+def _short_time(value: str | None) -> str:
+    if not value:
+        return "never"
+    return value.replace("T", " ")[:19]
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+            for row in rows]
