@@ -1,0 +1,3 @@
+from broadcastd.simulate.cli import main
+
+raise SystemExit(main())

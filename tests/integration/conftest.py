@@ -1,0 +1,83 @@
+"""Integration fixtures: a generated audio library, a commune site, a simulated fleet."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from broadcastd.audio.ffmpeg import locate_tools
+from broadcastd.simulate.fleet import ClusterId, Fleet, FleetConfig
+from tests.conftest import free_port
+
+from .site import COMMUNE, Site, cluster_names
+
+# Two short bulletins; the tests' playlists name them.
+TONES = {"nhac-hieu": 660, "ban-tin-sang": 440}
+
+
+@pytest.fixture(scope="session")
+def audio_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library made the way staff make one: tones generated here, then `audio add`."""
+    root = tmp_path_factory.mktemp("audio")
+    library = root / "library"
+    ffmpeg = locate_tools().ffmpeg
+    for name, frequency in TONES.items():
+        source = root / f"{name}.wav"
+        subprocess.run(
+            [str(ffmpeg), "-loglevel", "error", "-y", "-f", "lavfi",
+             "-i", f"sine=frequency={frequency}:duration=3", str(source)],
+            check=True,
+        )
+        subprocess.run(
+            [sys.executable, "-m", "broadcastd", "audio", "add", str(source),
+             "--name", name, "--title", f"Bản tin {name}", "--library", str(library)],
+            check=True,
+            capture_output=True,
+        )
+    return library
+
+
+PLAYLIST: list[dict[str, Any]] = [
+    {"audio": "nhac-hieu"},
+    {"audio": "ban-tin-sang"},
+    {"stream": "http://127.0.0.1:9/relay", "duration_s": 20, "title": "Tiếp sóng huyện"},
+]
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, audio_library: Path, mosquitto: tuple[str, int], topic_prefix: str
+) -> Iterator[Site]:
+    made = Site(root=tmp_path, library=audio_library, prefix=topic_prefix, http_port=free_port())
+    yield made
+    if made.alive():
+        made.stop()
+
+
+MakeFleet = Callable[..., Fleet]
+
+
+@pytest.fixture
+def make_fleet(site: Site) -> Iterator[MakeFleet]:
+    fleets: list[Fleet] = []
+
+    def make(**options: Any) -> Fleet:
+        config = FleetConfig(
+            clusters=tuple(ClusterId(COMMUNE, name) for name in cluster_names()),
+            prefix=site.prefix,
+            speed=options.pop("speed", 10.0),
+            **options,
+        )
+        fleet = Fleet(config)
+        fleet.start()
+        fleets.append(fleet)
+        return fleet
+
+    yield make
+    for fleet in fleets:
+        fleet.stop()
