@@ -14,7 +14,14 @@ from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from broadcastd.contract.topics import ID_PATTERN
 
@@ -49,7 +56,10 @@ def parse_clock(value: object) -> time:
         if match:
             hours, minutes, seconds = match.groups()
             return time(int(hours), int(minutes), int(seconds or 0))
-    raise ValueError('write the time as HH:MM or HH:MM:SS in quotes, for example "05:30"')
+    raise ValueError(
+        f"{value!r} is not a time of day; "
+        'write the time as HH:MM or HH:MM:SS in quotes, for example "05:30"'
+    )
 
 
 class Commune(Model):
@@ -92,7 +102,10 @@ class Target(Model):
     @model_validator(mode="after")
     def _not_empty(self) -> Target:
         if not self.areas and not self.clusters:
-            raise ValueError("name at least one area or cluster, or write `target: all`")
+            raise ValueError(
+                "the target names no area and no cluster; "
+                "name at least one area or cluster, or write `target: all`"
+            )
         return self
 
 
@@ -110,17 +123,28 @@ class Item(Model):
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("a stream must be an http:// or https:// URL")
+            raise ValueError(
+                f"the stream {value!r} is not a web address; write the full http:// or "
+                "https:// URL, for example http://phat-thanh.thanhba.example/tiep-song"
+            )
         return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Item:
         if (self.audio is None) == (self.stream is None):
-            raise ValueError("each playlist item needs exactly one of `audio:` or `stream:`")
+            raise ValueError(
+                "a playlist item needs exactly one of `audio:` or `stream:`; write "
+                "`- audio: <catalogue name>`, or `- stream: <URL>` with `duration_s:`"
+            )
         if self.stream is not None and self.duration_s is None:
-            raise ValueError("a stream item needs `duration_s:` (how many seconds to play)")
+            raise ValueError(
+                "the stream item has no `duration_s:`; add how many seconds to play it, "
+                "for example `duration_s: 1500`"
+            )
         if self.audio is not None and self.duration_s is not None:
-            raise ValueError("remove `duration_s:` from an audio item: the library knows it")
+            raise ValueError(
+                "the audio item has a `duration_s:`; remove it: the library knows the duration"
+            )
         return self
 
 
@@ -141,14 +165,17 @@ class SlotBody(Model):
     _clock_start = field_validator("start", mode="before")(parse_clock)
     _clock_end = field_validator("end", mode="before")(parse_clock)
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> SlotBody:
-        if self.end <= self.start:
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: time, info: ValidationInfo) -> time:
+        # A field validator (not a model one), so the error points at the `end:` line.
+        start = info.data.get("start")
+        if isinstance(start, time) and end <= start:
             raise ValueError(
-                f"end {self.end:%H:%M:%S} is not after start {self.start:%H:%M:%S}; "
-                "a slot may not cross midnight: split it in two"
+                f"end {end:%H:%M:%S} is not after start {start:%H:%M:%S}; "
+                "move `end` later; a slot may not cross midnight: split it in two"
             )
-        return self
+        return end
 
     @property
     def length_s(self) -> float:

@@ -1,0 +1,372 @@
+"""Rules that span a timetable, the audio catalogue, or several timetables.
+
+Pure functions over parsed models, each returning every finding it sees (never
+stopping at the first); the loader attaches files and lines. A rule about one field
+belongs on the model; these need the whole picture: ids used twice, targets naming
+nothing, two slots on one cluster at once, playlists that do not fit their window.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from datetime import date, time
+
+from broadcastd.timetable.model import WEEKDAYS, Slot, SlotBody, Timetable
+from broadcastd.timetable.problems import Finding
+from broadcastd.timetable.source import KeyPath
+
+SHORT_PLAYLIST_SHARE = 0.5  # under half its window, a playlist leaves the speakers silent
+
+
+@dataclass(frozen=True)
+class PlacedSlot:
+    """A slot and where it is written: regular (`slots -> i`) or one-off (`exceptions ->
+    e -> add -> k`, with its date)."""
+
+    slot: SlotBody
+    path: KeyPath
+    on: date | None = None
+
+    @property
+    def label(self) -> str:
+        if self.on is None:
+            return f"slot `{self.slot.id}`"
+        return f"one-off slot `{self.slot.id}` on {self.on.isoformat()}"
+
+
+def placed_slots(timetable: Timetable) -> Iterator[PlacedSlot]:
+    """Every slot of a timetable, regular first, with its key path."""
+    for index, slot in enumerate(timetable.slots):
+        yield PlacedSlot(slot, ("slots", index))
+    for e_index, exception in enumerate(timetable.exceptions):
+        for a_index, added in enumerate(exception.add):
+            yield PlacedSlot(added, ("exceptions", e_index, "add", a_index), exception.date)
+
+
+def mmss(seconds: float) -> str:
+    """12:05 (or 1:02:05 past an hour), whole seconds."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _close(word: str, known: Sequence[str]) -> str:
+    match = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean `{match[0]}`?)" if match else ""
+
+
+def _clock(moment: time) -> str:
+    return f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
+
+
+# --- one timetable -------------------------------------------------------------------
+
+
+def check_timetable(timetable: Timetable) -> list[Finding]:
+    """Every rule within one commune's file."""
+    return [
+        *check_ids(timetable),
+        *check_targets(timetable),
+        *check_exceptions(timetable),
+        *check_overlaps(timetable),
+    ]
+
+
+def check_ids(timetable: Timetable) -> list[Finding]:
+    """Area and slot ids once each; every cluster in exactly one area."""
+    findings: list[Finding] = []
+    area_at: dict[str, int] = {}
+    cluster_in: dict[str, str] = {}
+    for index, area in enumerate(timetable.areas):
+        if area.id in area_at:
+            findings.append(_twice(("areas", index, "id"), "area", area.id, area_at[area.id]))
+        area_at.setdefault(area.id, index)
+        for c_index, cluster in enumerate(area.clusters):
+            path = ("areas", index, "clusters", c_index)
+            owner = cluster_in.get(cluster)
+            if owner is None:
+                cluster_in[cluster] = area.id
+            elif owner == area.id:
+                findings.append(Finding(
+                    path, f"cluster `{cluster}` is listed twice in area `{area.id}`",
+                    "remove the second one",
+                ))
+            else:
+                findings.append(Finding(
+                    path, f"cluster `{cluster}` is in two areas: `{owner}` and `{area.id}`",
+                    "a cluster belongs to one area: remove it from one of them, or give the "
+                    "second loudspeaker its own id",
+                ))
+    slot_at: dict[str, int] = {}
+    for index, slot in enumerate(timetable.slots):
+        if slot.id in slot_at:
+            findings.append(_twice(("slots", index, "id"), "slot", slot.id, slot_at[slot.id]))
+        slot_at.setdefault(slot.id, index)
+    return findings
+
+
+def _twice(path: KeyPath, kind: str, ident: str, first: int) -> Finding:
+    return Finding(
+        path,
+        f"the {kind} id `{ident}` is used twice (also by {kind} number {first + 1})",
+        f"give each {kind} its own id, for example `{ident}-2`",
+    )
+
+
+def check_targets(timetable: Timetable) -> list[Finding]:
+    """Targets name only areas and clusters that the timetable declares."""
+    areas = [area.id for area in timetable.areas]
+    clusters = timetable.clusters
+    findings: list[Finding] = []
+    for placed in placed_slots(timetable):
+        target = placed.slot.target
+        if target == "all":
+            continue
+        for index, area in enumerate(target.areas):
+            if area not in areas:
+                findings.append(Finding(
+                    placed.path + ("target", "areas", index),
+                    f"{placed.label} targets area `{area}`, which is not in `areas`"
+                    + _close(area, areas),
+                    "use an id from `areas`, or add that area",
+                ))
+        for index, cluster in enumerate(target.clusters):
+            if cluster not in clusters:
+                findings.append(Finding(
+                    placed.path + ("target", "clusters", index),
+                    f"{placed.label} targets cluster `{cluster}`, which no area lists"
+                    + _close(cluster, clusters),
+                    "use a cluster id from the areas' `clusters`, or add it to its area",
+                ))
+    return findings
+
+
+def check_exceptions(timetable: Timetable) -> list[Finding]:
+    """Skips name real slots; one-off slots do not reuse a slot id playing that day."""
+    slot_ids = [slot.id for slot in timetable.slots]
+    findings: list[Finding] = []
+    for e_index, exception in enumerate(timetable.exceptions):
+        for s_index, slot_id in enumerate(exception.skip):
+            path = ("exceptions", e_index, "skip", s_index)
+            slot = next((s for s in timetable.slots if s.id == slot_id), None)
+            if slot is None:
+                findings.append(Finding(
+                    path, f"`skip` names slot `{slot_id}`, which is not in `slots`"
+                    + _close(slot_id, slot_ids),
+                    "use a slot id from `slots`",
+                ))
+            elif not slot.runs_on(exception.date):
+                weekday = WEEKDAYS[exception.date.weekday()]
+                findings.append(Finding(
+                    path,
+                    f"slot `{slot_id}` does not play on {exception.date.isoformat()} "
+                    f"({weekday}) anyway, so skipping it changes nothing",
+                    "check the date, or remove this skip",
+                    "warning",
+                ))
+    findings += _one_off_ids(timetable)
+    return findings
+
+
+def _one_off_ids(timetable: Timetable) -> list[Finding]:
+    findings: list[Finding] = []
+    seen: dict[tuple[date, str], PlacedSlot] = {}
+    for placed in placed_slots(timetable):
+        if placed.on is None:
+            continue
+        key = (placed.on, placed.slot.id)
+        skipped = {s for e in timetable.exceptions if e.date == placed.on for s in e.skip}
+        regular = {
+            slot.id
+            for slot in timetable.slots
+            if slot.runs_on(placed.on) and slot.id not in skipped
+        }
+        if key in seen or placed.slot.id in regular:
+            findings.append(Finding(
+                placed.path + ("id",),
+                f"{placed.label} has the id of another slot playing that day, so both "
+                "would be the same broadcast",
+                "give the one-off slot its own id (or skip the regular slot that day)",
+            ))
+        seen.setdefault(key, placed)
+    return findings
+
+
+# --- overlaps ------------------------------------------------------------------------
+
+
+def _overlap(a: SlotBody, b: SlotBody) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _shared(timetable: Timetable, a: SlotBody, b: SlotBody) -> list[str]:
+    other = set(timetable.target_clusters(b))
+    return [cluster for cluster in timetable.target_clusters(a) if cluster in other]
+
+
+def _clusters_text(clusters: list[str]) -> str:
+    named = ", ".join(clusters[:3])
+    more = f" and {len(clusters) - 3} more" if len(clusters) > 3 else ""
+    return f"cluster{'s' if len(clusters) > 1 else ''} {named}{more}"
+
+
+def _days_text(a: Slot, b: Slot) -> str | None:
+    """The weekdays two regular slots share, or None when they share none."""
+    days_a = set(WEEKDAYS) if a.days == "daily" else set(a.days)
+    days_b = set(WEEKDAYS) if b.days == "daily" else set(b.days)
+    common = [day for day in WEEKDAYS if day in days_a and day in days_b]
+    if not common:
+        return None
+    return "every day" if len(common) == 7 else "on " + ", ".join(common)
+
+
+def check_overlaps(timetable: Timetable) -> list[Finding]:
+    """Two slots on one cluster at once on some day: a cluster plays one at a time.
+
+    Regular slots are compared by weekday; a one-off slot against the regular slots
+    that play on its date (skips applied) and the other one-off slots of that date.
+    """
+    findings: list[Finding] = []
+    slots = timetable.slots
+    for index, later in enumerate(slots):
+        for e_index, earlier in enumerate(slots[:index]):
+            days = _days_text(earlier, later)
+            if days is not None and earlier.id != later.id:  # a repeated id is reported once
+                findings += _clash(
+                    timetable, PlacedSlot(earlier, ("slots", e_index)),
+                    PlacedSlot(later, ("slots", index)), days,
+                )
+    one_offs = [placed for placed in placed_slots(timetable) if placed.on is not None]
+    for index, added in enumerate(one_offs):
+        assert added.on is not None
+        skipped = {s for e in timetable.exceptions if e.date == added.on for s in e.skip}
+        same_day = [
+            PlacedSlot(slot, ("slots", s_index))
+            for s_index, slot in enumerate(slots)
+            if slot.runs_on(added.on) and slot.id not in skipped
+        ]
+        same_day += [placed for placed in one_offs[:index] if placed.on == added.on]
+        for other in same_day:
+            findings += _clash(timetable, other, added, f"on {added.on.isoformat()}")
+    return findings
+
+
+def _clash(timetable: Timetable, first: PlacedSlot, second: PlacedSlot, days: str) -> list[Finding]:
+    if not _overlap(first.slot, second.slot):
+        return []
+    shared = _shared(timetable, first.slot, second.slot)
+    if not shared:
+        return []
+    a, b = first.slot, second.slot
+    return [Finding(
+        second.path + ("start",),
+        f"{second.label} ({_clock(b.start)}-{_clock(b.end)}) overlaps {first.label} "
+        f"({_clock(a.start)}-{_clock(a.end)}) {days} on {_clusters_text(shared)}",
+        "move one of them so they do not overlap, or give them different targets",
+    )]
+
+
+# --- audio ---------------------------------------------------------------------------
+
+
+def check_audio(
+    timetable: Timetable, durations: Mapping[str, float], missing_files: AbstractSet[str]
+) -> list[Finding]:
+    """Playlists name catalogue items whose files exist, and fit their window.
+
+    `durations` maps catalogue names to seconds; `missing_files` holds the names
+    whose library file is gone. Stream-only playlists are measured even without a
+    catalogue (pass empty mappings).
+    """
+    known = sorted(durations)
+    findings: list[Finding] = []
+    for placed in placed_slots(timetable):
+        for index, item in enumerate(placed.slot.playlist):
+            if item.audio is None:
+                continue
+            path = placed.path + ("playlist", index, "audio")
+            if item.audio not in durations:
+                findings.append(Finding(
+                    path,
+                    f"{placed.label} plays audio `{item.audio}`, which is not in the "
+                    "catalogue" + _close(item.audio, known),
+                    f"correct the name (`broadcastd audio list` shows them), or import the "
+                    f"file with `broadcastd audio add FILE --name {item.audio}`",
+                ))
+            elif item.audio in missing_files:
+                findings.append(Finding(
+                    path,
+                    f"the file of audio `{item.audio}` ({placed.label}) is missing from the "
+                    "audio library",
+                    "run `broadcastd audio check`, then import the recording again with "
+                    f"`broadcastd audio add FILE --name {item.audio}`",
+                ))
+    return findings + check_lengths(timetable, durations)
+
+
+def playlist_length(slot: SlotBody, durations: Mapping[str, float]) -> float | None:
+    """Seconds the playlist lasts; None if an item's duration is unknown."""
+    total = 0.0
+    for item in slot.playlist:
+        seconds = item.duration_s if item.stream is not None else durations.get(item.audio or "")
+        if seconds is None:
+            return None
+        total += seconds
+    return total
+
+
+def check_lengths(timetable: Timetable, durations: Mapping[str, float]) -> list[Finding]:
+    """A playlist longer than its window is cut off; one under half of it leaves silence."""
+    findings: list[Finding] = []
+    for placed in placed_slots(timetable):
+        slot = placed.slot
+        total = playlist_length(slot, durations)
+        if total is None:
+            continue
+        window = slot.length_s
+        span = f"{_clock(slot.start)}-{_clock(slot.end)}, {mmss(window)}"
+        path = placed.path + ("playlist",)
+        if total > window:
+            over = math.ceil(total - window)
+            findings.append(Finding(
+                path,
+                f"the playlist of {placed.label} lasts {mmss(total)}, longer than its window "
+                f"({span}) by {mmss(over)}",
+                f"shorten it by at least {mmss(over)} (a stream's `duration_s`, or fewer "
+                "items), or move `end` later",
+            ))
+        elif total < window * SHORT_PLAYLIST_SHARE:
+            findings.append(Finding(
+                path,
+                f"the playlist of {placed.label} lasts {mmss(total)}, under half its window "
+                f"({span}); the speakers stay silent for {mmss(window - total)}",
+                "add items or lengthen a stream's `duration_s`, or move `end` earlier",
+                "warning",
+            ))
+    return findings
+
+
+# --- several timetables --------------------------------------------------------------
+
+
+def duplicate_communes(communes: Sequence[tuple[str, str]]) -> list[tuple[int, Finding]]:
+    """The same commune id in two files: (index of the later file, finding).
+
+    `communes` holds (file name, commune id) in load order. Cluster and area ids may
+    repeat across communes: they are per commune.
+    """
+    first_file: dict[str, str] = {}
+    found: list[tuple[int, Finding]] = []
+    for index, (file, commune) in enumerate(communes):
+        if commune in first_file:
+            found.append((index, Finding(
+                ("commune", "id"),
+                f"commune `{commune}` is also defined in {first_file[commune]}",
+                "keep one file per commune: merge the two files, or correct this id",
+            )))
+        first_file.setdefault(commune, file)
+    return found

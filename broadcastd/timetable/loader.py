@@ -1,0 +1,314 @@
+"""Load every commune's timetable and collect every problem, each with file and line.
+
+Used by `broadcastd validate` and by the daemon, so both see the same problems. A file
+that fails never stops the others; within a file, every problem is reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from broadcastd.audio.catalogue import Catalogue
+from broadcastd.timetable import checks
+from broadcastd.timetable.explain import explain
+from broadcastd.timetable.model import Timetable
+from broadcastd.timetable.problems import Finding, Problem, Severity
+from broadcastd.timetable.source import (
+    KeyPath,
+    YamlSyntaxError,
+    child,
+    display_path,
+    duplicate_keys,
+    line_of,
+    read_yaml,
+    scalar,
+    value_node,
+)
+
+__all__ = [
+    "LoadedTimetable",
+    "Problem",
+    "TimetableSet",
+    "find_uses",
+    "load_timetables",
+    "timetable_files",
+]
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedTimetable:
+    """A timetable that parsed, with the file it came from and its YAML node tree."""
+
+    timetable: Timetable
+    path: Path
+    root: yaml.Node = field(repr=False, compare=False)
+
+    def line_of(self, *key_path: str | int) -> int | None:
+        """1-based line of a key path such as ("slots", 0, "start")."""
+        return line_of(self.root, key_path)
+
+    def key_path(self, *key_path: str | int) -> str:
+        """The key path as people read it: `slots -> morning -> start`."""
+        return display_path(self.root, key_path)
+
+
+@dataclass(frozen=True)
+class TimetableSet:
+    """Every timetable that parsed, and every problem found in any of them.
+
+    `timetables` holds each file whose content is a valid timetable, even when a rule
+    across it failed (see `problems`); a later file repeating a commune is left out.
+    """
+
+    timetables: list[LoadedTimetable]
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def by_commune(self) -> dict[str, Timetable]:
+        return {loaded.timetable.commune.id: loaded.timetable for loaded in self.timetables}
+
+
+@dataclass(frozen=True)
+class _AudioFacts:
+    """What the checks need from the catalogue, gathered once (file existence is I/O)."""
+
+    durations: Mapping[str, float]
+    missing_files: AbstractSet[str]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> _AudioFacts:
+        entries = catalogue.entries
+        return cls(
+            durations={name: entry.duration_s for name, entry in entries.items()},
+            missing_files=frozenset(
+                name for name, entry in entries.items() if not catalogue.path_of(entry).is_file()
+            ),
+        )
+
+
+def _problem(
+    file: Path, message: str, fix: str, line: int | None = None, severity: Severity = "error"
+) -> Problem:
+    return Problem(file, line, "", message, fix, severity)
+
+
+def timetable_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The files to load: every *.yaml / *.yml of each folder (sorted), and each file."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir()
+                if p.suffix in SUFFIXES and p.is_file() and not p.name.startswith(".")
+            )
+            if not found:
+                problems.append(_problem(
+                    path, "no timetable files (*.yaml) in this folder",
+                    "add one file per commune; see docs/timetables.md",
+                ))
+        elif path.is_file():
+            found = [path]
+        else:
+            problems.append(_problem(
+                path, "no such file or folder", "check the path you gave"
+            ))
+            found = []
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                files.append(file)
+    return files, problems
+
+
+def _read(path: Path) -> tuple[Any, yaml.Node | None] | Problem:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return _problem(
+            path, "the file is not UTF-8 text",
+            "save it with the UTF-8 encoding (in Notepad: Save As, Encoding: UTF-8)",
+        )
+    except OSError as exc:
+        return _problem(path, f"the file cannot be read: {exc.strerror}", "check its permissions")
+    try:
+        return read_yaml(text)
+    except YamlSyntaxError as exc:
+        return _problem(path, f"this is not valid YAML: {exc.problem}", exc.hint, exc.line)
+
+
+def _to_problem(path: Path, root: yaml.Node | None, finding: Finding) -> Problem:
+    return Problem(
+        file=path,
+        line=line_of(root, finding.path),
+        key_path=display_path(root, finding.path),
+        message=finding.message,
+        fix=finding.fix,
+        severity=finding.severity,
+    )
+
+
+def _without(data: Any, paths: Sequence[KeyPath]) -> Any:
+    """A copy of the data without the keys at `paths` (unknown keys, to check the rest)."""
+    if not paths:
+        return data
+    if isinstance(data, dict):
+        heads = {p[0] for p in paths if len(p) == 1}
+        return {
+            key: _without(value, [p[1:] for p in paths if len(p) > 1 and p[0] == key])
+            for key, value in data.items()
+            if key not in heads
+        }
+    if isinstance(data, list):
+        return [
+            _without(item, [p[1:] for p in paths if len(p) > 1 and p[0] == index])
+            for index, item in enumerate(data)
+        ]
+    return data
+
+
+def _validate(data: Any, root: yaml.Node | None) -> tuple[Timetable | None, list[Finding]]:
+    """The model and the schema findings. When unknown keys are the only trouble, the
+    rest is still checked, so their fix does not reveal a second round of errors."""
+    try:
+        return Timetable.model_validate(data), []
+    except ValidationError as exc:
+        errors = exc.errors()
+        findings = explain(errors, root)
+    unknown = [tuple(e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
+    if len(unknown) != len(errors):
+        return None, findings
+    try:
+        return Timetable.model_validate(_without(data, unknown)), findings
+    except ValidationError:
+        return None, findings
+
+
+def load_file(
+    path: Path, audio: _AudioFacts | None = None
+) -> tuple[LoadedTimetable | None, list[Problem]]:
+    """One timetable file, and every problem in it (catalogue rules when `audio`)."""
+    read = _read(path)
+    if isinstance(read, Problem):
+        return None, [read]
+    data, root = read
+    if root is None:
+        return None, [_problem(
+            path, "the file is empty", "write the commune's timetable; see docs/timetables.md"
+        )]
+    if not isinstance(data, dict):
+        return None, [_problem(
+            path, "the file does not hold a timetable (`commune:`, `areas:`, `slots:` ...)",
+            "start from the example in docs/timetables.md", root.start_mark.line + 1,
+        )]
+    problems = [
+        Problem(
+            path, line, display_path(root, key_path), f"`{key_path[-1]}` is written twice here",
+            "keep one of them: YAML would silently use only the last",
+        )
+        for key_path, line in duplicate_keys(root)
+    ]
+    timetable, findings = _validate(data, root)
+    if timetable is not None:
+        findings += checks.check_timetable(timetable)
+        if audio is not None:
+            findings += checks.check_audio(timetable, audio.durations, audio.missing_files)
+        else:  # stream-only playlists can still be measured
+            findings += checks.check_lengths(timetable, {})
+    problems += [_to_problem(path, root, finding) for finding in findings]
+    loaded = LoadedTimetable(timetable, path, root) if timetable is not None else None
+    return loaded, problems
+
+
+def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> TimetableSet:
+    """Every timetable under `paths` (folders or files) and every problem in any of them.
+
+    With `catalogue` None the audio checks are skipped (the daemon without a library,
+    or `validate` when the catalogue itself is broken).
+    """
+    files, problems = timetable_files([Path(p) for p in paths])
+    audio = _AudioFacts.of(catalogue) if catalogue is not None else None
+    loaded: list[LoadedTimetable] = []
+    for file in files:
+        timetable, found = load_file(file, audio)
+        problems += found
+        if timetable is not None:
+            loaded.append(timetable)
+    repeated = checks.duplicate_communes(
+        [(str(item.path), item.timetable.commune.id) for item in loaded]
+    )
+    for index, finding in repeated:
+        problems.append(_to_problem(loaded[index].path, loaded[index].root, finding))
+    dropped = {index for index, _ in repeated}
+    kept = [item for index, item in enumerate(loaded) if index not in dropped]
+    return TimetableSet(kept, sorted(problems, key=Problem.sort_key))
+
+
+# --- where an audio item is used -----------------------------------------------------
+
+
+def _uses_in(root: yaml.Node, audio_name: str) -> list[tuple[int, str]]:
+    """(line, "slot morning") for each playlist item naming `audio_name`."""
+    found: list[tuple[int, str]] = []
+
+    def scan(slot: yaml.Node, label: str) -> None:
+        playlist = value_node(slot, ("playlist",))
+        if not isinstance(playlist, yaml.SequenceNode):
+            return
+        for item in playlist.value:
+            pair = child(item, "audio")
+            if pair is not None and scalar(pair[1]) == audio_name:
+                slot_id = scalar(value_node(slot, ("id",))) or "?"
+                found.append((pair[0].start_mark.line + 1, label.format(slot=slot_id)))
+
+    slots = value_node(root, ("slots",))
+    for slot in slots.value if isinstance(slots, yaml.SequenceNode) else []:
+        scan(slot, "slot {slot}")
+    exceptions = value_node(root, ("exceptions",))
+    for exception in exceptions.value if isinstance(exceptions, yaml.SequenceNode) else []:
+        day = scalar(value_node(exception, ("date",))) or "?"
+        added = value_node(exception, ("add",))
+        for slot in added.value if isinstance(added, yaml.SequenceNode) else []:
+            scan(slot, "one-off slot {slot} on " + day)
+    return found
+
+
+def find_uses(paths: Sequence[Path], audio_name: str) -> list[str]:
+    """Where timetables play an audio item: `schedules/man-lan.yaml:42 slot morning`.
+
+    Works on files with other errors too. A file that cannot be read as YAML is listed
+    as a possible use, so that `broadcastd audio remove` stays on the safe side.
+    """
+    files, _ = timetable_files([Path(p) for p in paths])
+    uses: list[str] = []
+    for file in files:
+        read = _read(file)
+        if isinstance(read, Problem):
+            where = f"{file}:{read.line}" if read.line else str(file)
+            uses.append(f"{where} cannot be read ({read.message}), so it may use it")
+            continue
+        _, root = read
+        if root is not None:
+            uses += [f"{file}:{line} {label}" for line, label in _uses_in(root, audio_name)]
+    return uses
