@@ -178,7 +178,7 @@ def test_a_cluster_that_connects_late_gets_its_broadcast_at_once(
     slot = Slot.ahead(seconds=3, length_s=60)
     site.resend_after_s = 300.0  # so only its coming online can explain the send
     site.write(timetable(slot, PLAYLIST))
-    fleet = make_fleet(late={"loa-09": 8.0})
+    fleet = make_fleet(late={"loa-09": 8.0}, speed=1.0)
     assert fleet.wait_online(count=CLUSTERS - 1, timeout=15)
     site.start()
     assert fleet.wait_for(lambda view: view["loa-09"].online, timeout=30)

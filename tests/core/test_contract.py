@@ -1,0 +1,131 @@
+"""The contract module: topics and payloads exactly as speaker vendors read them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from broadcastd.contract import (
+    Ack,
+    ContractError,
+    PlayCommand,
+    PlayItem,
+    StopCommand,
+    TopicKind,
+    parse_ack,
+    parse_command,
+    parse_presence,
+    parse_topic,
+    topic,
+)
+from broadcastd.contract.topics import client_id, subscriptions
+
+HANOI = timezone(timedelta(hours=7))
+
+
+def test_topics_are_built_and_read_back() -> None:
+    name = topic("broadcast", "man-lan", "loa-01", TopicKind.CMD)
+    assert name == "broadcast/man-lan/loa-01/cmd"
+    parsed = parse_topic("broadcast", name)
+    assert parsed is not None and (parsed.commune, parsed.cluster) == ("man-lan", "loa-01")
+    assert client_id("man-lan", "loa-01") == "man-lan.loa-01"
+    assert subscriptions("broadcast") == ["broadcast/+/+/ack", "broadcast/+/+/state"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "other/man-lan/loa-01/ack",
+        "broadcast/man-lan/loa-01/ack/extra",
+        "broadcast/Man-Lan/loa-01/ack",
+        "broadcast/man-lan/loa-01/volume",
+        "broadcast/-man/loa-01/ack",
+    ],
+)
+def test_topics_outside_the_contract_are_not_read(name: str) -> None:
+    assert parse_topic("broadcast", name) is None
+
+
+def test_a_play_payload_matches_the_contract_example() -> None:
+    play = PlayCommand(
+        broadcast_id="man-lan/morning/2026-11-29",
+        start=datetime(2026, 11, 29, 5, 30, tzinfo=HANOI),
+        end=datetime(2026, 11, 29, 6, 0, tzinfo=HANOI),
+        priority=0,
+        volume=80,
+        items=(
+            PlayItem("file", "http://10.0.0.2:8080/audio/3f.mp3", 612.4, "3f", "Bản tin sáng"),
+            PlayItem("stream", "http://radio.example/live", 1187.6),
+        ),
+        sent_at=datetime(2026, 11, 29, 5, 28, tzinfo=HANOI),
+    )
+    obj = json.loads(play.to_payload())
+    assert obj == {
+        "v": 1,
+        "type": "play",
+        "broadcast_id": "man-lan/morning/2026-11-29",
+        "start": "2026-11-29T05:30:00+07:00",
+        "end": "2026-11-29T06:00:00+07:00",
+        "priority": 0,
+        "volume": 80,
+        "items": [
+            {"kind": "file", "url": "http://10.0.0.2:8080/audio/3f.mp3", "sha256": "3f",
+             "duration_s": 612.4, "title": "Bản tin sáng"},
+            {"kind": "stream", "url": "http://radio.example/live", "duration_s": 1187.6},
+        ],
+        "sent_at": "2026-11-29T05:28:00+07:00",
+    }
+    assert "Bản tin sáng".encode() in play.to_payload()  # UTF-8, not \u escapes
+    assert parse_command(play.to_payload()) == play
+
+
+def test_a_stop_round_trips() -> None:
+    stop = StopCommand("man-lan/morning/2026-11-29", datetime(2026, 11, 29, 5, 41, 10, tzinfo=HANOI))
+    assert parse_command(stop.to_payload()) == stop
+
+
+def test_an_ack_with_unknown_fields_is_read() -> None:
+    ack = parse_ack(
+        b'{"v":1,"broadcast_id":"man-lan/morning/2026-11-29","state":"playing",'
+        b'"at":"2026-11-29T05:30:00.120+07:00","item":0,"detail":"","battery":93}'
+    )
+    assert ack == Ack(
+        "man-lan/morning/2026-11-29", "playing",
+        datetime(2026, 11, 29, 5, 30, 0, 120000, tzinfo=HANOI), 0, "",
+    )
+    assert parse_ack(ack.to_payload()) == ack
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"\xff\xfe", "malformed"),
+        (b"{not json", "malformed"),
+        (b"[1, 2]", "malformed"),
+        (b'{"v": 2, "broadcast_id": "a", "state": "received", "at": "2026-11-29T05:30:00+07:00"}',
+         "bad_version"),
+        (b'{"broadcast_id": "a", "state": "received", "at": "2026-11-29T05:30:00+07:00"}',
+         "bad_version"),
+        (b'{"v": 1, "broadcast_id": "a", "state": "dancing", "at": "2026-11-29T05:30:00+07:00"}',
+         "invalid"),
+        (b'{"v": 1, "broadcast_id": "a", "state": "received", "at": "2026-11-29T05:30:00"}',
+         "invalid"),
+        (b'{"v": 1, "state": "received", "at": "2026-11-29T05:30:00+07:00"}', "invalid"),
+        (b'{"v": 1, "broadcast_id": "a", "state": "playing", "item": "one",'
+         b' "at": "2026-11-29T05:30:00+07:00"}', "invalid"),
+    ],
+)
+def test_bad_acks_are_refused_with_a_reason(payload: bytes, reason: str) -> None:
+    with pytest.raises(ContractError) as refused:
+        parse_ack(payload)
+    assert refused.value.reason == reason
+
+
+def test_presence_and_its_last_will() -> None:
+    online = parse_presence(b'{"v":1,"online":true,"firmware":"2.1","volume":80}')
+    assert (online.online, online.firmware, online.volume) == (True, "2.1", 80)
+    assert parse_presence(b'{"v":1,"online":false}').online is False
+    with pytest.raises(ContractError):
+        parse_presence(b'{"v":1,"online":"yes"}')
