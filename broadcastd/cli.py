@@ -109,14 +109,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             fleet = attach_fleet(settings, daemon.state.timetables, speed=args.speed)
 
+    def stopping() -> None:
+        if fleet is not None:
+            fleet.stop()
+
     try:
-        serve(daemon, stop, on_started=started)
+        serve(daemon, stop, on_started=started, on_stopping=stopping)
     except StartError as exc:
         print(exc, file=sys.stderr)
         return 1
-    finally:
-        if fleet is not None:
-            fleet.stop()
     return 0
 
 

@@ -40,7 +40,12 @@ def heartbeats_for(daemon: Daemon) -> Heartbeats:
     return beats
 
 
-def serve(daemon: Daemon, stop: threading.Event, on_started: Callable[[], None] = lambda: None) -> None:
+def serve(
+    daemon: Daemon,
+    stop: threading.Event,
+    on_started: Callable[[], None] = lambda: None,
+    on_stopping: Callable[[], None] = lambda: None,
+) -> None:
     """Run until `stop` is set (by a signal, or by the caller in tests)."""
     notifier = Notifier()
     _install_signals(daemon, stop, notifier)
@@ -61,6 +66,7 @@ def serve(daemon: Daemon, stop: threading.Event, on_started: Callable[[], None] 
     finally:
         log.info("stopping")
         notifier.stopping()
+        on_stopping()
         pinger.stop()
         daemon.stop()
         notifier.close()

@@ -1,7 +1,8 @@
 """The one place where the daemon is put together, in order, and taken apart in reverse.
 
-Start: timetables and library, broker (embedded, if configured), store, MQTT link,
-scheduler, HTTP. Each piece gets what it needs as arguments; nothing is global.
+Start: timetables and library, broker (embedded, if configured), store, HTTP (the
+clusters fetch audio from it as soon as a play reaches them), MQTT link, scheduler.
+Each piece gets what it needs as arguments; nothing is global.
 The broker may be down at start: the link connects in the background and the
 scheduler runs anyway, since clusters hold broadcasts sent ahead.
 """
@@ -12,7 +13,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import structlog
 
@@ -162,8 +162,10 @@ class Daemon:
         self.store = open_store(settings.database.url)
         self.store.start()
         self.metrics.track_writer_queue(lambda: self.store.queue_length if self.store else 0)
-        self._start_delivery(timetables)
+        # HTTP before delivery: the first plays may go out at once (a live slot joined
+        # at start), and the clusters fetch their files from us straight away.
         self._start_http()
+        self._start_delivery(timetables)
         log.info(
             "broadcastd started",
             communes=[timetable.commune.id for timetable in timetables],

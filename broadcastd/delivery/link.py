@@ -24,6 +24,9 @@ from broadcastd.settings import BrokerSettings
 
 log = structlog.get_logger(__name__)
 
+# Never subscribed to (a `$` root is the broker's own): unsubscribing it changes nothing.
+_PROBE_FILTER = "$broadcastd/watchdog-probe"
+
 
 class SendOutcome(StrEnum):
     """What became of a publish at the moment it was handed to the client."""
@@ -116,7 +119,17 @@ class MqttLink:
         return thread is not None and thread.is_alive()
 
     def _note_activity(self, client: mqtt.Client, userdata: Any, level: int, buf: str) -> None:
-        self._loop_beat = time.monotonic()
+        # paho also logs on the caller's thread ("Sending PUBLISH" from the dispatcher):
+        # only what the network thread itself logs proves that the loop turns.
+        if threading.current_thread() is getattr(self._client, "_thread", None):
+            self._loop_beat = time.monotonic()
+
+    def probe(self) -> None:
+        """Make the network loop show life on a quiet link: an UNSUBSCRIBE of a filter we
+        never subscribe to is harmless, and the broker's UNSUBACK is handled (and logged)
+        on the network thread. Called by the watchdog before each check."""
+        if self.connected:
+            self._client.unsubscribe(_PROBE_FILTER)
 
     def last_beat(self) -> float:
         """time.monotonic() of the network loop's last sign of life, for the watchdog.
@@ -157,7 +170,7 @@ class MqttLink:
         def guarded(*args: Any) -> None:
             try:
                 callback(*args)
-            except Exception:  # noqa: BLE001 - an escaping exception kills paho's thread
+            except Exception:
                 log.exception("mqtt callback failed", callback=callback.__name__)
 
         return guarded
