@@ -8,6 +8,7 @@ handling is switched off so that SQLAlchemy's BEGIN and SAVEPOINTs are the real 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -23,6 +24,9 @@ def make_engine(url: str) -> Engine:
     """An engine for `url` with the tables created."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if database and database != ":memory:":  # a fresh install has no var/ yet
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         _tune_sqlite(engine)
     metadata.create_all(engine)
     return engine
