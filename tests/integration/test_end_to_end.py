@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import time
 import uuid
+from datetime import timedelta
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -53,6 +56,10 @@ def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
         assert record.starts[slot.broadcast_id] == 1
         assert record.states(slot.broadcast_id)[:2] == ["received", "ready"]
 
+    send_at = slot.start - timedelta(seconds=site.lead_time_s)
+    last_play = max(fleet.snapshot(name).commands[0].received_at for name in cluster_names())
+    print(f"\nsend time to the last cluster's play: {(last_play - send_at).total_seconds():.3f} s")
+
     # The file items point at this server, which serves exactly the bytes named.
     for item in play.items[:2]:
         body = httpx.get(item.url, timeout=5).content
@@ -65,6 +72,14 @@ def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
     assert all(c["sends"] == 1 and c["last_send_outcome"] == "published" for c in detail["clusters"])
     listed = site.get("/broadcasts", commune="man-lan", date=slot.start.date().isoformat())
     assert [b["broadcast_id"] for b in listed["broadcasts"]] == [slot.broadcast_id]
+
+    table = subprocess.run(
+        [sys.executable, "-m", "broadcastd", "status", "--url", site.base_url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert f"{CLUSTERS}/{CLUSTERS} clusters online" in table
+    assert all(f"{name}  " in table for name in cluster_names())
+    assert table.count("finished") == CLUSTERS
 
     status = site.get("/status")
     (commune,) = status["communes"]
