@@ -1,0 +1,154 @@
+"""`broadcastd audio ...`: add, list, check and remove library items.
+
+The lead's CLI calls `register(subparsers, find_uses)`; each command then runs
+through `args.func(args)`, which returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, TextIO
+
+from broadcastd.audio.catalogue import AudioEntry, Catalogue
+from broadcastd.audio.errors import AudioError
+from broadcastd.audio.ffmpeg import locate_tools
+from broadcastd.audio.importer import import_file
+from broadcastd.audio.library import FindUses, check_library, remove_item
+from broadcastd.audio.profile import AudioProfile
+
+DEFAULT_LIBRARY = Path("audio_library")
+ProfileSource = Callable[[], AudioProfile]
+
+
+def register(
+    subparsers: argparse._SubParsersAction[Any],
+    find_uses: FindUses,
+    profile: ProfileSource = AudioProfile,
+) -> argparse.ArgumentParser:
+    """Add the `audio` command group; `find_uses(name)` lists where a timetable uses an item."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--library", type=Path, default=DEFAULT_LIBRARY, metavar="DIR",
+                        help="library directory (default: audio_library)")
+    audio: argparse.ArgumentParser = subparsers.add_parser("audio", help="import, list, check and remove programmes",
+        description="Manage the audio library the speakers play from.")
+    commands = audio.add_subparsers(dest="audio_command", required=True, metavar="COMMAND")
+
+    add = commands.add_parser("add", parents=[common], help="import audio files",
+                              description="Convert to the speaker profile, normalise loudness "
+                                          "and add to the catalogue.")
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add.add_argument("--title", help="title shown to staff (default: the file name)")
+    add.add_argument("--name", help="catalogue name timetables use (default: from the file "
+                                    "name, e.g. 'Bản tin sáng.mp3' -> ban-tin-sang)")
+    add.add_argument("--trim-silence", action="store_true",
+                     help="cut silence at the start and the end")
+    commands.add_parser("list", parents=[common], help="list the catalogue as a table")
+    commands.add_parser("check", parents=[common],
+                        help="verify every file against its sha256; report orphans")
+    remove = commands.add_parser("remove", parents=[common],
+                                 help="remove an item no timetable uses")
+    remove.add_argument("name", metavar="NAME")
+    audio.set_defaults(func=partial(run, find_uses=find_uses, profile=profile))
+    return audio
+
+
+def run(args: argparse.Namespace, find_uses: FindUses,
+        profile: ProfileSource = AudioProfile,
+        out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one parsed `audio` command; returns the process exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        if args.audio_command == "add":
+            return _add(args, profile(), out, err)
+        if args.audio_command == "list":
+            return _list(args.library, out)
+        if args.audio_command == "check":
+            return _check(args.library, out, err)
+        if args.audio_command == "remove":
+            entry = remove_item(args.library, args.name, find_uses)
+            print(f"removed {entry.name} ({entry.title})", file=out)
+            return 0
+    except AudioError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    raise ValueError(f"unknown audio command {args.audio_command!r}")
+
+
+def _add(args: argparse.Namespace, profile: AudioProfile, out: TextIO, err: TextIO) -> int:
+    if len(args.files) > 1 and (args.name or args.title):
+        print("error: --name and --title apply to one file; add files one at a time",
+              file=err)
+        return 2
+    tools = locate_tools()
+    failures = 0
+    for source in args.files:
+        try:
+            report = import_file(source, args.library, name=args.name, title=args.title,
+                                 trim_silence=args.trim_silence, profile=profile, tools=tools)
+        except AudioError as exc:
+            print(f"error: {exc}", file=err)
+            failures += 1
+            continue
+        e = report.entry
+        trimmed = ""
+        if report.trimmed is not None:
+            trimmed = f", trimmed from {report.source_duration_s:.1f} s"
+        print(f"added {e.name}: {e.title!r} {e.duration_s:.1f} s{trimmed}, "
+              f"{e.loudness_lufs:.1f} LUFS, true peak {e.true_peak_dbtp:.1f} dBTP -> {e.file}",
+              file=out)
+    return 1 if failures else 0
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def format_table(entries: Sequence[AudioEntry]) -> list[str]:
+    """The `audio list` table: one line per item, aligned columns."""
+    header = ("NAME", "TITLE", "LENGTH", "LUFS", "SHA256", "SOURCE")
+    rows = [(e.name, e.title, _duration(e.duration_s), f"{e.loudness_lufs:.1f}",
+             e.sha256[:12], e.source) for e in entries]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in [header, *rows]]
+
+
+def _list(library: Path, out: TextIO) -> int:
+    catalogue = Catalogue.load(library)
+    entries = [catalogue.entries[n] for n in sorted(catalogue.entries)]
+    if not entries:
+        print(f"{catalogue.path}: no items yet; add some with `broadcastd audio add FILE`",
+              file=out)
+        return 0
+    for line in format_table(entries):
+        print(line, file=out)
+    total = sum(e.duration_s for e in entries)
+    print(f"{len(entries)} items, {_duration(total)} in all", file=out)
+    return 0
+
+
+def _check(library: Path, out: TextIO, err: TextIO) -> int:
+    report = check_library(library)
+    for line in report.lines():
+        print(line, file=err)
+    if report.ok:
+        print(f"ok: {report.checked} items, every file present and matching its sha256",
+              file=out)
+        return 0
+    print(f"{len(report.lines())} problems in {library}", file=err)
+    return 1
+
+
+def main(argv: Sequence[str], find_uses: FindUses) -> int:
+    """Parse and run `audio ...` alone (as the lead's CLI would), for tests and scripts."""
+    parser = argparse.ArgumentParser(prog="broadcastd")
+    register(parser.add_subparsers(dest="command", required=True), find_uses)
+    args = parser.parse_args(list(argv))
+    code: int = args.func(args)
+    return code

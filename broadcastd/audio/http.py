@@ -1,0 +1,159 @@
+"""Serving library files to the speakers: GET and HEAD /audio/<sha256>.mp3.
+
+Only files named `<64 hex>.mp3` that the catalogue refers to are served, and
+only as regular files directly inside the library (no symlinks): the catalogue
+is the one list of what may go out, and nothing else in the directory leaks.
+Speakers on 3G resume with Range requests and verify the sha256, which is also
+the strong ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+
+from broadcastd.audio.catalogue import CATALOGUE_FILE, FILE_RULE, Catalogue
+from broadcastd.audio.errors import CatalogueError
+from broadcastd.audio.ranges import Unsatisfiable, etag_matches, parse_range
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "audio/mpeg"
+_CHUNK = 64 * 1024
+# Content-addressed: a name never changes content, so caches may keep it forever.
+_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class _Opened:
+    fd: int
+    size: int
+    sha256: str
+
+
+class ServedLibrary:
+    """The library as the HTTP endpoint sees it, with cheap re-reads of the catalogue."""
+
+    def __init__(self, library_dir: Path) -> None:
+        self.library_dir = Path(library_dir)
+        self._lock = threading.Lock()
+        self._catalogue_key: tuple[int, int, int] | None = None
+        self._files: frozenset[str] = frozenset()
+        self._verified: dict[str, tuple[int, int, int]] = {}
+
+    def served_files(self) -> frozenset[str]:
+        """File names in the catalogue, re-read only when the catalogue changes."""
+        path = self.library_dir / CATALOGUE_FILE
+        try:
+            st = path.stat()
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            key = (0, 0, 0)
+        with self._lock:
+            if key != self._catalogue_key:
+                self._files = frozenset(Catalogue.load(self.library_dir).files())
+                self._catalogue_key = key
+            return self._files
+
+    def open(self, name: str) -> _Opened | None:
+        """Open a servable file, or None; the caller closes the descriptor."""
+        if not FILE_RULE.fullmatch(name) or name not in self.served_files():
+            return None
+        try:
+            fd = os.open(self.library_dir / name, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:  # missing, or a symlink (ELOOP)
+            return None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            return None
+        sha = name.removesuffix(".mp3")
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._verified.get(name) != key:
+            if _sha256_fd(fd) != sha:
+                os.close(fd)
+                log.error("library file %s does not match its sha256; run "
+                          "`broadcastd audio check`", name)
+                return None
+            self._verified[name] = key
+        return _Opened(fd, st.st_size, sha)
+
+
+def _sha256_fd(fd: int) -> str:
+    digest, offset = hashlib.sha256(), 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        digest.update(chunk)
+        offset += len(chunk)
+    return digest.hexdigest()
+
+
+def _read_range(fd: int, first: int, length: int) -> Iterator[bytes]:
+    """Yield the bytes of one range and close the file when done or abandoned."""
+    try:
+        offset, left = first, length
+        while left > 0:
+            chunk = os.pread(fd, min(_CHUNK, left), offset)
+            if not chunk:
+                break
+            offset += len(chunk)
+            left -= len(chunk)
+            yield chunk
+    finally:
+        os.close(fd)
+
+
+def audio_router(library_dir: Path) -> APIRouter:
+    """Router with GET and HEAD /audio/{file} for the library at `library_dir`."""
+    library = ServedLibrary(library_dir)
+    router = APIRouter()
+
+    @router.api_route("/audio/{file}", methods=["GET", "HEAD"], response_model=None,
+                      summary="A normalised library file, with Range and ETag support")
+    def serve_audio(file: str, request: Request) -> Response:
+        try:
+            opened = library.open(file)
+        except CatalogueError as exc:
+            log.error("cannot serve audio: %s", exc)
+            return PlainTextResponse("audio catalogue unreadable\n", status_code=503)
+        if opened is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        return _respond(opened, request)
+
+    return router
+
+
+def _respond(opened: _Opened, request: Request) -> Response:
+    etag = f'"{opened.sha256}"'
+    headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": _CACHE_CONTROL}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        os.close(opened.fd)
+        return Response(status_code=304, headers=headers)
+    range_header = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range.strip() != etag:
+        range_header = None  # the speaker's partial copy is of another file: send all
+    try:
+        wanted = parse_range(range_header, opened.size)
+    except Unsatisfiable:
+        os.close(opened.fd)
+        headers["Content-Range"] = f"bytes */{opened.size}"
+        return PlainTextResponse("range not satisfiable\n", status_code=416, headers=headers)
+    status, first, length = 200, 0, opened.size
+    if wanted is not None:
+        status, first, length = 206, wanted.first, wanted.length
+        headers["Content-Range"] = wanted.content_range(opened.size)
+    headers["Content-Length"] = str(length)
+    if request.method == "HEAD":
+        os.close(opened.fd)
+        return Response(status_code=status, headers=headers, media_type=MEDIA_TYPE)
+    return StreamingResponse(_read_range(opened.fd, first, length), status_code=status,
+                             headers=headers, media_type=MEDIA_TYPE)

@@ -1,0 +1,94 @@
+"""Library upkeep: removing items and checking files against the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from broadcastd.audio.catalogue import CATALOGUE_FILE, AudioEntry, Catalogue
+from broadcastd.audio.errors import AudioError
+from broadcastd.audio.files import LOCK_FILE, TEMP_PREFIX, library_lock, sha256_file
+
+#: Files that belong in the library besides the audio itself.
+KNOWN_FILES = frozenset({CATALOGUE_FILE, LOCK_FILE, "README.md"})
+
+FindUses = Callable[[str], list[str]]
+
+
+class ItemInUse(AudioError):
+    """An item cannot be removed while a timetable plays it."""
+
+
+class UnknownItem(AudioError):
+    """No catalogue item has that name."""
+
+
+def remove_item(library_dir: Path, name: str, find_uses: FindUses) -> AudioEntry:
+    """Remove an item and, if no other item shares it, its file.
+
+    Refused while a timetable uses the item: removing it would silence a slot.
+    """
+    uses = find_uses(name)
+    if uses:
+        raise ItemInUse(f"{name!r} is still used by: " + "; ".join(uses)
+                        + ". Change those timetables first")
+    with library_lock(library_dir):
+        catalogue = Catalogue.load(library_dir)
+        entry = catalogue.get(name)
+        if entry is None:
+            raise UnknownItem(f"no item named {name!r} in {catalogue.path}; "
+                              "see `broadcastd audio list`")
+        catalogue.remove(name)
+        catalogue.save()
+        if entry.file not in catalogue.files():
+            catalogue.path_of(entry).unlink(missing_ok=True)
+    return entry
+
+
+@dataclass
+class CheckReport:
+    """What `audio check` found; empty lists mean a healthy library."""
+
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    drifted: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every item's file is present and intact, with nothing stray."""
+        return not (self.missing or self.drifted or self.orphans or self.leftovers)
+
+    def lines(self) -> list[str]:
+        """One human line per problem."""
+        return (
+            [f"missing: {m}" for m in self.missing]
+            + [f"changed on disk (sha256 differs): {d}" for d in self.drifted]
+            + [f"orphan file (in no catalogue item): {o}" for o in self.orphans]
+            + [f"left over from an interrupted import: {x}" for x in self.leftovers]
+        )
+
+
+def check_library(library_dir: Path) -> CheckReport:
+    """Compare every catalogue item with its file, and list files no item names."""
+    catalogue = Catalogue.load(library_dir)
+    report = CheckReport()
+    for name, entry in sorted(catalogue.entries.items()):
+        report.checked += 1
+        path = catalogue.path_of(entry)
+        if not path.is_file() or path.is_symlink():
+            report.missing.append(f"{name} -> {entry.file}")
+        elif sha256_file(path) != entry.sha256:
+            report.drifted.append(f"{name} -> {entry.file}")
+    referenced = catalogue.files()
+    if library_dir.is_dir():
+        for path in sorted(library_dir.iterdir()):
+            if path.name in KNOWN_FILES or path.name in referenced:
+                continue
+            if path.name.startswith(TEMP_PREFIX) or path.name.startswith(f".{CATALOGUE_FILE}"):
+                report.leftovers.append(path.name)
+            else:
+                report.orphans.append(path.name)
+    return report
