@@ -122,6 +122,11 @@ class Status(Model):
     generated_at: Timestamp
     communes: list[CommuneStatus]
     rejected: list[RejectedCount] = Field(description="Refused messages by reason.")
+    problems: list[str] = Field(
+        default_factory=list,
+        description="What the daemon reports as wrong, as /healthz does: every error of a "
+        "rejected timetable change (the running timetables stay in force), a broker down.",
+    )
 
 
 # -- /broadcasts ---------------------------------------------------------------------------

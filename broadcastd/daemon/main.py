@@ -21,22 +21,34 @@ from broadcastd.service.watchdog import Heartbeats, WatchdogPinger
 
 log = structlog.get_logger(__name__)
 
-# How long each worker may stay silent before the watchdog ping is withheld.
-SCHEDULER_SILENCE_S = 15.0
-WRITER_SILENCE_S = 15.0
+# Pinger rounds without a watchdog (no `WatchdogSec=`): STATUS is still refreshed.
+STATUS_INTERVAL_S = 10.0
+# Bounds on how long a worker may stay silent before the watchdog ping is withheld.
+MIN_SILENCE_S = 2.0
+MAX_SILENCE_S = 15.0
 
 
-def heartbeats_for(daemon: Daemon) -> Heartbeats:
+def max_silence_s(interval_s: float) -> float:
+    """Silence allowed to the scheduler (ticks each second) and the database writer
+    (turns each half second when idle): a few pinger rounds, so a busy moment is not a
+    hang, but never so long that a hang goes unnoticed for long."""
+    return min(MAX_SILENCE_S, max(MIN_SILENCE_S, 3 * interval_s))
+
+
+def heartbeats_for(daemon: Daemon, interval_s: float) -> Heartbeats:
+    """The three workers whose life the watchdog ping stands for.
+
+    The MQTT loop shows life when it handles a packet; the pinger probes the broker
+    after each round (`MqttLink.probe`), so a quiet but healthy link answers within the
+    next round, and the allowance is two rounds.
+    """
     scheduler, link, store = daemon.scheduler, daemon.link, daemon.store
     assert scheduler is not None and link is not None and store is not None
     beats = Heartbeats()
-    beats.register("scheduler", SCHEDULER_SILENCE_S, last_beat=scheduler.last_tick)
-    beats.register(
-        "mqtt",
-        3.0 * daemon.settings.broker.keepalive_s,
-        last_beat=link.last_beat,
-    )
-    beats.register("db-writer", WRITER_SILENCE_S, last_beat=lambda: store.writer_heartbeat)
+    silence = max_silence_s(interval_s)
+    beats.register("scheduler", silence, last_beat=scheduler.last_tick)
+    beats.register("mqtt", max(MIN_SILENCE_S, 2 * interval_s + 1), last_beat=link.last_beat)
+    beats.register("db-writer", silence, last_beat=lambda: store.writer_heartbeat)
     return beats
 
 
@@ -55,7 +67,14 @@ def serve(
         notifier.stopping()
         daemon.stop()
         raise
-    pinger = WatchdogPinger(notifier, heartbeats_for(daemon), daemon.status_line)
+    interval = notifier.watchdog_interval() or STATUS_INTERVAL_S
+    pinger = WatchdogPinger(
+        notifier,
+        heartbeats_for(daemon, interval),
+        daemon.status_line,
+        status_interval_s=interval,
+        probe=daemon.probe_link,
+    )
     pinger.start()
     notifier.ready()
     notifier.status(daemon.status_line())
@@ -84,8 +103,13 @@ def _install_signals(daemon: Daemon, stop: threading.Event, notifier: Notifier) 
         # Not in the handler itself: a reload takes locks the interrupted code may hold.
         def run() -> None:
             notifier.reloading()
-            daemon.reload()
-            notifier.ready()
+            try:
+                daemon.reload()
+            except Exception:  # a reload bug must not leave systemd waiting
+                log.exception("reload failed; the running timetables stay")
+            finally:
+                notifier.ready()
+                notifier.status(daemon.status_line())
 
         threading.Thread(target=run, name="reload", daemon=True).start()
 

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from broadcastd.service.metrics import Metrics
 
 
 class MetricsObserver:
-    """Implements the dispatcher's and the inbound handler's observer protocols."""
+    """Implements the dispatcher's and the inbound handler's observer protocols.
 
-    def __init__(self, metrics: Metrics) -> None:
+    The dispatcher says `queued` for every command paho took; the metric tells apart
+    those handed over while the broker was connected (`published`) from those paho
+    holds until it reconnects (`queued`), which is what an operator watches for.
+    """
+
+    def __init__(self, metrics: Metrics, connected: Callable[[], bool] = lambda: True) -> None:
         self._metrics = metrics
+        self._connected = connected
 
     def broadcast_opened(self, commune: str) -> None:
         self._metrics.broadcast_planned(commune)
 
     def command_sent(self, commune: str, command: str, outcome: str, reason: str) -> None:
+        if outcome == "queued" and self._connected():
+            outcome = "published"
         self._metrics.command_sent(commune, command, outcome)  # type: ignore[arg-type]
         if reason == "resend":
             self._metrics.resent(commune)

@@ -177,7 +177,9 @@ class Daemon:
     def _start_delivery(self, timetables: list[Timetable]) -> None:
         settings, store = self.settings, self.store
         assert store is not None
-        observer = MetricsObserver(self.metrics)
+        observer = MetricsObserver(
+            self.metrics, connected=lambda: self.link is not None and self.link.connected
+        )
         resolver = PlaylistResolver(self.catalogue, settings.http.public_base_url)
         self.link = MqttLink(
             settings.broker,
@@ -261,6 +263,11 @@ class Daemon:
 
     def upcoming(self, hours: float) -> list[Occurrence]:
         return self.scheduler.upcoming(hours) if self.scheduler is not None else []
+
+    def probe_link(self) -> None:
+        """Have the MQTT loop show life before the watchdog's next check."""
+        if self.link is not None:
+            self.link.probe()
 
     def status_line(self) -> str:
         """What `systemctl status` shows: broker, next broadcast, clusters online."""

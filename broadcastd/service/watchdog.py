@@ -98,6 +98,11 @@ class WatchdogPinger:
     """A thread that, every `interval_s`, refreshes `STATUS=` and pings `WATCHDOG=1` when
     no worker is stale. When one is, it logs which, skips the ping and says so in STATUS.
 
+    `probe`, if given, runs after each round to make a quiet worker show life before the
+    next (the MQTT link's round trip to the broker). The status text is read with a time
+    limit: it takes the daemon's locks, and a hung worker holding one must not also
+    silence the pinger's account of which worker hangs.
+
     `interval_s` defaults to the notifier's watchdog interval; without a watchdog
     (no `WatchdogSec=`) it only refreshes STATUS, every `status_interval_s`.
     """
@@ -110,10 +115,15 @@ class WatchdogPinger:
         *,
         interval_s: float | None = None,
         status_interval_s: float = 10.0,
+        status_timeout_s: float = 1.0,
+        probe: Callable[[], None] | None = None,
     ) -> None:
         self._notifier = notifier
         self._heartbeats = heartbeats
-        self._status_text = status_text
+        self._status_text = (
+            _BoundedText(status_text, status_timeout_s) if status_text is not None else None
+        )
+        self._probe = probe
         self._watchdog_on = notifier.watchdog_interval() is not None or interval_s is not None
         self.interval_s = interval_s or notifier.watchdog_interval() or status_interval_s
         self._stop = threading.Event()
@@ -156,6 +166,11 @@ class WatchdogPinger:
         pinged = False
         if not stale and self._watchdog_on:
             pinged = self._notifier.watchdog()
+        if self._probe is not None:
+            try:
+                self._probe()
+            except Exception as exc:  # noqa: BLE001 - a failed probe shows as a silent worker
+                log.warning("watchdog probe failed", error=repr(exc))
         self.ticks += 1
         return pinged
 
@@ -179,9 +194,51 @@ class WatchdogPinger:
         if stale:
             parts.append("HUNG: " + ", ".join(stale) + " (watchdog ping withheld)")
         if self._status_text is not None:
-            try:
-                parts.append(self._status_text())
-            except Exception as exc:  # noqa: BLE001 - a status bug must not stop the pings
-                log.error("status text failed", error=repr(exc))
-                parts.append("status unavailable")
+            parts.append(self._status_text())
         return " · ".join(parts)
+
+
+class _BoundedText:
+    """Reads the status text on a helper thread, waiting at most `timeout_s` for it.
+
+    While a read is stuck (a lock held by a hung worker), no second one is started and
+    the last text read is shown, marked as stale.
+    """
+
+    def __init__(self, read: Callable[[], str], timeout_s: float) -> None:
+        self._read = read
+        self._timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._pending: threading.Thread | None = None
+        self._result = ""
+        self._last_good = ""
+
+    def __call__(self) -> str:
+        with self._lock:
+            stuck = self._pending is not None
+            if self._pending is None:
+                self._pending = threading.Thread(
+                    target=self._run, name="status-text", daemon=True
+                )
+                self._pending.start()
+            pending = self._pending
+        # A read already stuck since an earlier round is not waited for again: the
+        # pinger keeps its pace.
+        pending.join(0 if stuck else self._timeout_s)
+        with self._lock:
+            if pending.is_alive():
+                return f"{self._last_good} (status busy)" if self._last_good else "status busy"
+            return self._result
+
+    def _run(self) -> None:
+        try:
+            text = self._read()
+            good = True
+        except Exception as exc:  # noqa: BLE001 - a status bug must not stop the pings
+            log.error("status text failed", error=repr(exc))
+            text, good = "status unavailable", False
+        with self._lock:
+            self._result = text
+            if good:
+                self._last_good = text
+            self._pending = None

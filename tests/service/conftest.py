@@ -68,3 +68,43 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+# -- the real daemon (tests/service/harness.py) ---------------------------------------------
+
+# The integration tests' generated audio library, shared for the session.
+from tests.integration.conftest import audio_library  # noqa: F401
+from tests.integration.site import Site
+
+from .harness import Commune, Notifications
+
+
+@pytest.fixture
+def commune() -> Commune:
+    return Commune.unique()
+
+
+@pytest.fixture
+def daemon_site(
+    tmp_path: Path, audio_library: Path, mosquitto: tuple[str, int], topic_prefix: str  # noqa: F811
+) -> Iterator[Site]:
+    """Files on disk for `broadcastd run` (config, timetable, database); started by the test.
+    The broker client id is `broadcastd-<prefix>`, unique like the prefix."""
+    from tests.conftest import free_port
+
+    made = Site(root=tmp_path, library=audio_library, prefix=topic_prefix, http_port=free_port())
+    yield made
+    if made.alive():
+        made.stop()
+
+
+@pytest.fixture
+def systemd(
+    notify_socket: NotifySocket, monkeypatch: pytest.MonkeyPatch
+) -> Notifications:
+    """The environment systemd gives a `Type=notify` unit with `WatchdogSec=1`: the
+    daemon, in-process or a child, pings every half second."""
+    monkeypatch.setenv("NOTIFY_SOCKET", notify_socket.env_value)
+    monkeypatch.setenv("WATCHDOG_USEC", "1000000")
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+    return Notifications(notify_socket)

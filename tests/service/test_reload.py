@@ -1,0 +1,151 @@
+"""Timetables reloaded without a restart: `systemctl reload` (SIGHUP) and edits seen by
+the file watch. A valid change is applied (a moved slot goes out at its new time, a
+live broadcast removed is stopped at the clusters); an invalid one is refused whole,
+every error shown, and the timetable in force stays."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from broadcastd.audio.catalogue import Catalogue
+from broadcastd.contract import StopCommand
+from broadcastd.simulate.fleet import Fleet
+from broadcastd.timetable.loader import load_timetables
+from tests.integration.site import Site
+
+from .harness import Commune, Notifications, Window, eventually, scrape, value
+
+pytestmark = pytest.mark.integration
+
+
+def hang_up(site: Site) -> None:
+    assert site.process is not None
+    site.process.send_signal(signal.SIGHUP)
+
+
+def planned(site: Site) -> dict[str, datetime]:
+    """What /schedule says is planned: broadcast id -> start."""
+    schedule = site.get("/schedule", hours=6)
+    return {o["broadcast_id"]: datetime.fromisoformat(o["start"]) for o in schedule["occurrences"]}
+
+
+def test_sighup_moves_a_slot_and_stops_a_live_broadcast_that_was_removed(
+    daemon_site: Site, commune: Commune
+) -> None:
+    morning, evening = commune.window(1, 120), commune.window(3600, 120)
+    live, moved = commune.broadcast_id("morning", morning), commune.broadcast_id("evening", evening)
+    daemon_site.write(commune.timetable({"morning": morning, "evening": evening}))
+    fleet = Fleet(commune.fleet_config(daemon_site.prefix, speed=1.0))
+    fleet.start()
+    try:
+        assert fleet.wait_online(timeout=15)
+        daemon_site.start()
+        assert fleet.wait_for(
+            lambda view: all(rec.has_ack(live, "playing") for rec in view.values()), timeout=20
+        ), daemon_site.log()
+        assert planned(daemon_site)[moved] == evening.start
+
+        soon = commune.window(4, 120)
+        daemon_site.write(commune.timetable({"evening": soon}))
+        hang_up(daemon_site)
+
+        assert fleet.wait_for(
+            lambda view: all(rec.has_ack(live, "stopped") for rec in view.values()), timeout=10
+        ), daemon_site.log()
+        assert planned(daemon_site) == {moved: soon.start}
+        # The scheduler's job moved with the slot: the play goes out at the new time.
+        assert fleet.wait_for(
+            lambda view: all(rec.plays(moved) for rec in view.values()), timeout=10
+        ), daemon_site.log()
+        for name in commune.clusters:
+            record = fleet.snapshot(f"{commune.id}.{name}")
+            stops = [c.command for c in record.commands if isinstance(c.command, StopCommand)]
+            assert [stop.broadcast_id for stop in stops] == [live]
+            assert [(p.start, p.end) for p in record.plays(moved)] == [(soon.start, soon.end)]
+    finally:
+        fleet.stop()
+    assert site_detail_cancelled(daemon_site, live)
+
+
+def site_detail_cancelled(site: Site, broadcast_id: str) -> bool:
+    return bool(site.get(f"/broadcasts/{broadcast_id}")["cancelled"])
+
+
+def log_events(site: Site) -> list[dict[str, Any]]:
+    """The daemon's JSON log lines, as the journal holds them."""
+    events = []
+    for line in site.log().splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+def broken(commune: Commune, window: Window) -> dict[str, Any]:
+    """Three mistakes at once: an unknown key, an hour that does not exist, a word for a
+    number."""
+    data = commune.timetable({"morning": window})
+    slot = data["slots"][0]
+    slot["volumn"] = 80
+    slot["end"] = "25:00"
+    slot["priority"] = "khẩn"
+    return data
+
+
+def problems_the_validator_finds(site: Site, library: Any) -> list[str]:
+    loaded = load_timetables([site.root / "schedules"], Catalogue.load(library))
+    return [str(problem) for problem in loaded.errors]
+
+
+def test_a_broken_timetable_is_refused_whole_by_sighup_and_by_the_file_watch(
+    daemon_site: Site, commune: Commune, systemd: Notifications
+) -> None:
+    first = commune.window(3600, 120)
+    bid = commune.broadcast_id("morning", first)
+    daemon_site.write(commune.timetable({"morning": first}))
+    daemon_site.start()
+    assert planned(daemon_site) == {bid: first.start}
+
+    # SIGHUP with a broken file: refused, every error shown, the old timetable stays.
+    daemon_site.write(broken(commune, first))
+    errors = problems_the_validator_finds(daemon_site, daemon_site.library)
+    assert len(errors) >= 3, errors
+    hang_up(daemon_site)
+    assert eventually(lambda: daemon_site.get("/status")["problems"][: len(errors)] == errors)
+    health = daemon_site.get("/healthz")
+    assert health["problems"][: len(errors)] == errors
+    assert health["status"] == "ok"
+    assert health["checks"]["timetables"]["ok"] is False
+    assert planned(daemon_site) == {bid: first.start}
+    (rejected,) = [e for e in log_events(daemon_site) if e.get("problems")]
+    assert rejected["event"] == "reload rejected; the running timetables stay"
+    assert rejected["problems"] == errors
+    systemd.wait_for(lambda m: m.startswith("STATUS=") and "TIMETABLE ERRORS" in m)
+
+    # An edit fixing it, no signal: the file watch applies it.
+    later = commune.window(7200, 120)
+    daemon_site.write(commune.timetable({"morning": later}))
+    fixed_at = time.time()
+    assert eventually(lambda: planned(daemon_site) == {bid: later.start}, timeout_s=8)
+    assert daemon_site.get("/status")["problems"] == []
+    assert daemon_site.get("/healthz")["checks"]["timetables"]["ok"] is True
+
+    # Broken again, no signal: refused again, the fixed timetable stays.
+    daemon_site.write(broken(commune, later))
+    assert eventually(lambda: daemon_site.get("/healthz")["problems"][: len(errors)] == errors,
+                      timeout_s=8)
+    assert planned(daemon_site) == {bid: later.start}
+
+    samples = scrape(daemon_site.base_url)
+    assert value(samples, "broadcastd_reload_failures_total") == 2
+    reloaded = value(samples, "broadcastd_last_reload_success_timestamp_seconds")
+    assert fixed_at <= reloaded <= time.time()
