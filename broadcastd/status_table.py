@@ -49,6 +49,11 @@ def render(status: dict[str, Any]) -> str:
             )
         lines.extend(_table(rows))
         lines.append("")
+    problems = status.get("problems") or []
+    if problems:
+        lines.append("PROBLEMS (the timetables in force stay until these are fixed):")
+        lines.extend(f"  {problem}" for problem in problems)
+        lines.append("")
     rejected = status.get("rejected") or []
     if rejected:
         lines.append("Refused messages:")

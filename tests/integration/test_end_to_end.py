@@ -182,7 +182,7 @@ def test_a_silent_cluster_is_sent_the_play_again_until_it_answers(
         (later.received_at - earlier.received_at).total_seconds()
         for earlier, later in zip(silent.commands, silent.commands[1:])
     ]
-    assert 2.0 <= gaps[0] < 3.5 and 4.0 <= gaps[1] < 5.5, f"waits should be ~2 s, ~4 s: {gaps}"
+    assert 1.9 <= gaps[0] < 3.5 and 3.9 <= gaps[1] < 5.5, f"waits should be ~2 s, ~4 s: {gaps}"
     # Clusters that answered got the play once.
     assert len(fleet.snapshot("loa-04").plays(slot.broadcast_id)) == 1
 
