@@ -14,11 +14,11 @@ def fetch_and_render(base_url: str, timeout: float = 5.0) -> tuple[str, int]:
         response = httpx.get(f"{base_url.rstrip('/')}/status", timeout=timeout)
         response.raise_for_status()
     except httpx.HTTPError as exc:
-        return (
+        message = (
             f"cannot reach broadcastd at {base_url} ({exc}). Is it running? "
-            "Try `systemctl status broadcastd`, or pass --url.",
-            1,
+            "Try `systemctl status broadcastd`, or pass --url."
         )
+        return message, 1
     return render(response.json()), 0
 
 

@@ -12,7 +12,11 @@ import logging
 import threading
 from typing import Any
 
+import structlog
+
 from amqtt.broker import Broker
+
+log = structlog.get_logger(__name__)
 
 
 class EmbeddedBrokerError(RuntimeError):
@@ -57,7 +61,7 @@ class EmbeddedBroker:
         try:
             self._broker = Broker(self._config(), loop=loop)
             loop.run_until_complete(self._broker.start())
-        except BaseException as exc:  # reported to start()'s caller
+        except Exception as exc:  # reported to start()'s caller
             self._error = exc
             self._started.set()
             loop.close()
@@ -73,8 +77,8 @@ class EmbeddedBroker:
         future = asyncio.run_coroutine_threadsafe(broker.shutdown(), loop)
         try:
             future.result(timeout)
-        except Exception:  # noqa: BLE001 - best effort on the way out
-            pass
+        except Exception as exc:  # best effort on the way out
+            log.warning("embedded broker did not shut down cleanly", error=repr(exc))
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout)

@@ -113,8 +113,11 @@ def test_an_ack_with_unknown_fields_is_read() -> None:
         (b'{"v": 1, "broadcast_id": "a", "state": "received", "at": "2026-11-29T05:30:00"}',
          "invalid"),
         (b'{"v": 1, "state": "received", "at": "2026-11-29T05:30:00+07:00"}', "invalid"),
-        (b'{"v": 1, "broadcast_id": "a", "state": "playing", "item": "one",'
-         b' "at": "2026-11-29T05:30:00+07:00"}', "invalid"),
+        (
+            (b'{"v": 1, "broadcast_id": "a", "state": "playing", "item": "one",'
+             b' "at": "2026-11-29T05:30:00+07:00"}'),
+            "invalid",
+        ),
     ],
 )
 def test_bad_acks_are_refused_with_a_reason(payload: bytes, reason: str) -> None:
