@@ -13,7 +13,6 @@ import threading
 from typing import Any
 
 import structlog
-
 from amqtt.broker import Broker
 
 log = structlog.get_logger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -19,7 +19,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
-    tuple_,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,6 +39,7 @@ from broadcastd.store.schema import (
 from broadcastd.store.writer import WriteOp
 
 Clock = Callable[[], datetime]
+K = TypeVar("K")
 SAMPLE_CHARS = 300
 UNKNOWN_BROADCAST = "unknown_broadcast"
 
@@ -207,7 +208,7 @@ def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[Ack
     one update of the deliveries that moved forward."""
     keys = list({w.delivery for w in writes})
     current = _delivery_states(conn, keys)
-    known = _known_events(conn, keys)
+    known = _known_events(conn, list({w.event_key for w in writes}))
     outcomes: list[AckOutcome] = []
     new_events: list[dict[str, Any]] = []
     unknown: list[AckWrite] = []
@@ -247,35 +248,56 @@ def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[Ack
 def _delivery_states(
     conn: Connection, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], _DeliveryState]:
-    d, b = deliveries.c, broadcasts.c
+    """The deliveries these acks belong to, one primary-key seek each (see `_known_events`)."""
     found: dict[tuple[str, str], _DeliveryState] = {}
     for chunk in _chunks(keys):
+        wanted = ", ".join(f"(:b{n}, :c{n})" for n in range(len(chunk)))
+        params: dict[str, Any] = {}
+        for n, (bid, cluster) in enumerate(chunk):
+            params.update({f"b{n}": bid, f"c{n}": cluster})
         rows = conn.execute(
-            select(d.broadcast_id, d.cluster, d.last_state, d.last_item, b.commune)
-            .join_from(deliveries, broadcasts, d.broadcast_id == b.id)
-            .where(tuple_(d.broadcast_id, d.cluster).in_(chunk))
+            text(
+                f"WITH wanted (b, c) AS (VALUES {wanted}) "
+                "SELECT d.broadcast_id, d.cluster, d.last_state, d.last_item, b.commune "
+                "FROM wanted JOIN deliveries AS d ON d.broadcast_id = wanted.b "
+                "AND d.cluster = wanted.c JOIN broadcasts AS b ON b.id = d.broadcast_id"
+            ),
+            params,
         )
-        for row in rows:
-            found[(row.broadcast_id, row.cluster)] = _DeliveryState(
-                row.commune, row.last_state, row.last_item
-            )
+        for bid, cluster, state, item, commune in rows:
+            found[(bid, cluster)] = _DeliveryState(commune, state, item)
     return found
 
 
-def _known_events(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str, str, int]]:
-    a = ack_events.c
+def _known_events(
+    conn: Connection, keys: list[tuple[str, str, str, int]]
+) -> set[tuple[str, str, str, int]]:
+    """Which of these event keys are stored already.
+
+    Joined from a VALUES list on the whole unique key, so each key is one index seek
+    and the cost follows the batch, not how many events each delivery has had (a
+    row-value `IN` makes SQLite scan the whole index).
+    """
     known: set[tuple[str, str, str, int]] = set()
-    for chunk in _chunks(keys):
+    for chunk in _chunks(keys, 200):
+        wanted = ", ".join(f"(:b{n}, :c{n}, :s{n}, :i{n})" for n in range(len(chunk)))
+        params: dict[str, Any] = {}
+        for n, (bid, cluster, state, item) in enumerate(chunk):
+            params.update({f"b{n}": bid, f"c{n}": cluster, f"s{n}": state, f"i{n}": item})
         rows = conn.execute(
-            select(a.broadcast_id, a.cluster, a.state, a.item).where(
-                tuple_(a.broadcast_id, a.cluster).in_(chunk)
-            )
+            text(
+                f"WITH wanted (b, c, s, i) AS (VALUES {wanted}) "
+                "SELECT e.broadcast_id, e.cluster, e.state, e.item FROM wanted "
+                "JOIN ack_events AS e ON e.broadcast_id = wanted.b AND e.cluster = wanted.c "
+                "AND e.state = wanted.s AND e.item = wanted.i"
+            ),
+            params,
         )
-        known.update((r.broadcast_id, r.cluster, r.state, r.item) for r in rows)
+        known.update((r[0], r[1], r[2], r[3]) for r in rows)
     return known
 
 
-def _chunks(keys: list[tuple[str, str]], size: int = 400) -> list[list[tuple[str, str]]]:
+def _chunks(keys: list[K], size: int = 400) -> list[list[K]]:
     return [keys[i : i + size] for i in range(0, len(keys), size)]
 
 
