@@ -60,7 +60,7 @@ class EmbeddedBroker:
         try:
             self._broker = Broker(self._config(), loop=loop)
             loop.run_until_complete(self._broker.start())
-        except Exception as exc:  # reported to start()'s caller
+        except Exception as exc:  # noqa: BLE001 - reported to start()'s caller
             self._error = exc
             self._started.set()
             loop.close()
@@ -76,7 +76,7 @@ class EmbeddedBroker:
         future = asyncio.run_coroutine_threadsafe(broker.shutdown(), loop)
         try:
             future.result(timeout)
-        except Exception as exc:  # best effort on the way out
+        except Exception as exc:  # noqa: BLE001 - best effort on the way out
             log.warning("embedded broker did not shut down cleanly", error=repr(exc))
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
