@@ -14,7 +14,7 @@ from broadcastd.audio.ffmpeg import locate_tools
 from broadcastd.simulate.fleet import ClusterId, Fleet, FleetConfig
 from tests.conftest import free_port
 
-from .site import COMMUNE, Site, cluster_names
+from .site import Site, cluster_names
 
 # Two short bulletins; the tests' playlists name them.
 TONES = {"nhac-hieu": 660, "ban-tin-sang": 440}
@@ -68,7 +68,7 @@ def make_fleet(site: Site) -> Iterator[MakeFleet]:
 
     def make(**options: Any) -> Fleet:
         config = FleetConfig(
-            clusters=tuple(ClusterId(COMMUNE, name) for name in cluster_names()),
+            clusters=tuple(ClusterId(site.commune, name) for name in cluster_names()),
             prefix=site.prefix,
             speed=options.pop("speed", 10.0),
             **options,

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,12 @@ import yaml
 from broadcastd.planning.occurrences import broadcast_id
 
 COMMUNE = "man-lan"
+
+
+def unique_commune() -> str:
+    """A commune id of the test's own: clusters' client ids are `<commune>.<cluster>`,
+    and two fleets with the same ids on one broker knock each other off."""
+    return f"{COMMUNE}-{uuid.uuid4().hex[:6]}"
 AREAS = 15
 CLUSTERS = 22
 
@@ -49,12 +56,13 @@ def areas() -> list[dict[str, Any]]:
 class Slot:
     """A slot placed a few seconds ahead of now, in the commune's zone."""
 
+    commune: str
     zone: ZoneInfo
     start: datetime
     end: datetime
 
     @classmethod
-    def ahead(cls, seconds: float, length_s: float) -> Slot:
+    def ahead(cls, commune: str, seconds: float, length_s: float) -> Slot:
         zone = ZoneInfo("Asia/Ho_Chi_Minh")
         start = (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone(zone)
         start = start.replace(microsecond=0) + timedelta(seconds=1)
@@ -62,16 +70,16 @@ class Slot:
         if end.date() != start.date():  # a slot may not cross local midnight
             zone = ZoneInfo("UTC")
             start, end = start.astimezone(zone), end.astimezone(zone)
-        return cls(zone, start, end)
+        return cls(commune, zone, start, end)
 
     @property
     def broadcast_id(self) -> str:
-        return broadcast_id(COMMUNE, "morning", self.start.date())
+        return broadcast_id(self.commune, "morning", self.start.date())
 
 
 def timetable(slot: Slot, playlist: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "commune": {"id": COMMUNE, "name": "Xã Mạn Lạn", "timezone": str(slot.zone)},
+        "commune": {"id": slot.commune, "name": "Xã Mạn Lạn", "timezone": str(slot.zone)},
         "areas": areas(),
         "slots": [
             {
@@ -93,6 +101,7 @@ class Site:
     library: Path
     prefix: str
     http_port: int
+    commune: str = field(default_factory=unique_commune)
     lead_time_s: float = 2.0
     resend_after_s: float = 2.0
     process: subprocess.Popen[bytes] | None = None
@@ -114,7 +123,7 @@ class Site:
     def write(self, timetable_data: dict[str, Any]) -> None:
         schedules = self.root / "schedules"
         schedules.mkdir(parents=True, exist_ok=True)
-        (schedules / f"{COMMUNE}.yaml").write_text(
+        (schedules / f"{self.commune}.yaml").write_text(
             yaml.safe_dump(timetable_data, allow_unicode=True, sort_keys=False),
             encoding="utf-8",
         )

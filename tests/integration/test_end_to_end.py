@@ -36,7 +36,7 @@ def all_have(fleet: object, broadcast_id: str, state: str, count: int = CLUSTERS
 def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
     site: Site, make_fleet: MakeFleet
 ) -> None:
-    slot = Slot.ahead(seconds=6, length_s=60)
+    slot = Slot.ahead(site.commune, seconds=6, length_s=60)
     site.write(timetable(slot, PLAYLIST))
     fleet = make_fleet()
     assert fleet.wait_online(timeout=15)
@@ -70,7 +70,7 @@ def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
     assert detail["counts"] == {"finished": CLUSTERS}
     assert {c["cluster"] for c in detail["clusters"]} == set(cluster_names())
     assert all(c["sends"] == 1 and c["last_send_outcome"] == "published" for c in detail["clusters"])
-    listed = site.get("/broadcasts", commune="man-lan", date=slot.start.date().isoformat())
+    listed = site.get("/broadcasts", commune=site.commune, date=slot.start.date().isoformat())
     assert [b["broadcast_id"] for b in listed["broadcasts"]] == [slot.broadcast_id]
 
     table = subprocess.run(
@@ -93,7 +93,7 @@ def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
 def test_a_restart_inside_the_slot_resends_without_a_second_playback(
     site: Site, make_fleet: MakeFleet
 ) -> None:
-    slot = Slot.ahead(seconds=5, length_s=90)
+    slot = Slot.ahead(site.commune, seconds=5, length_s=90)
     # Slow playback, so the broadcast is still playing when the daemon comes back.
     site.write(timetable(slot, PLAYLIST))
     fleet = make_fleet(speed=1.0)
@@ -129,7 +129,7 @@ def publish(site: Site, topic: str, payload: bytes) -> None:
 def test_duplicate_acks_are_stored_once_and_bad_messages_are_counted(
     site: Site, make_fleet: MakeFleet
 ) -> None:
-    slot = Slot.ahead(seconds=4, length_s=60)
+    slot = Slot.ahead(site.commune, seconds=4, length_s=60)
     site.write(timetable(slot, PLAYLIST))
     fleet = make_fleet(silent=frozenset({"loa-22"}))
     assert fleet.wait_online(timeout=15)
@@ -140,15 +140,15 @@ def test_duplicate_acks_are_stored_once_and_bad_messages_are_counted(
         {"v": 1, "broadcast_id": slot.broadcast_id, "state": "received",
          "at": slot.start.isoformat(), "detail": "", "firmware_note": "ignored field"}
     ).encode()
-    ack_topic = f"{site.prefix}/man-lan/loa-22/ack"
+    ack_topic = f"{site.prefix}/{site.commune}/loa-22/ack"
     publish(site, ack_topic, ack)
     publish(site, ack_topic, ack)  # QoS 1 may deliver twice; the same ack is one row
     publish(site, ack_topic, b"{not json")
     publish(site, ack_topic, b'{"v": 2, "broadcast_id": "x", "state": "received"}')
-    publish(site, f"{site.prefix}/man-lan/loa-99/ack", ack)
+    publish(site, f"{site.prefix}/{site.commune}/loa-99/ack", ack)
     publish(site, f"{site.prefix}/other-commune/loa-01/ack", ack)
     unknown = json.dumps(
-        {"v": 1, "broadcast_id": "man-lan/morning/1999-01-01", "state": "received",
+        {"v": 1, "broadcast_id": f"{site.commune}/morning/1999-01-01", "state": "received",
          "at": slot.start.isoformat()}
     ).encode()
     publish(site, ack_topic, unknown)
@@ -170,7 +170,7 @@ def test_duplicate_acks_are_stored_once_and_bad_messages_are_counted(
 def test_a_silent_cluster_is_sent_the_play_again_until_it_answers(
     site: Site, make_fleet: MakeFleet
 ) -> None:
-    slot = Slot.ahead(seconds=4, length_s=30)
+    slot = Slot.ahead(site.commune, seconds=4, length_s=30)
     site.resend_after_s = 2.0  # then 4 s; resends are checked once a second
     site.write(timetable(slot, PLAYLIST))
     fleet = make_fleet(silent=frozenset({"loa-05"}))
@@ -190,7 +190,7 @@ def test_a_silent_cluster_is_sent_the_play_again_until_it_answers(
 def test_a_cluster_that_connects_late_gets_its_broadcast_at_once(
     site: Site, make_fleet: MakeFleet
 ) -> None:
-    slot = Slot.ahead(seconds=3, length_s=60)
+    slot = Slot.ahead(site.commune, seconds=3, length_s=60)
     site.resend_after_s = 300.0  # so only its coming online can explain the send
     site.write(timetable(slot, PLAYLIST))
     fleet = make_fleet(late={"loa-09": 8.0}, speed=1.0)
@@ -206,7 +206,7 @@ def test_a_cluster_that_connects_late_gets_its_broadcast_at_once(
 def test_cancelling_a_live_broadcast_stops_every_cluster(
     site: Site, make_fleet: MakeFleet
 ) -> None:
-    slot = Slot.ahead(seconds=3, length_s=60)
+    slot = Slot.ahead(site.commune, seconds=3, length_s=60)
     site.write(timetable(slot, PLAYLIST))
     fleet = make_fleet(speed=1.0)
     assert fleet.wait_online(timeout=15)
