@@ -1,0 +1,102 @@
+"""Run every benchmark scenario against the real daemon, Mosquitto and SQLite.
+
+    python bench/run.py            # full run (22 / 1,000 / 10,000 clusters), < 10 min
+    python bench/run.py --quick    # smoke run at the smallest sizes, < 1 min
+
+Prints a table, writes bench/results.json, and (full run) docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import report, scenarios
+from bench.broker import BenchBroker
+from bench.docs import write_doc
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="broadcastd benchmarks (docs/benchmarks.md)")
+    parser.add_argument("--quick", action="store_true", help="smoke run, smallest sizes")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--doc", type=Path, help="write the Markdown report here "
+                        "(default: docs/benchmarks.md on a full run, none on --quick)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    parser.add_argument("--ingest-s", type=float, help="ack ingest duration (for profiling)")
+    args = parser.parse_args(argv)
+    if shutil.which("mosquitto_pub") is None:
+        print("mosquitto_pub not found: apt-get install mosquitto-clients", file=sys.stderr)
+        return 2
+    plan = scenarios.Plan.quick() if args.quick else scenarios.Plan.full()
+    if args.ingest_s:
+        plan = dataclasses.replace(plan, ingest_s=args.ingest_s)
+    run_id = uuid.uuid4().hex[:6]
+    root = Path(tempfile.mkdtemp(prefix="broadcastd-bench-"))
+    port = scenarios.free_port()
+    os.environ["BENCH_BROKER_PORT"] = str(port)  # read by every worker at import
+    broker = BenchBroker(root, port)
+    began = time.monotonic()
+    results: dict[str, Any] = {"run_id": run_id, "quick": args.quick, "plan": plan.__dict__,
+                               "machine": report.machine(), "phases_s": {},
+                               "broker_port": port}
+    try:
+        _phase(results, "startup", lambda: scenarios.startup(root, run_id, plan))
+        results["fanout"] = []
+        for size in plan.fanout_sizes:
+            last = size == plan.fanout_sizes[-1]
+            fan = _phase(results, f"fanout_{size}", functools.partial(
+                scenarios.fanout, root, run_id, size, plan, last))
+            results["fanout"].append(fan)
+            if last:
+                results["ingest"] = fan.pop("ingest")
+        _phase(results, "bare_ingest",
+               lambda: scenarios.bare_ingest(root, run_id, plan.fanout_sizes[-1], plan))
+        _phase(results, "timing", lambda: scenarios.timing(root, run_id, plan))
+    finally:
+        broker.stop()
+        results["total_s"] = time.monotonic() - began
+        if args.keep:
+            print(f"work folder kept: {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    rows = report.rows(results)
+    results["rows"] = report.as_json(rows)
+    args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(report.table(rows))
+    print(f"\n{results['total_s']:.0f} s in all; results in {args.out}")
+    doc = args.doc or (None if args.quick else HERE.parent / "docs" / "benchmarks.md")
+    if doc is not None:
+        write_doc(doc, results, rows)
+        print(f"report in {doc}")
+    return 0
+
+
+def _phase(results: dict[str, Any], name: str, work: Any) -> Any:
+    began = time.monotonic()
+    print(f"-- {name} ...", flush=True)
+    value = work()
+    results["phases_s"][name] = round(time.monotonic() - began, 1)
+    if name not in ("fanout_22", "fanout_1000", "fanout_10000"):
+        results[name] = value
+    print(f"   {name}: {results['phases_s'][name]} s", flush=True)
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

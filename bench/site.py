@@ -1,0 +1,279 @@
+"""A broadcast server as users run it: timetables and config on disk, `broadcastd run`
+as its own process, its SQLite file read (read-only) to time what it stored."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import paho.mqtt.client as mqtt
+import yaml
+from paho.mqtt.enums import CallbackAPIVersion
+
+from bench.proc import REPO
+from broadcastd.contract import TopicKind, topic
+from broadcastd.planning.occurrences import broadcast_id
+
+BROKER_HOST = "127.0.0.1"
+# The bench's own Mosquitto (see `broker.py`): run.py sets the port for every process.
+def broker_port() -> int:
+    return int(os.environ.get("BENCH_BROKER_PORT", "1883"))
+COMMUNE_SIZE = 22  # a real commune: 22 clusters in 15 areas
+STREAM = {"stream": "http://127.0.0.1:9/relay", "title": "Tiếp sóng huyện"}
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """A slot at whole local seconds (timetables have one-second precision)."""
+
+    id: str
+    start: datetime
+    end: datetime
+
+
+def bench_zone(span: timedelta = timedelta(minutes=30)) -> ZoneInfo:
+    """A time zone in which the next `span` stays on one local date (slots may not
+    cross local midnight)."""
+    now = datetime.now(UTC)
+    for name in ("Asia/Ho_Chi_Minh", "UTC", "America/New_York"):
+        zone = ZoneInfo(name)
+        local = now.astimezone(zone)
+        if (local + span).date() == local.date():
+            return zone
+    raise RuntimeError("no time zone without a midnight in the next half hour")
+
+
+def whole_second(after_s: float) -> datetime:
+    """The first whole second at least `after_s` from now, in UTC."""
+    moment = datetime.now(UTC) + timedelta(seconds=after_s)
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def communes(tag: str, clusters: int) -> list[tuple[str, list[str]]]:
+    """`clusters` clusters as communes of 22 (the last one smaller): (commune, clusters)."""
+    result = []
+    for number, first in enumerate(range(0, clusters, COMMUNE_SIZE)):
+        size = min(COMMUNE_SIZE, clusters - first)
+        result.append((f"{tag}-{number:03d}", [f"kl-{i:02d}" for i in range(1, size + 1)]))
+    return result
+
+
+def timetable(
+    commune: str, clusters: list[str], zone: ZoneInfo, slots: list[SlotSpec]
+) -> dict[str, Any]:
+    areas = [
+        {"id": f"khu-{n + 1}", "name": f"Khu {n + 1}", "clusters": clusters[i : i + 2]}
+        for n, i in enumerate(range(0, len(clusters), 2))
+    ]
+    return {
+        "commune": {"id": commune, "name": f"Xã {commune}", "timezone": str(zone)},
+        "areas": areas,
+        "slots": [
+            {
+                "id": slot.id,
+                "title": "Bản tin",
+                "start": slot.start.astimezone(zone).strftime("%H:%M:%S"),
+                "end": slot.end.astimezone(zone).strftime("%H:%M:%S"),
+                "volume": 70,
+                "priority": 0,
+                # A relay that fills the slot's window exactly.
+                "playlist": [{**STREAM, "duration_s": (slot.end - slot.start).total_seconds()}],
+            }
+            for slot in slots
+        ],
+    }
+
+
+def slot_bid(commune: str, slot: SlotSpec, zone: ZoneInfo) -> str:
+    return broadcast_id(commune, slot.id, slot.start.astimezone(zone).date())
+
+
+@dataclass
+class BenchDaemon:
+    """One `broadcastd run` with its own folder, topic prefix, port and database."""
+
+    root: Path
+    prefix: str
+    http_port: int
+    zone: ZoneInfo
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    ready_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    _db: sqlite3.Connection | None = field(default=None, repr=False)
+
+    @property
+    def schedules(self) -> Path:
+        return self.root / "schedules"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "broadcastd.db"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def client_id(self) -> str:
+        return f"broadcastd-{self.prefix}"
+
+    def write_timetables(self, tables: dict[str, dict[str, Any]]) -> None:
+        """One file per commune, each replaced atomically (the daemon may be reading)."""
+        self.schedules.mkdir(parents=True, exist_ok=True)
+        for commune, data in tables.items():
+            path = self.schedules / f"{commune}.yaml"
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(
+                yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+            )
+            temporary.replace(path)
+
+    def write_config(self) -> Path:
+        library = self.root / "audio_library"
+        library.mkdir(parents=True, exist_ok=True)
+        config = {
+            "broker": {
+                "url": f"mqtt://{BROKER_HOST}:{broker_port()}",
+                "client_id": self.client_id,
+                "topic_prefix": self.prefix,
+            },
+            "database": {"url": f"sqlite:///{self.database}"},
+            "http": {"listen": f"127.0.0.1:{self.http_port}", "public_base_url": self.base_url},
+            "paths": {"schedules": str(self.schedules), "audio_library": str(library)},
+            # Plays go out at the slot start, so lag is measured from the slot start.
+            "delivery": {"lead_time_s": 0},
+            "logging": {"level": "info", "format": "json"},
+        }
+        path = self.root / "broadcastd.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        return path
+
+    def start(self, timeout: float = 120.0) -> float:
+        """`broadcastd run --config`; returns seconds from spawn to /healthz ok."""
+        config = self.write_config()
+        log = (self.root / "daemon.log").open("ab")
+        self.started_at = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "broadcastd", "run", "--config", str(config)],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = self.started_at + timeout
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"daemon exited:\n{self.log_tail()}")
+                try:
+                    if client.get(f"{self.base_url}/healthz").status_code == 200:
+                        self.ready_s = time.monotonic() - self.started_at
+                        return self.ready_s
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.02)
+        raise RuntimeError(f"daemon not healthy within {timeout} s:\n{self.log_tail()}")
+
+    def rss_mb(self) -> tuple[float, float]:
+        """(current, peak) resident set of the daemon process, MB, from /proc."""
+        assert self.process is not None
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+        current = int(fields["VmRSS"].split()[0]) / 1024
+        peak = int(fields["VmHWM"].split()[0]) / 1024
+        self.peak_rss_mb = max(self.peak_rss_mb, peak)
+        return current, peak
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if process is None:
+            return
+        if process.poll() is None:
+            try:
+                self.peak_rss_mb = max(self.peak_rss_mb, self._peak(process.pid))
+            except OSError:
+                pass
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        forget_session(self.client_id)
+
+    @staticmethod
+    def _peak(pid: int) -> float:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def log_tail(self, chars: int = 4000) -> str:
+        path = self.root / "daemon.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+    # -- what the daemon stored ---------------------------------------------------------
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        if self._db is None:
+            self._db = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=10)
+        return list(self._db.execute(sql, params))
+
+    def planned(self, hours: float = 1.0) -> set[str]:
+        """Broadcast ids the daemon has planned (GET /schedule)."""
+        answer = httpx.get(f"{self.base_url}/schedule", params={"hours": hours}, timeout=30)
+        answer.raise_for_status()
+        return {occ["broadcast_id"] for occ in answer.json()["occurrences"]}
+
+
+def utc_epoch(text: str | None) -> float | None:
+    """A time as the store writes it in SQLite (naive UTC) as epoch seconds."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def forget_session(client: str) -> None:
+    """End a persistent session left on the broker (clean-session connect, disconnect)."""
+    link = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client, clean_session=True)
+    try:
+        link.connect(BROKER_HOST, broker_port())
+        link.loop(0.2)
+        link.disconnect()
+    except OSError:
+        pass
+
+
+def clear_retained(prefix: str, clusters: list[tuple[str, str]]) -> None:
+    """Remove the fleet's retained `state` messages, so the broker does not keep them."""
+    link = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-clean-{prefix}")
+    link.max_queued_messages_set(0)
+    link.max_inflight_messages_set(1000)
+    try:
+        link.connect(BROKER_HOST, broker_port())
+    except OSError:
+        return
+    link.loop_start()
+    last = None
+    for commune, cluster in clusters:
+        last = link.publish(topic(prefix, commune, cluster, TopicKind.STATE), b"", 1, True)
+    if last is not None:
+        last.wait_for_publish(30)
+    link.disconnect()
+    link.loop_stop()
