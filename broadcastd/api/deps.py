@@ -66,25 +66,29 @@ def get_clock(context: ContextDep) -> Clock:
     return context.now
 
 
-@dataclass(frozen=True)
 class Topology:
-    """The communes of this request, with their time zones resolved once."""
+    """The communes of this request, indexed once: /status looks up every cluster."""
 
-    communes: list[CommuneTopology]
+    def __init__(self, communes: list[CommuneTopology]) -> None:
+        self.communes = communes
+        self._by_id = {commune.commune: commune for commune in communes}
+        self._zones = {c.commune: ZoneInfo(c.timezone) for c in communes}
+        self._areas = {
+            (c.commune, cluster): area
+            for c in communes
+            for area, clusters in c.areas.items()
+            for cluster in clusters
+        }
 
     def commune(self, commune: str) -> CommuneTopology | None:
-        return next((c for c in self.communes if c.commune == commune), None)
+        return self._by_id.get(commune)
 
     def zone(self, commune: str) -> ZoneInfo:
         """The commune's time zone; UTC for a commune no longer in the timetables."""
-        known = self.commune(commune)
-        return ZoneInfo(known.timezone if known else "UTC")
+        return self._zones.get(commune) or ZoneInfo("UTC")
 
     def area_of(self, commune: str, cluster: str) -> str | None:
-        known = self.commune(commune)
-        if known is None:
-            return None
-        return next((a for a, cs in known.areas.items() if cluster in cs), None)
+        return self._areas.get((commune, cluster))
 
 
 def get_topology(view: Annotated[DaemonView, Depends(get_view)]) -> Topology:

@@ -65,6 +65,23 @@ class ActiveBroadcast:
     occurrence: Occurrence
     items: tuple[PlayItem, ...]
     deliveries: dict[str, ClusterDelivery] = field(default_factory=dict)
+    # The `play` is the same for every cluster sent it at one instant: built once.
+    _payload: tuple[datetime, bytes] | None = None
+
+    def play_payload(self, now: datetime) -> bytes:
+        if self._payload is None or self._payload[0] != now:
+            occurrence = self.occurrence
+            command = PlayCommand(
+                broadcast_id=occurrence.broadcast_id,
+                start=occurrence.start,
+                end=occurrence.end,
+                priority=occurrence.priority,
+                volume=occurrence.volume,
+                items=self.items,
+                sent_at=now.astimezone(occurrence.start.tzinfo),
+            )
+            self._payload = (now, command.to_payload())
+        return self._payload[1]
 
     @property
     def broadcast_id(self) -> str:
@@ -298,16 +315,7 @@ class Dispatcher:
         self, active: ActiveBroadcast, delivery: ClusterDelivery, now: datetime, reason: Reason
     ) -> bool:
         occurrence = active.occurrence
-        command = PlayCommand(
-            broadcast_id=occurrence.broadcast_id,
-            start=occurrence.start,
-            end=occurrence.end,
-            priority=occurrence.priority,
-            volume=occurrence.volume,
-            items=active.items,
-            sent_at=now.astimezone(occurrence.start.tzinfo),
-        )
-        receipt = self._publish(occurrence, delivery.cluster, command.to_payload(), "play", now)
+        receipt = self._publish(occurrence, delivery.cluster, active.play_payload(now), "play", now)
         delivery.sends += 1
         delivery.last_sent = now
         delivery.next_resend = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, exists, func, select
@@ -112,8 +112,13 @@ def ack_events_of(conn: Connection, broadcast_id: str) -> list[AckEventView]:
     ]
 
 
-def presences(conn: Connection) -> dict[tuple[str, str], PresenceView]:
-    """Last presence per (commune, cluster)."""
+def presences(
+    conn: Connection, commune: str | None = None
+) -> dict[tuple[str, str], PresenceView]:
+    """Last presence per (commune, cluster), of one commune or all."""
+    query = select(cluster_presence)
+    if commune is not None:
+        query = query.where(cluster_presence.c.commune == commune)
     return {
         (row.commune, row.cluster): PresenceView(
             commune=row.commune,
@@ -124,7 +129,7 @@ def presences(conn: Connection) -> dict[tuple[str, str], PresenceView]:
             changed_at=row.changed_at,
             last_seen_at=row.last_seen_at,
         )
-        for row in conn.execute(select(cluster_presence))
+        for row in conn.execute(query)
     }
 
 
@@ -142,10 +147,17 @@ def rejected_counts(conn: Connection) -> list[RejectedView]:
     ]
 
 
+LAST_BROADCAST_WINDOW = timedelta(days=8)
+
+
 def last_deliveries(
     conn: Connection, now: datetime, commune: str | None = None
 ) -> dict[tuple[str, str], tuple[BroadcastView, DeliveryView]]:
-    """Per (commune, cluster), the latest broadcast that has started by `now`, and its delivery."""
+    """Per (commune, cluster), the latest broadcast that has started by `now`, and its delivery.
+
+    Only the last `LAST_BROADCAST_WINDOW` is looked at (a weekly slot is still found), so
+    the cost stays that of a week of history however long the daemon has run.
+    """
     b, d = broadcasts.c, deliveries.c
     rank = (
         func.row_number()
@@ -155,7 +167,7 @@ def last_deliveries(
     inner = select(broadcasts, *_delivery_columns(), rank).join_from(
         broadcasts, deliveries, d.broadcast_id == b.id
     )
-    inner = inner.where(b.start_utc <= now)
+    inner = inner.where(b.start_utc <= now, b.start_utc > now - LAST_BROADCAST_WINDOW)
     if commune is not None:
         inner = inner.where(b.commune == commune)
     ranked = inner.subquery()

@@ -200,9 +200,9 @@ class Store:
         with self._reader.connect() as conn:
             return queries.ack_events_of(conn, broadcast_id)
 
-    def presences(self) -> dict[tuple[str, str], PresenceView]:
+    def presences(self, commune: str | None = None) -> dict[tuple[str, str], PresenceView]:
         with self._reader.connect() as conn:
-            return queries.presences(conn)
+            return queries.presences(conn, commune)
 
     def rejected_counts(self) -> list[RejectedView]:
         with self._reader.connect() as conn:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
 
 from broadcastd.api import present
 from broadcastd.api.deps import ClockDep, StoreDep, TopologyDep, ViewDep
@@ -13,19 +15,29 @@ router = APIRouter(tags=["status"])
 
 @router.get("/status", summary="Clusters: online, last seen, last broadcast and its state")
 def get_status(
-    store: StoreDep, topology: TopologyDep, view: ViewDep, now: ClockDep
+    store: StoreDep,
+    topology: TopologyDep,
+    view: ViewDep,
+    now: ClockDep,
+    commune: Annotated[
+        str | None, Query(description="Only this commune (much faster on a district server).")
+    ] = None,
 ) -> Status:
     """All clusters of the loaded timetables, including those that never reported
     (shown offline), with per-commune counts, refused messages by reason, and what is
     wrong (a rejected timetable change lists every error here and in /healthz)."""
     moment = now()
-    presences = store.presences()
-    latest = store.last_deliveries(moment)
+    wanted = topology.communes
+    if commune is not None:
+        wanted = [known for known in wanted if known.commune == commune]
+        if not wanted:
+            raise HTTPException(404, f"no commune {commune!r} in the timetables")
+    presences = store.presences(commune)
+    latest = store.last_deliveries(moment, commune)
     return Status(
         generated_at=moment,
         communes=[
-            present.commune_status(commune, presences, latest, topology)
-            for commune in topology.communes
+            present.commune_status(known, presences, latest, topology) for known in wanted
         ],
         rejected=present.rejected(store.rejected_counts()),
         problems=list(view.health().problems),
