@@ -250,7 +250,7 @@ def ingest_and_status(
                               window=WINDOW)
         http = subprocess.Popen(
             [sys.executable, "-m", "bench.http_load", daemon.base_url, str(plan.status_s),
-             "/status", "/broadcasts"],
+             "/status", f"/status?commune={groups[0][0]}", "/broadcasts"],
             cwd=REPO, stdout=subprocess.PIPE, text=True,
         )
         during = load.call("run", timeout=plan.status_s + 60, seconds=plan.status_s + 0.5,
