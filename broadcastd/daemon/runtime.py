@@ -23,7 +23,7 @@ from broadcastd.audio.http import audio_router
 from broadcastd.daemon.http_server import HttpServer
 from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
-from broadcastd.delivery.embedded_broker import EmbeddedBroker
+from broadcastd.delivery.embedded_broker import EmbeddedBroker, EmbeddedBrokerError
 from broadcastd.delivery.inbound import Inbound
 from broadcastd.delivery.link import MqttLink
 from broadcastd.delivery.playlist import PlaylistResolver
@@ -83,7 +83,8 @@ class Daemon:
         return self._catalogue
 
     def _load(self) -> tuple[list[Timetable], list[str], Catalogue]:
-        """Timetables and library from disk, with every problem as a printable line."""
+        """From disk: the timetables of every file without errors, every problem as a
+        printable line, and the library."""
         paths = self.settings.paths
         try:
             catalogue = Catalogue.load(paths.audio_library)
@@ -93,7 +94,10 @@ class Daemon:
         problems = [str(problem) for problem in loaded.errors]
         for warning in loaded.warnings:
             log.warning("timetable warning", problem=str(warning))
-        timetables = [item.timetable for item in loaded.timetables]
+        broken = {problem.file.resolve() for problem in loaded.errors}
+        timetables = [
+            item.timetable for item in loaded.timetables if item.path.resolve() not in broken
+        ]
         if self.demo:
             now = self.clock()
             timetables = [demo_timetable(timetable, now) for timetable in timetables]
@@ -143,21 +147,32 @@ class Daemon:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Bring everything up in order. Raises StartError with what to fix."""
+        """Bring everything up in order. Raises when a part cannot start (a port taken)."""
         settings = self.settings
         self._fingerprint = self._fingerprint_now()
         timetables, problems, self._catalogue = self._load()
+        # One commune's typo must not silence the others: the files without errors run,
+        # the errors are shown (/healthz, /status, STATUS, the log) until a fix is saved,
+        # which the file watch then applies.
+        self.state = TimetableState(timetables, problems, self.clock())
         if problems:
-            raise StartError(
-                "the timetables have errors; fix them (see `broadcastd validate`):\n"
-                + "\n".join(problems)
+            log.error(
+                "timetables with errors left out until fixed (see `broadcastd validate`)",
+                problems=problems,
+                running=[timetable.commune.id for timetable in timetables],
             )
-        self.state = TimetableState(timetables, [], self.clock())
-        self.metrics.reload_succeeded()
+        else:
+            self.metrics.reload_succeeded()
         address = settings.broker.address
         if address.embedded:
             self._broker = EmbeddedBroker(address.host, address.port)
-            self._broker.start()
+            try:
+                self._broker.start()
+            except EmbeddedBrokerError as exc:
+                raise StartError(
+                    f"{exc}. Fix: stop what uses port {address.port}, or set broker.url to "
+                    "embedded://127.0.0.1:OTHER_PORT (or to mqtt://... for a real broker)"
+                ) from exc
             log.info("embedded broker listening", host=address.host, port=address.port)
         self.store = open_store(settings.database.url)
         self.store.start()
@@ -236,7 +251,10 @@ class Daemon:
         )
         app.include_router(metrics_router(self.metrics))
         self.http = HttpServer(app, self.settings.http.host, self.settings.http.port)
-        self.http.start()
+        try:
+            self.http.start()
+        except RuntimeError as exc:
+            raise StartError(f"{exc}. Fix: change http.listen in the configuration") from exc
 
     def stop(self) -> None:
         """Reverse order: stop taking work, flush every ack, disconnect, close."""
