@@ -50,7 +50,7 @@ def test_a_taken_http_port_is_a_clear_error(site: Site) -> None:
         taken.listen()
         result = subprocess.run(
             [sys.executable, "-m", "broadcastd", "run", "--config", str(site.config)],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True, text=True, timeout=30, check=False,
         )
     assert result.returncode == 1
     assert f"127.0.0.1:{site.http_port}" in result.stderr
