@@ -25,7 +25,7 @@ from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.delivery.embedded_broker import EmbeddedBroker, EmbeddedBrokerError
 from broadcastd.delivery.inbound import Inbound
-from broadcastd.delivery.link import MqttLink
+from broadcastd.delivery.link import InboundMessage, MqttLink
 from broadcastd.delivery.playlist import PlaylistResolver
 from broadcastd.delivery.policy import ResendPolicy
 from broadcastd.planning.demo import demo_timetable
@@ -198,8 +198,8 @@ class Daemon:
         resolver = PlaylistResolver(self.catalogue, settings.http.public_base_url)
         self.link = MqttLink(
             settings.broker,
-            on_message=lambda message: self._inbound_handle(message),
-            on_published=lambda mid: self._published(mid),
+            on_message=self._inbound_handle,
+            on_published=self._published,
         )
         self.dispatcher = Dispatcher(
             self.link,
@@ -231,9 +231,9 @@ class Daemon:
         self.scheduler.start(timetables)
         self.scheduler.add_interval(self.reload_if_changed, seconds=2.0, name="watch timetables")
 
-    def _inbound_handle(self, message: object) -> None:
+    def _inbound_handle(self, message: InboundMessage) -> None:
         if self.inbound is not None:
-            self.inbound.handle(message)  # type: ignore[arg-type]
+            self.inbound.handle(message)
 
     def _published(self, mid: int) -> None:
         if self.dispatcher is not None:
