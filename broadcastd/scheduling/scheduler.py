@@ -99,7 +99,9 @@ class BroadcastScheduler:
         Returns the cancelled broadcast ids."""
         with self._lock:
             old = {
-                bid: occ for bid, occ in self._planned.items() if bid not in self._excluded()
+                bid: occ
+                for bid, occ in self._planned.items()
+                if not self._dispatcher.is_cancelled(bid)
             }
             self._timetables = tuple(timetables)
             now = self._clock()
@@ -119,9 +121,6 @@ class BroadcastScheduler:
                 self._remove_job(bid)
             self.replan()
             return cancelled
-
-    def _excluded(self) -> set[str]:
-        return {bid for bid in self._planned if self._dispatcher.is_cancelled(bid)}
 
     def _plan(self, now: datetime) -> list[Occurrence]:
         until = now + self._lead + 2 * self._replan_interval + timedelta(minutes=1)
