@@ -206,3 +206,13 @@ def test_roles_are_ordered() -> None:
     assert Role.ADMIN.allows(Role.OPERATOR) and Role.ADMIN.allows(Role.VIEWER)
     assert Role.OPERATOR.allows(Role.VIEWER) and not Role.OPERATOR.allows(Role.ADMIN)
     assert not Role.VIEWER.allows(Role.OPERATOR)
+
+
+def test_the_loopback_demo_reads_freely_and_production_does_not() -> None:
+    from broadcastd.settings import load_settings
+
+    root = Path(__file__).resolve().parents[2]
+    demo = load_settings(root / "config" / "broadcastd.yaml")
+    assert demo.http.anonymous_read and demo.http.host == "127.0.0.1"
+    production = load_settings(root / "deploy" / "broadcastd.yaml")
+    assert not production.http.anonymous_read
