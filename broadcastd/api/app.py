@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from broadcastd.access import Role
-from broadcastd.api.auth import require
+from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import broadcasts, health, schedule, status
@@ -73,9 +73,9 @@ def create_app(
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    install_context(
-        app, ApiContext(store=store, view=view, now=now, anonymous_read=anonymous_read)
-    )
+    context = ApiContext(store=store, view=view, now=now, anonymous_read=anonymous_read)
+    install_context(app, context)
+    app.add_middleware(ChangesNeedAnOperator, context=context)
     app.include_router(health.router)
     read = [Depends(require(Role.VIEWER))]
     for router in (status.router, broadcasts.router, schedule.router, *readers):

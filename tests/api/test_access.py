@@ -185,7 +185,11 @@ def test_refusals_are_logged_with_the_token_name_never_the_token(server: Server)
         assert server.client.post(path, headers=bearer("bcd_guessed")).status_code == 401
         assert server.client.post(path).status_code == 401
     refusals = [entry for entry in logs if entry["event"] == "http request refused"]
-    assert [entry["status"] for entry in refusals] == [403, 401, 401]
+    assert [(entry["status"], entry["why"]) for entry in refusals] == [
+        (403, "role too small"),
+        (401, "unknown token"),
+        (401, "no token"),
+    ]
     assert refusals[0]["token"] == "test-viewer" and refusals[0]["needed"] == "operator"
     assert all(entry["path"] == path for entry in refusals)
     text = repr(logs)
@@ -216,3 +220,36 @@ def test_the_loopback_demo_reads_freely_and_production_does_not() -> None:
     assert demo.http.anonymous_read and demo.http.host == "127.0.0.1"
     production = load_settings(root / "deploy" / "broadcastd.yaml")
     assert not production.http.anonymous_read
+
+
+def test_a_change_route_added_without_a_guard_still_needs_an_operator(
+    store: Store,
+) -> None:
+    """The net under the guards: someone forgets `require(...)` and hides the route
+    from the schema; it still cannot be used without an operator token."""
+    from fastapi import APIRouter
+
+    from broadcastd.api import create_app
+
+    from .fakes import FakeDaemon
+
+    app = create_app(store, FakeDaemon())
+    forgotten = APIRouter()
+    calls: list[str] = []
+
+    @forgotten.post("/forgotten", include_in_schema=False)
+    def forgotten_change() -> dict[str, str]:
+        calls.append("changed")
+        return {"changed": "yes"}
+
+    app.include_router(forgotten)
+    viewer = make_token(store, "kiosk", Role.VIEWER)
+    operator = make_token(store, "office", Role.OPERATOR)
+    with serve(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+        refused = client.post("/forgotten")
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+        assert client.post("/forgotten", headers=bearer(viewer)).status_code == 403
+        assert client.put("/forgotten", headers=bearer("bcd_nope")).status_code == 401
+        assert calls == []
+        assert client.post("/forgotten", headers=bearer(operator)).status_code == 200
+    assert calls == ["changed"]
