@@ -1,4 +1,4 @@
-"""The `broadcastd` command: run, validate, status, simulate, audio."""
+"""The `broadcastd` command: run, validate, status, token, simulate, audio."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from broadcastd import __version__
+    from broadcastd.access import cli as access_cli
     from broadcastd.audio import cli as audio_cli
     from broadcastd.simulate import cli as simulate_cli
 
@@ -61,7 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="what played where, from a running daemon")
     _config_arg(status)
     status.add_argument("--url", help="daemon base URL (default: from config's http.listen)")
+    status.add_argument(
+        "--token-file",
+        type=Path,
+        help="file holding an API token (viewer or above); the safest way to give one",
+    )
+    status.add_argument(
+        "--token",
+        help="an API token (visible to other users in `ps`: prefer --token-file or "
+        "$BROADCASTD_TOKEN)",
+    )
     status.set_defaults(handler=cmd_status)
+
+    token = commands.add_parser("token", help="API tokens: create, list, revoke")
+    access_cli.register(token, _config_arg)
+    token.set_defaults(handler=cmd_token)
 
     simulate_cli.register(commands)
     audio_cli.register(commands, find_uses=_find_audio_uses)
@@ -155,6 +170,35 @@ def cmd_status(args: argparse.Namespace) -> int:
         host = settings.http.host
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         url = f"http://{host}:{settings.http.port}"
-    text, code = fetch_and_render(url)
+    try:
+        token = _status_token(args)
+    except OSError as exc:
+        print(f"cannot read the token file {args.token_file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    text, code = fetch_and_render(url, token)
     print(text)
     return code
+
+
+def _status_token(args: argparse.Namespace) -> str | None:
+    """--token, else the --token-file's content, else $BROADCASTD_TOKEN, else none."""
+    from broadcastd.status_table import TOKEN_ENV
+
+    if args.token:
+        token: str = args.token
+        return token
+    if args.token_file is not None:
+        return str(args.token_file.read_text(encoding="utf-8").strip()) or None
+    return os.environ.get(TOKEN_ENV) or None
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from broadcastd.access import cli as access_cli
+    from broadcastd.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return access_cli.run(args, settings.database.url)

@@ -108,6 +108,12 @@ class HttpSettings(Section):
         default="http://127.0.0.1:8080",
         description="Base URL the speakers fetch audio from (this server, as they reach it).",
     )
+    anonymous_read: bool = Field(
+        default=False,
+        description="Let anyone read /status, /broadcasts, /schedule and /metrics without a "
+        "token. Only for a server nobody else can reach (the loopback demo); changes "
+        "always need a token.",
+    )
 
     @field_validator("listen")
     @classmethod

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
+from fastapi import FastAPI
 
 from broadcastd.api.app import create_app
 from broadcastd.audio.catalogue import Catalogue
@@ -239,17 +240,23 @@ class Daemon:
         if self.dispatcher is not None:
             self.dispatcher.note_published(mid)
 
-    def _start_http(self) -> None:
+    def http_app(self) -> FastAPI:
+        """The API as served: metrics read like /status (a viewer token unless
+        `http.anonymous_read`), audio open to the speakers."""
         from broadcastd.daemon.view import LiveView
 
         assert self.store is not None
-        app = create_app(
+        return create_app(
             self.store,
             LiveView(self),
             audio_router=audio_router(self.settings.paths.audio_library),
             now=self.clock,
+            anonymous_read=self.settings.http.anonymous_read,
+            readers=[metrics_router(self.metrics)],
         )
-        app.include_router(metrics_router(self.metrics))
+
+    def _start_http(self) -> None:
+        app = self.http_app()
         self.http = HttpServer(app, self.settings.http.host, self.settings.http.port)
         try:
             self.http.start()
@@ -276,8 +283,10 @@ class Daemon:
 
     # -- queries for the view ----------------------------------------------------------------
 
-    def cancel(self, broadcast_id: str) -> bool:
-        return self.scheduler is not None and self.scheduler.cancel(broadcast_id)
+    def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
+        return self.scheduler is not None and self.scheduler.cancel(
+            broadcast_id, by=by, reason=reason
+        )
 
     def upcoming(self, hours: float) -> list[Occurrence]:
         return self.scheduler.upcoming(hours) if self.scheduler is not None else []

@@ -28,6 +28,7 @@ from broadcastd.delivery.link import PublishReceipt
 from broadcastd.delivery.policy import ResendPolicy
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.store import BroadcastRecord, Store
+from broadcastd.store.access import TIMETABLE
 
 log = structlog.get_logger(__name__)
 
@@ -209,10 +210,13 @@ class Dispatcher:
             never_acked=[d.cluster for d in deliveries if not d.acked],
         )
 
-    def cancel(self, occurrence: Occurrence) -> bool:
+    def cancel(
+        self, occurrence: Occurrence, *, by: str = TIMETABLE, reason: str | None = None
+    ) -> bool:
         """Cancel an occurrence: `stop` to every target if it is active; never open it.
 
-        Returns False when it was cancelled already.
+        `by` and `reason` go to the audit log: a token's name, or `timetable` when an
+        edit removed or changed it. Returns False when it was cancelled already.
         """
         with self._lock:
             bid = occurrence.broadcast_id
@@ -221,12 +225,18 @@ class Dispatcher:
             now = self._clock()
             self._cancelled.add(bid)
             self._store.record_broadcast(self._record(occurrence), occurrence.clusters)
-            self._store.cancel_broadcast(bid, now)
+            self._store.cancel_broadcast(bid, now, by=by, reason=reason)
             active = self._active.pop(bid, None)
             if active is not None:
                 for delivery in active.deliveries.values():
                     self._send_stop(active, delivery.cluster, now)
-            log.warning("broadcast cancelled", broadcast_id=bid, was_active=active is not None)
+            log.warning(
+                "broadcast cancelled",
+                broadcast_id=bid,
+                was_active=active is not None,
+                by=by,
+                reason=reason,
+            )
             return True
 
     # -- what the clusters say ------------------------------------------------------------

@@ -176,8 +176,9 @@ class BroadcastScheduler:
         ]
         return min(times) if times else None
 
-    def cancel(self, broadcast_id: str) -> bool:
-        """Cancel one occurrence (live or ahead). False when unknown or already over."""
+    def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
+        """Cancel one occurrence (live or ahead) for `by` (a token's name), with `reason`
+        for the audit log. False when unknown or already over."""
         now = self._clock()
         found = [
             occ
@@ -188,4 +189,4 @@ class BroadcastScheduler:
             return False
         with self._lock:
             self._remove_job(broadcast_id)
-            return self._dispatcher.cancel(found[0])
+            return self._dispatcher.cancel(found[0], by=by, reason=reason)

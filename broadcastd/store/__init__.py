@@ -4,6 +4,7 @@ Writes are queued to one batching writer thread; callbacks run after the commit,
 ack reaches the broker only once it is durable. Reads run on the caller's thread.
 """
 
+from broadcastd.store.access import ChangeView, DuplicateToken, TokenView
 from broadcastd.store.model import (
     AckEventView,
     AckOutcome,
@@ -23,10 +24,13 @@ __all__ = [
     "AckOutcome",
     "BroadcastRecord",
     "BroadcastView",
+    "ChangeView",
     "DeliveryView",
+    "DuplicateToken",
     "PresenceView",
     "RejectedView",
     "Store",
+    "TokenView",
     "WriterClosed",
     "open_store",
 ]

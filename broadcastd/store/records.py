@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from broadcastd.contract import Ack
+from broadcastd.store import access
 from broadcastd.store.model import AckOutcome, BroadcastRecord, moves_forward
 from broadcastd.store.schema import (
     NO_ITEM,
@@ -406,18 +407,25 @@ def rejected_op(
     return WriteOp(f"count_rejected {reason}", apply, _no_arg(on_commit))
 
 
-def cancel_op(broadcast_id: str, at: datetime) -> WriteOp[None]:
-    """Mark a broadcast cancelled; the first cancellation time stands."""
+def cancel_op(broadcast_id: str, at: datetime, by: str, reason: str | None) -> WriteOp[None]:
+    """Mark a broadcast cancelled, with who and why in the audit log, in one transaction;
+    the first cancellation stands (a repeat changes nothing and is not logged)."""
 
     def apply(conn: Connection) -> None:
         b = broadcasts.c
-        conn.execute(
+        cancelled = conn.execute(
             update(broadcasts)
             .where(b.id == broadcast_id, b.cancelled_at.is_(None))
             .values(cancelled_at=at)
-        )
+        ).rowcount
+        if cancelled:
+            access.record_change(conn, at, by, access.CANCEL, broadcast_id, reason)
 
     return WriteOp(f"cancel_broadcast {broadcast_id}", apply)
+
+
+def token_used_op(name: str, at: datetime) -> WriteOp[None]:
+    return WriteOp(f"token_used {name}", lambda conn: access.mark_used(conn, name, at))
 
 
 def probe(conn: Connection, at: datetime) -> None:

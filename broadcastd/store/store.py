@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcastd.contract import Ack
-from broadcastd.store import queries, records
+from broadcastd.store import access, queries, records
+from broadcastd.store.access import ChangeView, TokenView
 from broadcastd.store.engine import make_engine, read_engine
 from broadcastd.store.model import (
     AckEventView,
@@ -131,8 +132,19 @@ class Store:
     ) -> None:
         self._writer.submit(records.rejected_op(reason, topic, sample, at, on_commit))
 
-    def cancel_broadcast(self, broadcast_id: str, at: datetime) -> None:
-        self._writer.submit(records.cancel_op(broadcast_id, at))
+    def cancel_broadcast(
+        self,
+        broadcast_id: str,
+        at: datetime,
+        *,
+        by: str = access.TIMETABLE,
+        reason: str | None = None,
+    ) -> None:
+        """Mark it cancelled and log who (a token's name, or `timetable`) and why."""
+        self._writer.submit(records.cancel_op(broadcast_id, at, by, reason))
+
+    def record_token_used(self, name: str, at: datetime) -> None:
+        self._writer.submit(records.token_used_op(name, at))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """True once everything submitted before the call is committed."""
@@ -203,6 +215,15 @@ class Store:
     def presences(self, commune: str | None = None) -> dict[tuple[str, str], PresenceView]:
         with self._reader.connect() as conn:
             return queries.presences(conn, commune)
+
+    def token_by_digest(self, digest: str) -> TokenView | None:
+        with self._reader.connect() as conn:
+            return access.token_by_digest(conn, digest)
+
+    def changes(self, target: str) -> list[ChangeView]:
+        """The audit log of one broadcast (or `token/<name>`), oldest first."""
+        with self._reader.connect() as conn:
+            return access.changes_of(conn, target)
 
     def rejected_counts(self) -> list[RejectedView]:
         with self._reader.connect() as conn:

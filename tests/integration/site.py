@@ -137,6 +137,8 @@ class Site:
             "http": {
                 "listen": f"127.0.0.1:{self.http_port}",
                 "public_base_url": self.base_url,
+                # Loopback, like the demo: tests read freely; changes need a token.
+                "anonymous_read": True,
             },
             "paths": {"schedules": str(schedules), "audio_library": str(self.library)},
             "delivery": {
@@ -189,6 +191,16 @@ class Site:
 
     def log(self) -> str:
         return "\n".join(path.read_text(errors="replace")[-6000:] for path in self.logs)
+
+    def token(self, name: str, role: str) -> str:
+        """An API token made by `broadcastd token create`, as an administrator would."""
+        made = subprocess.run(
+            [sys.executable, "-m", "broadcastd", "token", "create", "--config", str(self.config),
+             "--name", name, "--role", role],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        return made.stdout.strip()
 
     def get(self, path: str, **params: Any) -> Any:
         response = httpx.get(f"{self.base_url}{path}", params=params, timeout=5.0)
