@@ -32,8 +32,6 @@ from broadcastd.store import BroadcastRecord, Store
 log = structlog.get_logger(__name__)
 
 Reason = Literal["scheduled", "join", "resend", "online", "restart"]
-# A cluster that reports itself online right after a send needs no second copy.
-_ONLINE_RESEND_GAP_S = 5.0
 
 
 class Publisher(Protocol):
@@ -246,7 +244,11 @@ class Dispatcher:
                 delivery.terminal = True
 
     def note_presence(self, commune: str, cluster: str, online: bool) -> None:
-        """A cluster coming online is sent at once what it should be holding."""
+        """A cluster coming online is sent at once what it should be holding.
+
+        On every online transition, however recent the last send: offline, the cluster
+        had no session and cannot have received it, and duplicates are harmless by the
+        contract (a cluster plays a `broadcast_id` once)."""
         with self._lock:
             was_online = self._online.get((commune, cluster))
             self._online[(commune, cluster)] = online
@@ -259,11 +261,7 @@ class Dispatcher:
                 delivery = active.deliveries.get(cluster)
                 if delivery is None or delivery.terminal:
                     continue
-                recent = delivery.last_sent is not None and (
-                    (now - delivery.last_sent).total_seconds() < _ONLINE_RESEND_GAP_S
-                )
-                if not recent:
-                    self._send_play(active, delivery, now, "online")
+                self._send_play(active, delivery, now, "online")
 
     def note_published(self, mid: int) -> None:
         """The broker confirmed (PUBACK) a command. Runs on paho's thread: no `_lock`."""
