@@ -35,7 +35,7 @@ Reason = Literal["scheduled", "join", "resend", "online", "restart"]
 
 
 class Publisher(Protocol):
-    def publish(self, topic: str, payload: bytes) -> PublishReceipt: ...
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> PublishReceipt: ...
 
 
 class DeliveryObserver(Protocol):
@@ -117,6 +117,7 @@ class Dispatcher:
         self._flight_lock = threading.Lock()
         self._in_flight: dict[int, tuple[str, str]] = {}
         self._early_pubacks: set[int] = set()
+        self._untracked: set[int] = set()  # publishes that are no command (a retained clear)
 
     # -- opening and closing ------------------------------------------------------------
 
@@ -266,11 +267,25 @@ class Dispatcher:
     def note_published(self, mid: int) -> None:
         """The broker confirmed (PUBACK) a command. Runs on paho's thread: no `_lock`."""
         with self._flight_lock:
+            if mid in self._untracked:
+                self._untracked.discard(mid)
+                return
             target = self._in_flight.pop(mid, None)
             if target is None:  # confirmed before publish() returned its mid to us
                 self._early_pubacks.add(mid)
                 return
         self._store.record_publish_confirmed(target[0], target[1], self._clock())
+
+    def clear_retained(self, name: str) -> None:
+        """Publish an empty retained message to topic `name`, which makes the broker drop
+        the one it keeps there (a removed cluster's last `state`)."""
+        receipt = self._publisher.publish(name, b"", retain=True)
+        with self._flight_lock:
+            if receipt.mid in self._early_pubacks:
+                self._early_pubacks.discard(receipt.mid)
+            else:
+                self._untracked.add(receipt.mid)
+        log.info("retained message cleared", topic=name, outcome=receipt.outcome.value)
 
     def _track(self, mid: int, broadcast_id: str, cluster: str, now: datetime) -> None:
         with self._flight_lock:

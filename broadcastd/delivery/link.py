@@ -145,9 +145,10 @@ class MqttLink:
 
     # -- traffic -----------------------------------------------------------------------
 
-    def publish(self, topic: str, payload: bytes) -> PublishReceipt:
-        """QoS 1, not retained. Made while disconnected, it waits in the client's queue."""
-        info = self._client.publish(topic, payload, qos=1, retain=False)
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> PublishReceipt:
+        """QoS 1 (retained only to clear a retained message). Made while disconnected, it
+        waits in the client's queue."""
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
         connected = self.connected
         if info.rc in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             return PublishReceipt(SendOutcome.QUEUED, info.mid, connected)

@@ -116,9 +116,13 @@ class Store:
         volume: int | None,
         at: datetime,
         on_commit: Callable[[], None] | None = None,
+        *,
+        on_failed: Callable[[], None] | None = None,
     ) -> None:
+        """A cluster's presence; `on_failed` runs instead of `on_commit` when the op raised."""
         self._writer.submit(
-            records.presence_op(commune, cluster, online, firmware, volume, at, on_commit)
+            records.presence_op(commune, cluster, online, firmware, volume, at, on_commit,
+                                on_failed)
         )
 
     def count_rejected(
@@ -128,8 +132,10 @@ class Store:
         sample: bytes,
         at: datetime,
         on_commit: Callable[[], None] | None = None,
+        *,
+        on_failed: Callable[[], None] | None = None,
     ) -> None:
-        self._writer.submit(records.rejected_op(reason, topic, sample, at, on_commit))
+        self._writer.submit(records.rejected_op(reason, topic, sample, at, on_commit, on_failed))
 
     def cancel_broadcast(self, broadcast_id: str, at: datetime) -> None:
         self._writer.submit(records.cancel_op(broadcast_id, at))
