@@ -78,7 +78,10 @@ class MqttLink:
         # paho logs every packet it handles (PINGRESP included, once per keepalive):
         # the watchdog's sign that the network loop is turning.
         self._client.on_log = self._note_activity
-        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        # Retry every few seconds at most: a broker back from an outage (a restart, an
+        # upgrade) must see the daemon within seconds, not after a back-off of 30 s.
+        # A few connection attempts a second to a local broker cost nothing.
+        self._client.reconnect_delay_set(min_delay=1, max_delay=5)
         # A whole morning's fan-out leaves at once; paho's default window of 20 in-flight
         # QoS 1 messages would serialise it on round trips to the broker.
         self._client.max_inflight_messages_set(1000)
