@@ -84,7 +84,7 @@ def _decode(payload: bytes) -> dict[str, Any]:
     if _depth(obj) > MAX_DEPTH:
         raise ContractError("malformed", f"JSON nested deeper than {MAX_DEPTH} levels")
     version = obj.get("v")
-    if isinstance(version, bool) or version != VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
         raise ContractError("bad_version", f"unsupported v: {version!r}")
     return obj
 

@@ -160,6 +160,7 @@ def _ack_with(extra: str, at: str = "2026-11-29T05:30:00+07:00") -> bytes:
         (_ack_with(',"item":' + "9" * 5000), "malformed"),
         (_ack_with(',"pad":"' + "x" * 9000 + '"'), "too_large"),
         (_ack_with("").replace(b'"v":1', b'"v":true'), "bad_version"),
+        (_ack_with("").replace(b'"v":1', b'"v":1.0'), "bad_version"),
     ],
 )
 def test_acks_past_the_bounds_are_refused(payload: bytes, reason: str) -> None:

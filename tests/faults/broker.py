@@ -10,14 +10,19 @@ poison messages used to fill (issue 8, defect 1).
 
 from __future__ import annotations
 
+import os
+import pwd
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+# `user`: started as root (CI containers), Mosquitto would switch to the `mosquitto`
+# user, which cannot write its persistence file into the test's private directory.
 CONFIG = """listener {port} 127.0.0.1
 allow_anonymous true
+user {user}
 persistence true
 persistence_location {store}/
 persistence_file mosquitto.db
@@ -38,7 +43,8 @@ class Mosquitto:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.config = root / "mosquitto.conf"
-        self.config.write_text(CONFIG.format(port=port, store=root), encoding="utf-8")
+        user = pwd.getpwuid(os.getuid()).pw_name
+        self.config.write_text(CONFIG.format(port=port, store=root, user=user), encoding="utf-8")
         self._process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 

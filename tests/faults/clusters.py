@@ -5,13 +5,27 @@ read back the way an operator would (the SQLite file, /metrics)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from broadcastd.contract import Ack
+from broadcastd.contract.topics import TopicKind
+from tests.service.harness import Commune
+
+AckKey = tuple[str, str, str, int]
+
+
+def confirmed(info: mqtt.MQTTMessageInfo) -> bool:
+    """Whether the broker PUBACKed this publish. `is_published()` raises for one made
+    while disconnected (rc NO_CONN), though paho keeps it and sends it on reconnect."""
+    return bool(info._published)  # paho sets it on the PUBACK
 
 
 class ClusterSide:
@@ -32,22 +46,23 @@ class ClusterSide:
         self.client.connect("127.0.0.1", port, keepalive=10)
         self.client.loop_start()
 
-    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> mqtt.MQTTMessageInfo:
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         self.sent.append((topic, payload, info))
+        return info
 
     def publish_all(self, messages: Iterable[tuple[str, bytes]]) -> None:
         for topic, payload in messages:
             self.publish(topic, payload)
 
     def confirmed(self) -> list[tuple[str, bytes]]:
-        return [(topic, payload) for topic, payload, info in self.sent if info.is_published()]
+        return [(topic, payload) for topic, payload, info in self.sent if confirmed(info)]
 
     def wait_confirmed(self, timeout_s: float = 30.0) -> int:
         """How many of the publishes the broker confirmed within `timeout_s`."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if all(info.is_published() for _t, _p, info in self.sent):
+            if all(confirmed(info) for _t, _p, info in self.sent):
                 break
             time.sleep(0.05)
         return len(self.confirmed())
@@ -77,7 +92,8 @@ def refused_in_database(database: Path) -> dict[str, int]:
 def retained(port: int, topic: str, wait_s: float = 1.0) -> bytes | None:
     """The retained message the broker holds on `topic`, as a new subscriber gets it."""
     got: list[bytes] = []
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"fault-look-{uuid.uuid4().hex[:8]}")
+    name = f"fault-look-{uuid.uuid4().hex[:8]}"
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=name)
     client.on_message = lambda _c, _u, message: got.append(bytes(message.payload))
     client.connect("127.0.0.1", port)
     client.subscribe(topic, qos=1)
@@ -88,3 +104,45 @@ def retained(port: int, topic: str, wait_s: float = 1.0) -> bytes | None:
     client.loop_stop()
     client.disconnect()
     return got[0] if got else None
+
+
+class AckStream:
+    """Distinct acks for one broadcast (cluster by cluster, item after item), published
+    in paced bursts from a thread until `stop()`, like a busy morning's clusters."""
+
+    def __init__(
+        self, side: ClusterSide, commune: Commune, prefix: str, broadcast_id: str,
+        *, burst: int = 50, pause_s: float = 0.1,
+    ) -> None:
+        self._side, self._commune, self._prefix, self._bid = side, commune, prefix, broadcast_id
+        self._burst, self._pause_s = burst, pause_s
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ack-stream")
+        self.published: list[tuple[AckKey, mqtt.MQTTMessageInfo]] = []
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        clusters = self._commune.clusters
+        n = 0
+        while not self._stopping.is_set():
+            for _ in range(self._burst):
+                cluster, item = clusters[n % len(clusters)], n // len(clusters)
+                ack = Ack(self._bid, "playing", datetime.now(UTC), item=item)
+                name = self._commune.topic(self._prefix, cluster, TopicKind.ACK)
+                info = self._side.publish(name, ack.to_payload())
+                self.published.append(((self._bid, cluster, "playing", item), info))
+                n += 1
+            time.sleep(self._pause_s)
+
+    def confirmed(self) -> set[AckKey]:
+        """The acks the broker confirmed (PUBACKed) to the clusters' client."""
+        return {key for key, info in self.published if confirmed(info)}
+
+    def keys(self) -> set[AckKey]:
+        return {key for key, _info in self.published}

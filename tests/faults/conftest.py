@@ -18,6 +18,17 @@ from tests.service.conftest import commune  # noqa: F401
 from .broker import Mosquitto
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The `long` runs only when asked for (`-m long`): minutes each, not for every run."""
+    expression = str(config.getoption("markexpr") or "")
+    if "long" in expression and "not long" not in expression:
+        return
+    skip = pytest.mark.skip(reason="long run: select it with `pytest -m long tests/faults`")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Mosquitto]:
     if shutil.which("mosquitto") is None:
