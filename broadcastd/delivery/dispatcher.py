@@ -244,12 +244,17 @@ class Dispatcher:
             if state in TERMINAL_STATES:
                 delivery.terminal = True
 
-    def note_presence(self, commune: str, cluster: str, online: bool) -> None:
+    def note_presence(
+        self, commune: str, cluster: str, online: bool, *, retained: bool = False
+    ) -> None:
         """A cluster coming online is sent at once what it should be holding.
 
-        On every online transition, however recent the last send: offline, the cluster
-        had no session and cannot have received it, and duplicates are harmless by the
-        contract (a cluster plays a `broadcast_id` once)."""
+        On every live online transition, however recent the last send: offline, the
+        cluster had no session and cannot have received it, and duplicates are harmless
+        by the contract (a cluster plays a `broadcast_id` once). A retained `online`
+        only repeats what the broker last heard (delivered when the daemon subscribes,
+        at every start and reconnect): it is sent only what it was not sent this run, so
+        that a start does not send every connected cluster its play twice."""
         with self._lock:
             was_online = self._online.get((commune, cluster))
             self._online[(commune, cluster)] = online
@@ -261,6 +266,8 @@ class Dispatcher:
                     continue
                 delivery = active.deliveries.get(cluster)
                 if delivery is None or delivery.terminal:
+                    continue
+                if retained and delivery.last_sent is not None:
                     continue
                 self._send_play(active, delivery, now, "online")
 

@@ -190,7 +190,9 @@ class Inbound:
 
         def committed() -> None:
             self._acknowledge(message)
-            self._dispatcher.note_presence(where.commune, where.cluster, presence.online)
+            self._dispatcher.note_presence(
+                where.commune, where.cluster, presence.online, retained=message.retain
+            )
 
         log.info(
             "cluster online" if presence.online else "cluster offline",

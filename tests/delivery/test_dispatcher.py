@@ -83,6 +83,11 @@ def test_a_cluster_coming_online_is_sent_its_broadcast_at_once(bench: Bench) -> 
     bench.dispatcher.note_presence(commune, "loa-03", False)
     bench.dispatcher.note_presence(commune, "loa-03", True)
     assert len(bench.clusters.wait_total(5)["loa-03"]) == 3
+    # A retained `online` (the daemon subscribing at a start or reconnect) repeats what
+    # the broker last heard: a cluster already sent the broadcast this run is not sent
+    # it again.
+    bench.dispatcher.note_presence(commune, "loa-03", False)
+    bench.dispatcher.note_presence(commune, "loa-03", True, retained=True)
     # Finished clusters are left alone.
     bench.dispatcher.note_ack(commune, "loa-02", bench.occurrence.broadcast_id, "finished")
     bench.dispatcher.note_presence(commune, "loa-02", False)
