@@ -54,6 +54,7 @@ def test_fuzzed_acks_and_states_are_stored_or_refused_and_counted(
     fuzzed = messages(count, commune.clusters[:-1], bid, now, fuzz_seed)
     keys: set[tuple[str, str, str, int]] = set()
     refused: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
     presence: Fold = {}
     side = ClusterSide(broker.port)
     try:
@@ -70,6 +71,7 @@ def test_fuzzed_acks_and_states_are_stored_or_refused_and_counted(
                 outcome = expected_state(message.payload)
                 if outcome == "stored":
                     _fold(presence, message.cluster, json.loads(message.payload))
+            outcomes[outcome] += 1
             if outcome not in ("stored", "ignored"):
                 refused[outcome] += 1
         assert side.wait_confirmed(60) == len(fuzzed)
@@ -93,8 +95,11 @@ def test_fuzzed_acks_and_states_are_stored_or_refused_and_counted(
 
     assert httpx.get(f"{site.base_url}/healthz", timeout=5).status_code == 200
     assert _delivers(site, broker, commune, bid), site.log()
-    print(f"\nfuzzed {len(fuzzed)} messages (seed {fuzz_seed}): {len(keys)} distinct acks "
-          f"stored, {len(presence)} presences, refused {dict(sorted(refused.items()))}")
+    print(f"\nfuzzed {len(fuzzed)} messages (seed {fuzz_seed}, "
+          f"{len({m.payload for m in fuzzed})} distinct payloads): {outcomes['stored']} valid "
+          f"({len(keys)} distinct acks stored, {len(presence)} presences), "
+          f"{outcomes['ignored']} empty states ignored, {sum(refused.values())} refused: "
+          f"{dict(sorted(refused.items()))}; stored and refused matched exactly")
 
 
 def _fold(presence: Fold, cluster: str, obj: dict[str, Any]) -> None:
