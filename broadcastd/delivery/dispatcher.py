@@ -33,12 +33,10 @@ from broadcastd.store.access import TIMETABLE
 log = structlog.get_logger(__name__)
 
 Reason = Literal["scheduled", "join", "resend", "online", "restart"]
-# A cluster that reports itself online right after a send needs no second copy.
-_ONLINE_RESEND_GAP_S = 5.0
 
 
 class Publisher(Protocol):
-    def publish(self, topic: str, payload: bytes) -> PublishReceipt: ...
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> PublishReceipt: ...
 
 
 class DeliveryObserver(Protocol):
@@ -120,6 +118,7 @@ class Dispatcher:
         self._flight_lock = threading.Lock()
         self._in_flight: dict[int, tuple[str, str]] = {}
         self._early_pubacks: set[int] = set()
+        self._untracked: set[int] = set()  # publishes that are no command (a retained clear)
 
     # -- opening and closing ------------------------------------------------------------
 
@@ -255,8 +254,17 @@ class Dispatcher:
             if state in TERMINAL_STATES:
                 delivery.terminal = True
 
-    def note_presence(self, commune: str, cluster: str, online: bool) -> None:
-        """A cluster coming online is sent at once what it should be holding."""
+    def note_presence(
+        self, commune: str, cluster: str, online: bool, *, retained: bool = False
+    ) -> None:
+        """A cluster coming online is sent at once what it should be holding.
+
+        On every live online transition, however recent the last send: offline, the
+        cluster had no session and cannot have received it, and duplicates are harmless
+        by the contract (a cluster plays a `broadcast_id` once). A retained `online`
+        only repeats what the broker last heard (delivered when the daemon subscribes,
+        at every start and reconnect): it is sent only what it was not sent this run, so
+        that a start does not send every connected cluster its play twice."""
         with self._lock:
             was_online = self._online.get((commune, cluster))
             self._online[(commune, cluster)] = online
@@ -269,20 +277,32 @@ class Dispatcher:
                 delivery = active.deliveries.get(cluster)
                 if delivery is None or delivery.terminal:
                     continue
-                recent = delivery.last_sent is not None and (
-                    (now - delivery.last_sent).total_seconds() < _ONLINE_RESEND_GAP_S
-                )
-                if not recent:
-                    self._send_play(active, delivery, now, "online")
+                if retained and delivery.last_sent is not None:
+                    continue
+                self._send_play(active, delivery, now, "online")
 
     def note_published(self, mid: int) -> None:
         """The broker confirmed (PUBACK) a command. Runs on paho's thread: no `_lock`."""
         with self._flight_lock:
+            if mid in self._untracked:
+                self._untracked.discard(mid)
+                return
             target = self._in_flight.pop(mid, None)
             if target is None:  # confirmed before publish() returned its mid to us
                 self._early_pubacks.add(mid)
                 return
         self._store.record_publish_confirmed(target[0], target[1], self._clock())
+
+    def clear_retained(self, name: str) -> None:
+        """Publish an empty retained message to topic `name`, which makes the broker drop
+        the one it keeps there (a removed cluster's last `state`)."""
+        receipt = self._publisher.publish(name, b"", retain=True)
+        with self._flight_lock:
+            if receipt.mid in self._early_pubacks:
+                self._early_pubacks.discard(receipt.mid)
+            else:
+                self._untracked.add(receipt.mid)
+        log.info("retained message cleared", topic=name, outcome=receipt.outcome.value)
 
     def _track(self, mid: int, broadcast_id: str, cluster: str, now: datetime) -> None:
         with self._flight_lock:

@@ -359,6 +359,7 @@ def presence_op(
     volume: int | None,
     at: datetime,
     on_commit: Callable[[], None] | None,
+    on_failed: Callable[[], None] | None = None,
 ) -> WriteOp[None]:
     """A cluster's presence; a Last Will (no firmware, no volume) keeps the last known ones."""
 
@@ -389,7 +390,7 @@ def presence_op(
             values["volume"] = volume
         conn.execute(update(cluster_presence).where(*key).values(**values))
 
-    return WriteOp(f"record_presence {commune} {cluster}", apply, _no_arg(on_commit))
+    return WriteOp(f"record_presence {commune} {cluster}", apply, _no_arg(on_commit), on_failed)
 
 
 def rejected_op(
@@ -398,13 +399,14 @@ def rejected_op(
     sample: bytes,
     at: datetime,
     on_commit: Callable[[], None] | None,
+    on_failed: Callable[[], None] | None = None,
 ) -> WriteOp[None]:
     """Count a refused message under its reason, keeping the last one for people to read."""
 
     def apply(conn: Connection) -> None:
         _count_rejected(conn, reason, topic, sample, at)
 
-    return WriteOp(f"count_rejected {reason}", apply, _no_arg(on_commit))
+    return WriteOp(f"count_rejected {reason}", apply, _no_arg(on_commit), on_failed)
 
 
 def cancel_op(broadcast_id: str, at: datetime, by: str, reason: str | None) -> WriteOp[None]:

@@ -117,9 +117,13 @@ class Store:
         volume: int | None,
         at: datetime,
         on_commit: Callable[[], None] | None = None,
+        *,
+        on_failed: Callable[[], None] | None = None,
     ) -> None:
+        """A cluster's presence; `on_failed` runs instead of `on_commit` when the op raised."""
         self._writer.submit(
-            records.presence_op(commune, cluster, online, firmware, volume, at, on_commit)
+            records.presence_op(commune, cluster, online, firmware, volume, at, on_commit,
+                                on_failed)
         )
 
     def count_rejected(
@@ -129,8 +133,10 @@ class Store:
         sample: bytes,
         at: datetime,
         on_commit: Callable[[], None] | None = None,
+        *,
+        on_failed: Callable[[], None] | None = None,
     ) -> None:
-        self._writer.submit(records.rejected_op(reason, topic, sample, at, on_commit))
+        self._writer.submit(records.rejected_op(reason, topic, sample, at, on_commit, on_failed))
 
     def cancel_broadcast(
         self,

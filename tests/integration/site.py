@@ -104,6 +104,7 @@ class Site:
     commune: str = field(default_factory=unique_commune)
     lead_time_s: float = 2.0
     resend_after_s: float = 2.0
+    broker_port: int = 1883  # the shared Mosquitto, unless the test runs its own
     process: subprocess.Popen[bytes] | None = None
     runs: int = 0
     logs: list[Path] = field(default_factory=list)
@@ -129,7 +130,7 @@ class Site:
         )
         config = {
             "broker": {
-                "url": "mqtt://127.0.0.1:1883",
+                "url": f"mqtt://127.0.0.1:{self.broker_port}",
                 "client_id": f"broadcastd-{self.prefix}",
                 "topic_prefix": self.prefix,
             },
