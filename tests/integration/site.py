@@ -104,6 +104,10 @@ class Site:
     commune: str = field(default_factory=unique_commune)
     lead_time_s: float = 2.0
     resend_after_s: float = 2.0
+    extra_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Keys merged into the config's sections, e.g. {"http": {"header_timeout_s": 2}}."""
+    max_files: int | None = None
+    """RLIMIT_NOFILE for the daemon, as systemd's LimitNOFILE= sets it."""
     process: subprocess.Popen[bytes] | None = None
     runs: int = 0
     logs: list[Path] = field(default_factory=list)
@@ -145,6 +149,8 @@ class Site:
             },
             "logging": {"level": "info", "format": "json"},
         }
+        for section, values in self.extra_settings.items():
+            config[section] = {**config.get(section, {}), **values}
         self.config.write_text(yaml.safe_dump(config), encoding="utf-8")
 
     def start(self, timeout: float = 20.0) -> None:
@@ -158,6 +164,7 @@ class Site:
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=self._limit_files if self.max_files else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -170,6 +177,12 @@ class Site:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"daemon not healthy within {timeout} s:\n{self.log()}")
+
+    def _limit_files(self) -> None:
+        import resource
+
+        assert self.max_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.max_files, self.max_files))
 
     def stop(self, timeout: float = 20.0) -> int:
         """SIGTERM, as systemd stops it; returns the exit code."""
