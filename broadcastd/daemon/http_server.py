@@ -141,6 +141,7 @@ class HttpServer:
         ssl_keyfile: str | None = None,
     ) -> None:
         limits = limits or HttpLimits()
+        self.app = app
         self.cap = connection_cap(limits.max_connections)
         # log_config=None keeps our structlog set-up; no reload, one worker: there is
         # one scheduler per process.

@@ -95,6 +95,13 @@ def timetable(slot: Slot, playlist: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+LIMIT_FILES_THEN_EXEC = (
+    "import os, resource, sys; n = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])"
+)
+
+
 @dataclass
 class Site:
     root: Path
@@ -159,12 +166,13 @@ class Site:
         log = self.root / f"daemon-{self.runs}.log"
         self.logs.append(log)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "broadcastd", "run", "--config", str(self.config)]
+        if self.max_files:  # set, then exec the daemon: what systemd's LimitNOFILE= does
+            command = [
+                sys.executable, "-c", LIMIT_FILES_THEN_EXEC, str(self.max_files), *command[1:],
+            ]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "broadcastd", "run", "--config", str(self.config)],
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            env=env,
-            preexec_fn=self._limit_files if self.max_files else None,
+            command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -177,12 +185,6 @@ class Site:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"daemon not healthy within {timeout} s:\n{self.log()}")
-
-    def _limit_files(self) -> None:
-        import resource
-
-        assert self.max_files is not None
-        resource.setrlimit(resource.RLIMIT_NOFILE, (self.max_files, self.max_files))
 
     def stop(self, timeout: float = 20.0) -> int:
         """SIGTERM, as systemd stops it; returns the exit code."""

@@ -21,7 +21,7 @@ import pytest
 from tests.integration.site import Site
 
 from .conftest import FakeClock
-from .harness import Commune
+from .harness import Commune, scrape, value
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +58,7 @@ def test_more_slow_connections_than_files_leave_healthz_answering(
     daemon_site.extra_settings = {"http": {"header_timeout_s": HEADER_TIMEOUT_S}}
     daemon_site.write(commune.timetable({"morning": commune.window(3600, 600)}))
     daemon_site.start()
+    assert value(scrape(daemon_site.base_url), "process_max_fds") == FILE_LIMIT
 
     with slow_clients(daemon_site.http_port, SLOW_CONNECTIONS) as clients:
         assert len(clients) > FILE_LIMIT // 2  # the load did reach the daemon
