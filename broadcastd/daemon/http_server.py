@@ -38,14 +38,20 @@ class HttpLimits:
     keep_alive_s: int = 5
 
 
-def connection_cap(wanted: int, file_limit: int | None = None) -> int:
-    """Connections allowed at once: `wanted`, but at most half of what the file limit
-    leaves after `RESERVED_FDS` (a connection serving audio holds the file open too)."""
+def connection_cap(wanted: int, file_limit: int | None = None) -> tuple[int, int]:
+    """(connections allowed at once, listen backlog).
+
+    Connections: `wanted`, but at most half of what the file limit leaves after
+    `RESERVED_FDS` (a connection serving audio holds the file open too). asyncio accepts
+    up to `backlog` connections in one go before any can be refused, so the backlog is a
+    quarter of it: the cap and one burst together stay under the limit.
+    """
     if file_limit is None:
         file_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if file_limit == resource.RLIM_INFINITY:
-        return wanted
-    return max(8, min(wanted, (file_limit - RESERVED_FDS) // 2))
+        return wanted, 2048
+    budget = max(0, file_limit - RESERVED_FDS)
+    return max(8, min(wanted, budget // 2)), min(2048, max(8, budget // 4))
 
 
 class GuardedH11(H11Protocol):
@@ -142,7 +148,7 @@ class HttpServer:
     ) -> None:
         limits = limits or HttpLimits()
         self.app = app
-        self.cap = connection_cap(limits.max_connections)
+        self.cap, backlog = connection_cap(limits.max_connections)
         # log_config=None keeps our structlog set-up; no reload, one worker: there is
         # one scheduler per process.
         config = uvicorn.Config(
@@ -156,7 +162,7 @@ class HttpServer:
             limit_concurrency=self.cap,
             timeout_keep_alive=limits.keep_alive_s,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-            backlog=min(2048, self.cap),
+            backlog=backlog,
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
         )

@@ -71,7 +71,7 @@ def test_more_slow_connections_than_files_leave_healthz_answering(
     assert status.status_code == 200
     assert daemon_site.alive()
     log = daemon_site.log()
-    assert "Traceback" not in log
+    assert lines_with(log, "Traceback") <= 1  # at most the one logged per minute
     assert lines_with(log, "out of system resource") <= 1
     assert lines_with(log, "too many open connections") <= 1
     assert lines_with(log, "no request head within the time allowed") <= 1
