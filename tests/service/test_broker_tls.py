@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import uuid
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from broadcastd.delivery.link import MqttLink
@@ -177,3 +179,28 @@ def test_the_daemon_runs_over_tls(
     daemon_site.start()  # waits for /healthz: ok only with the broker connected
 
     assert daemon_site.get("/healthz")["checks"]["broker"]["ok"]
+
+
+def test_the_http_server_serves_https_with_the_configured_certificate(pki: Pki) -> None:
+    from fastapi import FastAPI
+
+    from broadcastd.daemon.http_server import HttpServer
+
+    app = FastAPI()
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    port = free_port()
+    server = HttpServer(app, "127.0.0.1", port, ssl_certfile=str(pki.server_cert),
+                        ssl_keyfile=str(pki.server_key))
+    server.start()
+    try:
+        response = httpx.get(f"https://127.0.0.1:{port}/healthz", verify=ssl.create_default_context(cafile=pki.ca),
+                             timeout=10)
+        assert response.json() == {"status": "ok"}
+        with pytest.raises(httpx.HTTPError):  # plain HTTP is not served on that port
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+    finally:
+        server.stop()
