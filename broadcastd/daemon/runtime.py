@@ -229,10 +229,13 @@ class Daemon:
             self.store = open_store(url)
         except (SQLAlchemyError, OSError) as exc:
             reason = getattr(exc, "orig", None) or exc
+            # A SQLite file that cannot be written stays so; a database server that is
+            # down may be back by the next restart.
             raise StartError(
                 f"database {_display_url(url)}: cannot be opened for writing ({reason}). "
-                "Fix: point database.url at a writable file the daemon's user owns",
-                permanent=True,
+                "Fix: point database.url at a writable file the daemon's user owns, or "
+                "check that the database server runs",
+                permanent=sqlite_file(url) is not None,
             ) from exc
         self.store.start()
 
@@ -250,6 +253,8 @@ class Daemon:
                 on_published=self._published,
             )
         except (ssl.SSLError, OSError, ValueError) as exc:
+            if not settings.broker.address.tls:
+                raise
             raise StartError(
                 f"broker.tls: the certificate files cannot be used ({exc}). Fix: give PEM "
                 "files: the CA that signed the broker's certificate, and a client "

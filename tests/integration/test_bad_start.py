@@ -153,3 +153,19 @@ def test_a_config_error_exits_with_a_status_systemd_does_not_restart_on(site: Si
 
     assert result.returncode == 2 and restart_prevented(2)
     assert "unknown key `broker_`" in result.stderr
+
+
+def test_a_database_that_sqlite_cannot_open_stops_with_one_line(site: Site) -> None:
+    site.write(timetable(Slot.ahead(site.commune, seconds=600, length_s=60), PLAYLIST))
+    folder = site.root / "not-a-file.db"
+    folder.mkdir()  # where the database file should be
+    site.config.write_text(
+        site.config.read_text().replace(str(site.database), str(folder)), encoding="utf-8"
+    )
+
+    result = run_once(site)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = error_lines(result.stderr)
+    assert str(folder) in line and "cannot be opened for writing" in line
