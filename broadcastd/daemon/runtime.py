@@ -9,6 +9,7 @@ scheduler runs anyway, since clusters hold broadcasts sent ahead.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,12 +17,13 @@ from datetime import UTC, datetime
 
 import structlog
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from broadcastd.api.app import create_app
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
-from broadcastd.daemon.http_server import HttpServer
+from broadcastd.daemon.http_server import HttpLimits, HttpServer
 from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.delivery.embedded_broker import EmbeddedBroker, EmbeddedBrokerError
@@ -35,6 +37,7 @@ from broadcastd.scheduling import BroadcastScheduler
 from broadcastd.service.metrics import Metrics, metrics_router
 from broadcastd.settings import Settings
 from broadcastd.store import Store, open_store
+from broadcastd.store.lock import DatabaseLock, DatabaseLockError, sqlite_file
 from broadcastd.timetable.loader import load_timetables
 from broadcastd.timetable.model import Timetable
 
@@ -57,14 +60,33 @@ class TimetableState:
 
 
 class StartError(RuntimeError):
-    """The daemon cannot start; the message says what to fix."""
+    """The daemon cannot start; the message says what to fix.
+
+    `permanent`: restarting cannot help until someone changes something (a config, a
+    disk, another daemon); the command exits with a status systemd does not restart on.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class Daemon:
-    def __init__(self, settings: Settings, *, demo: bool = False, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        demo: bool = False,
+        clock: Clock = utc_now,
+        before_scheduling: Callable[[Daemon], None] = lambda daemon: None,
+    ) -> None:
+        """`before_scheduling` runs once broker, store, HTTP and link are up and before
+        the first broadcast is opened (the demo attaches its simulated fleet there)."""
         self.settings = settings
         self.demo = demo
         self.clock = clock
+        self._before_scheduling = before_scheduling
+        self._db_lock: DatabaseLock | None = None
         self.metrics = Metrics()
         self.state = TimetableState()
         self._catalogue = Catalogue(settings.paths.audio_library)
@@ -164,10 +186,11 @@ class Daemon:
             )
         else:
             self.metrics.reload_succeeded()
+        self._lock_database()
         address = settings.broker.address
         if address.embedded:
-            self._broker = EmbeddedBroker(address.host, address.port)
             try:
+                self._broker = EmbeddedBroker(address.host, address.port)
                 self._broker.start()
             except EmbeddedBrokerError as exc:
                 raise StartError(
@@ -175,8 +198,7 @@ class Daemon:
                     "embedded://127.0.0.1:OTHER_PORT (or to mqtt://... for a real broker)"
                 ) from exc
             log.info("embedded broker listening", host=address.host, port=address.port)
-        self.store = open_store(settings.database.url)
-        self.store.start()
+        self._open_store()
         self.metrics.track_writer_queue(lambda: self.store.queue_length if self.store else 0)
         # HTTP before delivery: the first plays may go out at once (a live slot joined
         # at start), and the clusters fetch their files from us straight away.
@@ -190,6 +212,34 @@ class Daemon:
             demo=self.demo,
         )
 
+    def _lock_database(self) -> None:
+        """One daemon per database (and so per broker session): a second one stops here."""
+        database = sqlite_file(self.settings.database.url)
+        if database is None:
+            return
+        lock = DatabaseLock(database)
+        try:
+            lock.acquire()
+        except DatabaseLockError as exc:
+            raise StartError(str(exc), permanent=True) from exc
+        self._db_lock = lock
+
+    def _open_store(self) -> None:
+        url = self.settings.database.url
+        try:
+            self.store = open_store(url)
+        except (SQLAlchemyError, OSError) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            # A SQLite file that cannot be written stays so; a database server that is
+            # down may be back by the next restart.
+            raise StartError(
+                f"database {_display_url(url)}: cannot be opened for writing ({reason}). "
+                "Fix: point database.url at a writable file the daemon's user owns, or "
+                "check that the database server runs",
+                permanent=sqlite_file(url) is not None,
+            ) from exc
+        self.store.start()
+
     def _start_delivery(self, timetables: list[Timetable]) -> None:
         settings, store = self.settings, self.store
         assert store is not None
@@ -197,11 +247,21 @@ class Daemon:
             self.metrics, connected=lambda: self.link is not None and self.link.connected
         )
         resolver = PlaylistResolver(self.catalogue, settings.http.public_base_url)
-        self.link = MqttLink(
-            settings.broker,
-            on_message=self._inbound_handle,
-            on_published=self._published,
-        )
+        try:
+            self.link = MqttLink(
+                settings.broker,
+                on_message=self._inbound_handle,
+                on_published=self._published,
+            )
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            if not settings.broker.address.tls:
+                raise
+            raise StartError(
+                f"broker.tls: the certificate files cannot be used ({exc}). Fix: give PEM "
+                "files: the CA that signed the broker's certificate, and a client "
+                "certificate with its own key",
+                permanent=True,
+            ) from exc
         self.dispatcher = Dispatcher(
             self.link,
             store,
@@ -223,6 +283,7 @@ class Daemon:
         self.inbound.set_topology(_topology(timetables))
         self.metrics.track_clusters_online(self.dispatcher.online_counts)
         self.link.start()
+        self._before_scheduling(self)
         self.scheduler = BroadcastScheduler(
             self.dispatcher,
             lead_time_s=settings.delivery.lead_time_s,
@@ -257,7 +318,23 @@ class Daemon:
 
     def _start_http(self) -> None:
         app = self.http_app()
-        self.http = HttpServer(app, self.settings.http.host, self.settings.http.port)
+        http = self.settings.http
+        limits = HttpLimits(http.max_connections, http.header_timeout_s, http.keep_alive_s)
+        try:
+            self.http = HttpServer(
+                app,
+                http.host,
+                http.port,
+                limits=limits,
+                ssl_certfile=str(http.tls.cert_file) if http.tls else None,
+                ssl_keyfile=str(http.tls.key_file) if http.tls else None,
+            )
+        except (ssl.SSLError, OSError) as exc:
+            raise StartError(
+                f"http.tls: the certificate or key cannot be used ({exc}). Fix: give a PEM "
+                "certificate and the key that belongs to it",
+                permanent=True,
+            ) from exc
         try:
             self.http.start()
         except RuntimeError as exc:
@@ -279,6 +356,8 @@ class Daemon:
             self.store.stop()
         if self._broker is not None:
             self._broker.stop()
+        if self._db_lock is not None:
+            self._db_lock.release()
         log.info("broadcastd stopped")
 
     # -- queries for the view ----------------------------------------------------------------
@@ -309,6 +388,13 @@ class Daemon:
         if self.state.problems:
             parts.append("TIMETABLE ERRORS (old timetable in force)")
         return " · ".join(parts)
+
+
+def _display_url(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _topology(timetables: list[Timetable]) -> dict[str, frozenset[str]]:

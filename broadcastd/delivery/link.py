@@ -90,11 +90,24 @@ class MqttLink:
         if settings.username:
             self._client.username_pw_set(settings.username, password)
         if settings.address.tls:
-            self._client.tls_set()
+            self._set_tls(settings)
         self._client.on_connect = self._guard(self._handle_connect)
         self._client.on_disconnect = self._guard(self._handle_disconnect)
         self._client.on_message = self._guard(self._handle_message)
         self._client.on_publish = self._guard(self._handle_publish)
+
+    def _set_tls(self, settings: BrokerSettings) -> None:
+        """Verify the broker against the configured CA (else the system's) and, when
+        given, present a client certificate. Host names are checked."""
+        tls = settings.tls
+        if tls is None:
+            self._client.tls_set()
+            return
+        self._client.tls_set(
+            ca_certs=str(tls.ca_file) if tls.ca_file else None,
+            certfile=str(tls.cert_file) if tls.cert_file else None,
+            keyfile=str(tls.key_file) if tls.key_file else None,
+        )
 
     # -- lifecycle -------------------------------------------------------------------
 

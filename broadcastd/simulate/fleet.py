@@ -524,5 +524,8 @@ class Fleet:
 
     def _files_done(self, node: _Node, broadcast_id: str, failure: str | None) -> None:
         node.fetching.discard(broadcast_id)
+        if self.config.log_traffic:
+            log.info("audio fetched" if failure is None else "audio fetch failed",
+                     cluster=node.key, broadcast_id=broadcast_id, error=failure)
         if node.cluster is not None and not node.closing:
             self._emit(node, node.cluster.on_files(broadcast_id, failure, self._clock()))

@@ -174,6 +174,13 @@ class Store:
         """None when a tiny write transaction commits, else why not (for `/healthz`)."""
         if not self.writer_alive():
             return "database writer thread is not running"
+        # The writer's own commits first: a tiny probe can fit in the WAL on a full disk.
+        health = self._writer.commit_health
+        if health.failures:
+            return (
+                f"database not writable: the last {health.failures} commits of the writer "
+                f"failed ({health.last_error}); {self.queue_length} writes wait in memory"
+            )
         try:
             with self._engine.begin() as conn:
                 records.probe(conn, self._now())

@@ -95,6 +95,13 @@ def timetable(slot: Slot, playlist: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+LIMIT_FILES_THEN_EXEC = (
+    "import os, resource, sys; n = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])"
+)
+
+
 @dataclass
 class Site:
     root: Path
@@ -105,6 +112,10 @@ class Site:
     lead_time_s: float = 2.0
     resend_after_s: float = 2.0
     broker_port: int = 1883  # the shared Mosquitto, unless the test runs its own
+    extra_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Keys merged into the config's sections, e.g. {"http": {"header_timeout_s": 2}}."""
+    max_files: int | None = None
+    """RLIMIT_NOFILE for the daemon, as systemd's LimitNOFILE= sets it."""
     process: subprocess.Popen[bytes] | None = None
     runs: int = 0
     logs: list[Path] = field(default_factory=list)
@@ -148,6 +159,8 @@ class Site:
             },
             "logging": {"level": "info", "format": "json"},
         }
+        for section, values in self.extra_settings.items():
+            config[section] = {**config.get(section, {}), **values}
         self.config.write_text(yaml.safe_dump(config), encoding="utf-8")
 
     def start(self, timeout: float = 20.0) -> None:
@@ -156,11 +169,13 @@ class Site:
         log = self.root / f"daemon-{self.runs}.log"
         self.logs.append(log)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "broadcastd", "run", "--config", str(self.config)]
+        if self.max_files:  # set, then exec the daemon: what systemd's LimitNOFILE= does
+            command = [
+                sys.executable, "-c", LIMIT_FILES_THEN_EXEC, str(self.max_files), *command[1:],
+            ]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "broadcastd", "run", "--config", str(self.config)],
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            env=env,
+            command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
