@@ -61,19 +61,184 @@ class YamlSyntaxError(Exception):
     hint: str
 
 
-def read_yaml(text: str) -> tuple[Any, yaml.Node | None]:
-    """The data and its node tree; raises YamlSyntaxError with a line and a hint."""
-    loader = TimetableYamlLoader(text)
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much work one file may cost. A timetable is a few kilobytes; these bounds
+    are far above any real one, and keep a mistaken or hostile file (a billion-laughs
+    alias bomb, thousands of nested brackets) from stalling `validate` or the daemon."""
+
+    max_bytes: int = 1 << 20
+    max_depth: int = 40
+    max_aliases: int = 200
+    max_nodes: int = 50_000
+    """Values in the file with every `*alias` counted as often as it is used."""
+
+
+LIMITS = ReadLimits()
+
+
+class _BoundedLoader(TimetableYamlLoader):
+    """Composes at most `max_depth` levels, `max_aliases` aliases and `max_nodes` nodes.
+
+    The composer recurses per level (Python's stack gives out near 330), so depth is
+    refused before that; counting here stops a huge file early, before it is all read.
+    """
+
+    def __init__(self, text: str, limits: ReadLimits) -> None:
+        super().__init__(text)
+        self.limits = limits
+        self.depth = 0
+        self.nodes = 0
+        self.aliases = 0
+        self.first_alias_line: int | None = None
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            self.first_alias_line = self.first_alias_line or line
+            if self.aliases > self.limits.max_aliases:
+                raise _too_many_aliases(line, self.limits)
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise _too_many_nodes(line, self.limits, aliased=self.aliases > 0)
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise YamlSyntaxError(
+                line,
+                f"the values are nested more than {self.limits.max_depth} levels deep",
+                "a timetable needs only a few levels: check for brackets `[` or `{` "
+                "that are opened and never closed",
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _too_many_aliases(line: int, limits: ReadLimits) -> YamlSyntaxError:
+    return YamlSyntaxError(
+        line,
+        f"the file uses more than {limits.max_aliases} aliases (`*name`)",
+        "write the repeated parts out in full, or use fewer `*name` references",
+    )
+
+
+def _too_many_nodes(line: int | None, limits: ReadLimits, *, aliased: bool) -> YamlSyntaxError:
+    if not aliased:
+        return YamlSyntaxError(
+            line,
+            f"the file holds more than {limits.max_nodes:,} values",
+            "check that this is the right file: a commune's timetable is far smaller",
+        )
+    return YamlSyntaxError(
+        line,
+        f"the file holds more than {limits.max_nodes:,} values, counting each "
+        "`*name` alias as often as it is used",
+        "a commune's timetable is far smaller: write the repeated parts out, or check "
+        "the `&name` / `*name` marks",
+    )
+
+
+def read_yaml(text: str, limits: ReadLimits = LIMITS) -> tuple[Any, yaml.Node | None]:
+    """The data and its node tree; raises YamlSyntaxError with a line and a hint.
+
+    Whatever the text, this returns or raises YamlSyntaxError, within bounded work.
+    """
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > limits.max_bytes:
+        raise YamlSyntaxError(
+            None,
+            f"the file is {size / 1024:,.0f} KiB, more than the "
+            f"{limits.max_bytes // 1024:,} KiB a timetable may be",
+            "check that this is the right file: a commune's timetable is a few KiB",
+        )
+    loader: _BoundedLoader | None = None
     try:
+        # The reader checks every character as the loader is built: inside the `try`.
+        loader = _BoundedLoader(text, limits)
         root = loader.get_single_node()
+        if root is not None:
+            _check_expansion(root, loader, limits)
         data = loader.construct_document(root) if root is not None else None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(text, exc) from None
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(text, exc) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, str(exc), "check the file is plain YAML text") from None
+    except RecursionError:  # the bounds above should make this unreachable
+        raise YamlSyntaxError(
+            None, "the values are nested too deeply", "check for unclosed `[` or `{`"
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, root
+
+
+def _reader_error(text: str, exc: yaml.reader.ReaderError) -> YamlSyntaxError:
+    """A character that is not text (NUL, ESC, other control codes): where, and which."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    before = text[:position]
+    line = before.count("\n") + 1
+    column = position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else 0
+    return YamlSyntaxError(
+        line,
+        f"column {column} holds the control character U+{code:04X}, which is not text",
+        "delete it (it often comes from copying out of another program; editors may "
+        "show it as a box, `^@` or `^[`) and save the file again",
+    )
+
+
+def _check_expansion(root: yaml.Node, loader: _BoundedLoader, limits: ReadLimits) -> None:
+    """Refuse aliases that expand past `max_nodes`, or that contain themselves.
+
+    Each node is visited once (aliases share nodes), its expanded size memoised: a
+    billion-laughs file costs its own size here, not the size it pretends to have.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            if total > limits.max_nodes:
+                raise _too_many_nodes(loader.first_alias_line, limits, aliased=True)
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise YamlSyntaxError(
+                node.start_mark.line + 1,
+                "an alias (`*name`) is used inside the very group its `&name` marks",
+                "a group cannot contain itself: write the values out instead",
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        for child_node in _children(node):
+            if id(child_node) not in sizes:
+                if id(child_node) in on_path:
+                    raise YamlSyntaxError(
+                        child_node.start_mark.line + 1,
+                        "an alias (`*name`) is used inside the very group its `&name` marks",
+                        "a group cannot contain itself: write the values out instead",
+                    )
+                stack.append((child_node, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
@@ -203,8 +368,13 @@ def duplicate_keys(root: yaml.Node | None) -> list[tuple[KeyPath, int]]:
     """Keys written twice in one mapping, with the line of each repeat; YAML would
     keep the last one without a word."""
     found: list[tuple[KeyPath, int]] = []
+    visited: set[int] = set()
 
     def walk(node: yaml.Node, path: KeyPath) -> None:
+        # An aliased group is the same node at several paths: checked once, where first met.
+        if id(node) in visited:
+            return
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value in node.value:
