@@ -6,7 +6,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+ID_RULE = r"[a-z0-9][a-z0-9-]{0,62}"
+"""Commune, cluster and slot ids (contract: Names), without anchors."""
+# `\Z`, not `$`: Python's `$` also matches before a trailing newline, and an id
+# "c01\n" written into Mosquitto's ACL makes the broker refuse the whole file.
+ID_PATTERN = re.compile(rf"^{ID_RULE}\Z")
 
 
 class TopicKind(StrEnum):
@@ -24,7 +28,7 @@ class Topic:
 
 def is_valid_id(value: str) -> bool:
     """Commune, cluster and slot ids never hold `/`, `+` or `#` (contract: Names)."""
-    return bool(ID_PATTERN.match(value))
+    return ID_PATTERN.fullmatch(value) is not None
 
 
 def topic(prefix: str, commune: str, cluster: str, kind: TopicKind) -> str:
