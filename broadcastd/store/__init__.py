@@ -12,6 +12,7 @@ from broadcastd.store.model import (
     DeliveryView,
     PresenceView,
     RejectedView,
+    RevisionView,
 )
 from broadcastd.store.queries import PENDING
 from broadcastd.store.store import Store, open_store
@@ -26,6 +27,7 @@ __all__ = [
     "DeliveryView",
     "PresenceView",
     "RejectedView",
+    "RevisionView",
     "Store",
     "WriterClosed",
     "open_store",
