@@ -117,6 +117,23 @@ class _BoundedLoader(TimetableYamlLoader):
             self.depth -= 1
 
 
+MAX_DIGITS = 30
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """Python refuses to read integers past 4,300 digits (ValueError); no timetable
+    number has more than a few, so a long one is refused with its line."""
+    if len(str(node.value)) > MAX_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number with {len(str(node.value))} digits", node.start_mark
+        )
+    value: int = loader.construct_yaml_int(node)
+    return value
+
+
+_BoundedLoader.add_constructor(_INT, _construct_int)
+
+
 def _too_many_aliases(line: int, limits: ReadLimits) -> YamlSyntaxError:
     return YamlSyntaxError(
         line,
@@ -284,6 +301,8 @@ def _hint(problem: str, text_line: str) -> str:
         )
     if "found duplicate anchor" in problem or "found undefined alias" in problem:
         return "check the `&name` and `*name` marks: each anchor once, defined before use"
+    if "digits" in problem:
+        return "no value in a timetable needs that many digits: check the number"
     if "quoted scalar" in problem:
         return "a quote is not closed: end the text with the same quote it started with"
     return "compare the line with the example in docs/timetables.md"
