@@ -109,7 +109,7 @@ class _BoundedLoader(TimetableYamlLoader):
                 line,
                 f"the values are nested more than {self.limits.max_depth} levels deep",
                 "a timetable needs only a few levels: check for brackets `[` or `{` "
-                "that are opened and never closed",
+                "that are opened and never closed, or for lines indented ever deeper",
             )
         try:
             return super().compose_node(parent, index)
