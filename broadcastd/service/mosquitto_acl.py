@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from broadcastd.contract.topics import TopicKind, client_id, is_valid_id, topic
-from broadcastd.timetable.source import YamlSyntaxError, read_yaml
+from broadcastd.yaml_reader import YamlSyntaxError, read_yaml
 
 DEFAULT_PREFIX = "broadcast"
 DEFAULT_DAEMON_USER = "broadcastd"
