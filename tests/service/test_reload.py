@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -190,3 +191,60 @@ def test_one_communes_broken_file_keeps_its_timetable_while_another_communes_edi
     hang_up(daemon_site)
     assert eventually(lambda: planned(daemon_site) == {theirs: moved.start})
     assert daemon_site.get("/healthz")["problems"] == []
+
+
+def test_an_edit_to_a_live_broadcast_reaches_the_clusters_and_survives_a_restart(
+    daemon_site: Site,
+) -> None:
+    """The issue's case: one cluster added to an area of a slot targeting `all` used to
+    stop every other cluster, and nothing was resent."""
+    commune = Commune.unique(clusters=5)
+    four = replace(commune, clusters=commune.clusters[:4])
+    window = commune.window(1, 120)
+    bid, revised = commune.broadcast_id("morning", window), f"{commune.broadcast_id('morning', window)}~2"
+    daemon_site.write(four.timetable({"morning": window}))
+    fleet = Fleet(commune.fleet_config(daemon_site.prefix, speed=1.0))
+    fleet.start()
+    try:
+        assert fleet.wait_online(timeout=15)
+        daemon_site.start()
+        assert fleet.wait_for(
+            lambda view: all(view[c].has_ack(bid, "playing") for c in four.clusters), timeout=20
+        ), daemon_site.log()
+
+        # One cluster more in the last area: it alone is sent the broadcast.
+        more = four.timetable({"morning": window})
+        more["areas"][3]["clusters"].append("loa-05")
+        daemon_site.write(more)
+        hang_up(daemon_site)
+        assert fleet.wait_for(lambda view: view["loa-05"].has_ack(bid, "playing"), timeout=10)
+        for name in commune.clusters:
+            commands = fleet.snapshot(name).commands
+            assert not [c for c in commands if isinstance(c.command, StopCommand)], name
+
+        # The volume changed while it plays: a revision, on every cluster.
+        more["slots"][0]["volume"] = 40
+        daemon_site.write(more)
+        hang_up(daemon_site)
+        assert fleet.wait_for(
+            lambda view: all(
+                view[c].has_ack(bid, "stopped") and view[c].has_ack(revised, "playing")
+                for c in commune.clusters
+            ),
+            timeout=10,
+        ), daemon_site.log()
+        assert {p.volume for p in fleet.snapshot("loa-01").plays(revised)} == {40}
+
+        # A restart goes on with the revision: the old id is not sent again.
+        plays_of_old = {c: len(fleet.snapshot(c).plays(bid)) for c in commune.clusters}
+        daemon_site.stop()
+        daemon_site.start()
+        assert eventually(lambda: all(
+            fleet.snapshot(c).plays(revised) for c in commune.clusters), timeout_s=5)
+        time.sleep(1)
+        assert {c: len(fleet.snapshot(c).plays(bid)) for c in commune.clusters} == plays_of_old
+        assert site_detail_cancelled(daemon_site, bid)
+        assert not site_detail_cancelled(daemon_site, revised)
+        assert daemon_site.get(f"/broadcasts/{revised}")["broadcast_id"] == revised
+    finally:
+        fleet.stop()
