@@ -110,3 +110,17 @@ def test_sigterm_in_the_middle_of_a_reload_of_an_alias_bomb_stops_the_daemon(sit
     site.process.send_signal(signal.SIGHUP)
     time.sleep(0.2)  # the reload (and the file watch) under way
     stop_promptly(site)
+
+
+@pytest.mark.parametrize("kind", ["nul byte", "alias bomb"])
+def test_the_daemon_starts_with_the_other_communes_when_one_file_is_unreadable(
+    site: Site, kind: str
+) -> None:
+    _, edited, broken_file, _ = two_communes(site)
+    broken_file.write_bytes(unreadable(kind, broken_file.read_text(encoding="utf-8")))
+    site.start()
+    assert {o["commune"] for o in site.get("/schedule", hours=6)["occurrences"]} == {edited.id}
+    problems = site.get("/healthz")["problems"]
+    assert any(p.startswith(f"{broken_file}:") and "Fix:" in p for p in problems), problems
+    assert any(f"{broken_file}: left out until its errors are fixed" in p for p in problems)
+    stop_promptly(site)
