@@ -162,6 +162,16 @@ class Dispatcher:
                     delivery.acked = True
                     delivery.terminal = state.last_state in TERMINAL_STATES
                 active.deliveries[cluster] = delivery
+            # Sent before a restart to a cluster the timetable no longer targets.
+            dropped = [
+                cluster
+                for cluster, state in known.items()
+                if cluster not in active.deliveries
+                and state.sends
+                and state.last_state not in TERMINAL_STATES
+            ]
+            for cluster in dropped:
+                self._send_stop(occurrence, cluster, now, "removed")
             self._active[bid] = active
             if self._observer is not None:
                 self._observer.broadcast_opened(occurrence.commune)

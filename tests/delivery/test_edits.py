@@ -7,6 +7,7 @@ loses the revision. A real broker and SQLite file, the clock chosen."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -206,3 +207,25 @@ def test_a_slot_removed_and_put_back_goes_out_again(
     seen = commands(bench, 9)
     assert seen == {c: [("play", bid), ("stop", bid), ("play", f"{bid}~2")] for c in ALL}
 
+
+
+def test_a_cluster_removed_while_the_daemon_was_down_is_stopped_at_restart(
+    bench: Bench, sent: tuple[BroadcastScheduler, Timetable]
+) -> None:
+    scheduler, original = sent
+    bid = bench.occurrence.broadcast_id
+    scheduler.stop()
+    bench.settle()
+    time.sleep(0.3)  # PUBACKs: the sends are recorded
+    bench.settle()
+    dispatcher, again = restarted(bench)
+    again.start([edited(original, target={"areas": ["khu-1"]})])
+    try:
+        seen = commands(bench, 6)
+        assert seen == {
+            "loa-01": [("play", bid), ("play", bid)], "loa-02": [("play", bid), ("play", bid)],
+            "loa-03": [("play", bid), ("stop", bid)],
+        }
+        assert dispatcher.active_ids() == [bid]
+    finally:
+        again.stop()
