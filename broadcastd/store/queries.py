@@ -171,7 +171,11 @@ def last_deliveries(
     b, d = broadcasts.c, deliveries.c
     rank = (
         func.row_number()
-        .over(partition_by=(b.commune, d.cluster), order_by=(b.start_utc.desc(), b.id.desc()))
+        .over(
+            partition_by=(b.commune, d.cluster),
+            # A revision (`...~2`) starts when the id it replaced did: the newer wins.
+            order_by=(b.start_utc.desc(), b.created_at.desc(), b.id.desc()),
+        )
         .label("rank")
     )
     inner = select(broadcasts, *_delivery_columns(), rank).join_from(
