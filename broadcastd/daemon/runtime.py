@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
@@ -38,7 +39,7 @@ from broadcastd.service.metrics import Metrics, metrics_router
 from broadcastd.settings import Settings
 from broadcastd.store import Store, open_store
 from broadcastd.store.lock import DatabaseLock, DatabaseLockError, sqlite_file
-from broadcastd.timetable.loader import load_timetables
+from broadcastd.timetable.loader import load_timetables, timetable_files
 from broadcastd.timetable.model import Timetable
 
 log = structlog.get_logger(__name__)
@@ -57,6 +58,17 @@ class TimetableState:
     timetables: list[Timetable] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     loaded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One reading of the timetable files."""
+
+    good: dict[Path, Timetable]
+    broken: frozenset[Path]
+    problems: list[str]
+    catalogue: Catalogue | None
+    """None when the library's catalogue cannot be read (every file then counts as broken)."""
 
 
 class StartError(RuntimeError):
@@ -99,32 +111,64 @@ class Daemon:
         self.scheduler: BroadcastScheduler | None = None
         self.http: HttpServer | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
+        # The timetable in force for each file (resolved path): what a file with errors
+        # keeps running until it is fixed.
+        self._in_force: dict[Path, Timetable] = {}
 
     # -- timetables ----------------------------------------------------------------------
 
     def catalogue(self) -> Catalogue:
         return self._catalogue
 
-    def _load(self) -> tuple[list[Timetable], list[str], Catalogue]:
-        """From disk: the timetables of every file without errors, every problem as a
-        printable line, and the library."""
+    def _load(self) -> _Loaded:
+        """From disk: the timetable of each file without errors, the files with errors,
+        every error as a printable line, and the library (None when it is broken)."""
         paths = self.settings.paths
+        files = [file.resolve() for file in timetable_files([paths.schedules])[0]]
         try:
             catalogue = Catalogue.load(paths.audio_library)
         except CatalogueError as exc:
-            return [], [str(exc)], self._catalogue
+            return _Loaded({}, frozenset(files), [str(exc)], None)
         loaded = load_timetables([paths.schedules], catalogue)
-        problems = [str(problem) for problem in loaded.errors]
         for warning in loaded.warnings:
             log.warning("timetable warning", problem=str(warning))
-        broken = {problem.file.resolve() for problem in loaded.errors}
-        timetables = [
-            item.timetable for item in loaded.timetables if item.path.resolve() not in broken
-        ]
+        broken = frozenset(problem.file.resolve() for problem in loaded.errors)
+        good = {
+            item.path.resolve(): item.timetable
+            for item in loaded.timetables
+            if item.path.resolve() not in broken
+        }
         if self.demo:
             now = self.clock()
-            timetables = [demo_timetable(timetable, now) for timetable in timetables]
-        return timetables, problems, catalogue
+            good = {path: demo_timetable(timetable, now) for path, timetable in good.items()}
+        return _Loaded(good, broken, [str(problem) for problem in loaded.errors], catalogue)
+
+    def _merge(self, loaded: _Loaded) -> tuple[dict[Path, Timetable], list[str]]:
+        """Per file: the new timetable if it has no errors, else the last good one in
+        force (none at start, or for a file that never loaded). A removed file's
+        commune is dropped. Returns what runs, and the problems with a note per file."""
+        merged: dict[Path, Timetable] = dict(loaded.good)
+        notes: list[str] = []
+        for path in sorted(loaded.broken):
+            kept = self._in_force.get(path)
+            if kept is None:
+                notes.append(f"{path}: left out until its errors are fixed")
+                continue
+            if any(t.commune.id == kept.commune.id for t in merged.values()):
+                notes.append(f"{path}: left out; commune {kept.commune.id} runs from another file")
+                continue
+            merged[path] = kept
+            notes.append(
+                f"{path}: the last good timetable of commune {kept.commune.id} stays in force "
+                "until its errors are fixed"
+            )
+        return merged, loaded.problems + notes
+
+    def _apply(self, merged: dict[Path, Timetable], problems: list[str]) -> list[Timetable]:
+        self._in_force = merged
+        timetables = list(merged.values())
+        self.state = TimetableState(timetables, problems, self.clock())
+        return timetables
 
     def _fingerprint_now(self) -> tuple[tuple[str, int, int], ...]:
         """Names, sizes and modification times of what a reload reads."""
@@ -140,26 +184,34 @@ class Daemon:
         return tuple(found)
 
     def reload(self) -> bool:
-        """Apply changed timetables, or keep the running ones if the new ones have errors.
+        """Apply changed timetables, commune by commune.
 
-        An invalid change is rejected whole, logged with every error and shown in
-        /healthz and /status; the timetables in force stay in force.
+        A file with errors keeps its commune's last good timetable in force (the errors
+        are logged, shown in /healthz and /status, and counted as a failed reload); the
+        valid edits of the other files apply. Returns True when no file had errors.
         """
         with self._lock:
             self._fingerprint = self._fingerprint_now()
-            timetables, problems, catalogue = self._load()
-            if problems:
-                self.state.problems = problems
-                self.metrics.reload_failed()
-                log.error("reload rejected; the running timetables stay", problems=problems)
-                return False
-            self._catalogue = catalogue
-            self.state = TimetableState(timetables, [], self.clock())
+            loaded = self._load()
+            if loaded.catalogue is not None:
+                self._catalogue = loaded.catalogue
+            merged, problems = self._merge(loaded)
+            timetables = self._apply(merged, problems)
             assert self.scheduler is not None and self.inbound is not None
             self.inbound.set_topology(_topology(timetables))
-            cancelled = self.scheduler.replace_timetables(timetables)
+            changes = self.scheduler.replace_timetables(timetables)
+            communes = [timetable.commune.id for timetable in timetables]
+            if loaded.problems:
+                self.metrics.reload_failed()
+                log.error(
+                    "reload: files with errors keep their last good timetable",
+                    problems=problems,
+                    communes=communes,
+                    changes=changes,
+                )
+                return False
             self.metrics.reload_succeeded()
-            log.info("timetables reloaded", communes=len(timetables), cancelled=cancelled)
+            log.info("timetables reloaded", communes=communes, changes=changes)
             return True
 
     def reload_if_changed(self) -> None:
@@ -173,11 +225,14 @@ class Daemon:
         """Bring everything up in order. Raises when a part cannot start (a port taken)."""
         settings = self.settings
         self._fingerprint = self._fingerprint_now()
-        timetables, problems, self._catalogue = self._load()
+        loaded = self._load()
+        if loaded.catalogue is not None:
+            self._catalogue = loaded.catalogue
         # One commune's typo must not silence the others: the files without errors run,
         # the errors are shown (/healthz, /status, STATUS, the log) until a fix is saved,
         # which the file watch then applies.
-        self.state = TimetableState(timetables, problems, self.clock())
+        timetables = self._apply(*self._merge(loaded))
+        problems = self.state.problems
         if problems:
             log.error(
                 "timetables with errors left out until fixed (see `broadcastd validate`)",

@@ -13,6 +13,7 @@ from broadcastd.store.model import (
     DeliveryView,
     PresenceView,
     RejectedView,
+    RevisionView,
 )
 from broadcastd.store.queries import PENDING
 from broadcastd.store.store import Store, open_store
@@ -29,6 +30,7 @@ __all__ = [
     "DuplicateToken",
     "PresenceView",
     "RejectedView",
+    "RevisionView",
     "Store",
     "TokenView",
     "WriterClosed",

@@ -133,3 +133,12 @@ class RejectedView:
     last_at: datetime
     last_topic: str
     last_sample: str
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    """The current revision of an occurrence and what it was sent with (None: not yet)."""
+
+    base_id: str
+    revision: int
+    fingerprint: str | None

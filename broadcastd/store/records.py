@@ -31,6 +31,7 @@ from broadcastd.store.schema import (
     NO_ITEM,
     UtcDateTime,
     ack_events,
+    broadcast_revisions,
     broadcasts,
     cluster_presence,
     deliveries,
@@ -428,6 +429,45 @@ def cancel_op(broadcast_id: str, at: datetime, by: str, reason: str | None) -> W
 
 def token_used_op(name: str, at: datetime) -> WriteOp[None]:
     return WriteOp(f"token_used {name}", lambda conn: access.mark_used(conn, name, at))
+
+
+def revision_op(
+    base_id: str, revision: int, fingerprint: str | None, at: datetime
+) -> WriteOp[None]:
+    """Set the current revision of an occurrence and its fingerprint."""
+
+    def apply(conn: Connection) -> None:
+        _set_revision(conn, base_id, revision, fingerprint, at)
+
+    return WriteOp(f"record_revision {base_id} {revision}", apply)
+
+
+def supersede_op(old_id: str, base_id: str, revision: int, at: datetime) -> WriteOp[None]:
+    """The old revision is over (stopped at the clusters), `revision` is current: one
+    op, so a crash never leaves a cancelled broadcast that looks cancelled by people."""
+
+    def apply(conn: Connection) -> None:
+        b = broadcasts.c
+        conn.execute(
+            update(broadcasts)
+            .where(b.id == old_id, b.cancelled_at.is_(None))
+            .values(cancelled_at=at)
+        )
+        _set_revision(conn, base_id, revision, None, at)
+
+    return WriteOp(f"supersede {old_id} -> {revision}", apply)
+
+
+def _set_revision(
+    conn: Connection, base_id: str, revision: int, fingerprint: str | None, at: datetime
+) -> None:
+    r = broadcast_revisions.c
+    values = {"revision": revision, "fingerprint": fingerprint, "changed_at": at}
+    updated = conn.execute(
+        update(broadcast_revisions).where(r.base_id == base_id).values(**values)
+    )
+    if not updated.rowcount:
+        conn.execute(broadcast_revisions.insert(), {"base_id": base_id, **values})
 
 
 def probe(conn: Connection, at: datetime) -> None:

@@ -109,6 +109,21 @@ ack_events = Table(
     UniqueConstraint("broadcast_id", "cluster", "state", "item", name="uq_ack_events_key"),
 )
 
+broadcast_revisions = Table(
+    "broadcast_revisions",
+    metadata,
+    Column("base_id", String(200), primary_key=True, comment="`<commune>/<slot>/<date>`"),
+    Column("revision", Integer, nullable=False, comment="1, then 2 for the id `...~2`, ..."),
+    Column(
+        "fingerprint",
+        String(64),
+        comment="what the clusters were sent (times, volume, priority, playlist); "
+        "NULL until the revision is sent",
+    ),
+    Column("changed_at", UtcDateTime, nullable=False),
+    comment="which revision of an occurrence is current: what a restart re-opens",
+)
+
 cluster_presence = Table(
     "cluster_presence",
     metadata,

@@ -22,6 +22,7 @@ from broadcastd.store.model import (
     DeliveryView,
     PresenceView,
     RejectedView,
+    RevisionView,
 )
 from broadcastd.store.writer import BatchWriter
 
@@ -152,6 +153,16 @@ class Store:
     def record_token_used(self, name: str, at: datetime) -> None:
         self._writer.submit(records.token_used_op(name, at))
 
+    def record_revision(
+        self, base_id: str, revision: int, fingerprint: str | None, at: datetime
+    ) -> None:
+        """Which revision of an occurrence is current, and what it was sent with."""
+        self._writer.submit(records.revision_op(base_id, revision, fingerprint, at))
+
+    def supersede(self, old_id: str, base_id: str, revision: int, at: datetime) -> None:
+        """`old_id` was replaced by revision `revision` of `base_id` (not yet sent)."""
+        self._writer.submit(records.supersede_op(old_id, base_id, revision, at))
+
     def flush(self, timeout: float = 10.0) -> bool:
         """True once everything submitted before the call is committed."""
         return self._writer.flush(timeout)
@@ -207,6 +218,11 @@ class Store:
             return queries.list_broadcasts(
                 conn, commune=commune, local_date=local_date, state=state, limit=limit
             )
+
+    def revision(self, base_id: str) -> RevisionView | None:
+        """The current revision of an occurrence (None: never sent, so revision 1)."""
+        with self._reader.connect() as conn:
+            return queries.revision(conn, base_id)
 
     def active_broadcasts(self, now: datetime) -> list[BroadcastView]:
         with self._reader.connect() as conn:

@@ -20,7 +20,7 @@ from broadcastd.contract import (
     parse_topic,
     topic,
 )
-from broadcastd.contract.topics import client_id, subscriptions
+from broadcastd.contract.topics import ID_PATTERN, client_id, is_valid_id, subscriptions
 
 HANOI = timezone(timedelta(hours=7))
 
@@ -191,3 +191,9 @@ def test_presence_past_the_bounds_is_invalid(payload: bytes) -> None:
     with pytest.raises(ContractError) as refused:
         parse_presence(payload)
     assert refused.value.reason == "invalid"
+
+
+@pytest.mark.parametrize("name", ["loa-01\n", "loa-01\r\n", " loa-01", "Loa-01", "a" * 64, ""])
+def test_an_id_is_checked_whole(name: str) -> None:
+    assert not is_valid_id(name)
+    assert ID_PATTERN.match(name) is None  # callers that use .match are safe too

@@ -306,3 +306,25 @@ def test_the_clusters_port_speaks_tls_only(broker: Broker) -> None:
         pass  # refused outright: also TLS only
     finally:
         client.disconnect()
+
+
+@pytest.mark.parametrize("where", ["commune", "cluster"])
+def test_an_id_with_a_trailing_newline_never_reaches_the_acl(tmp_path: Path, where: str) -> None:
+    """Mosquitto refuses an ACL with a line break inside a user name: every cluster would
+    be offline. A quoted "c01\\n" must be refused, not written."""
+    schedules = tmp_path / "schedules"
+    schedules.mkdir()
+    commune, clusters = ("'man-lan\n\n'", "c01") if where == "commune" else ("man-lan", '"c01\\n"')
+    (schedules / "x.yaml").write_text(TIMETABLE.format(commune=commune, clusters=clusters))
+
+    with pytest.raises(AclError, match="not allowed in MQTT names"):
+        clusters_in_schedules(schedules)
+
+
+def test_a_timetable_the_reader_refuses_is_an_acl_error(tmp_path: Path) -> None:
+    schedules = tmp_path / "schedules"
+    schedules.mkdir()
+    (schedules / "x.yaml").write_text("commune: " + "[" * 5000 + "\n")
+
+    with pytest.raises(AclError, match="nested more than"):
+        clusters_in_schedules(schedules)
