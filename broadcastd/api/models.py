@@ -187,9 +187,10 @@ class Change(Model):
 
 class BroadcastDetail(Broadcast):
     cancelled_by: str | None = Field(
-        description="Who cancelled it: a token's name, or `timetable`."
+        description="Who cancelled it: a token's name, or `timetable` when an edit removed "
+        "it or replaced it by its next revision (`~N`)."
     )
-    cancel_reason: str | None = Field(description="Why, as given with the cancel.")
+    cancel_reason: str | None = Field(description="Why, as given with the cancel or edit.")
     changes: list[Change] = Field(description="Every recorded change, oldest first.")
     ack_events: list[AckEvent] = Field(description="Every stored ack, in arrival order.")
 

@@ -30,7 +30,7 @@ from broadcastd.store import (
     PresenceView,
     RejectedView,
 )
-from broadcastd.store.access import CANCEL
+from broadcastd.store.access import CANCEL, WITHDRAW
 
 
 def phase(start: datetime, end: datetime, now: datetime) -> Phase:
@@ -93,7 +93,7 @@ def broadcast_detail(
     topology: Topology,
 ) -> BroadcastDetail:
     zone = topology.zone(summary.commune)
-    cancel = next((c for c in changes if c.action == CANCEL), None)
+    cancel = next((c for c in changes if c.action in (CANCEL, WITHDRAW)), None)
     return BroadcastDetail(
         **summary.model_dump(),
         cancelled_by=cancel.actor if cancel else None,

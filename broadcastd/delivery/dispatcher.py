@@ -241,7 +241,14 @@ class Dispatcher:
         ]
         for cluster in stopped:
             self._send_stop(sent, cluster, now, "revised")
-        self._store.supersede(sent.broadcast_id, base, current.revision + 1, now)
+        self._store.supersede(
+            sent.broadcast_id,
+            base,
+            current.revision + 1,
+            now,
+            f"changed in the timetable while the daemon was down; revision "
+            f"{current.revision + 1} replaces it",
+        )
         self._set_revision(base, current.revision + 1, fingerprint, now)
         log.warning(
             "broadcast changed while the daemon was down; sending a revision",
@@ -273,7 +280,9 @@ class Dispatcher:
             now = self._clock()
             sent = active.occurrence
             if sent.fingerprint != occurrence.fingerprint:
-                self._withdraw(active, now)
+                self._withdraw(
+                    active, now, f"changed in the timetable; revision {sent.revision + 1} replaces it"
+                )
                 return f"{sent.broadcast_id}: changed; stopped, revision {sent.revision + 1} next"
             current = occurrence.with_revision(sent.revision)
             added = [c for c in current.clusters if c not in active.deliveries]
@@ -305,16 +314,16 @@ class Dispatcher:
             active = self._active_of(occurrence.base_id)
             if active is None:
                 return False
-            self._withdraw(active, self._clock())
+            self._withdraw(active, self._clock(), "removed from the timetable")
             return True
 
-    def _withdraw(self, active: ActiveBroadcast, now: datetime) -> None:
+    def _withdraw(self, active: ActiveBroadcast, now: datetime, why: str) -> None:
         sent = active.occurrence
         del self._active[sent.broadcast_id]
         for delivery in active.deliveries.values():
             if not delivery.terminal:
                 self._send_stop(sent, delivery.cluster, now, "revised")
-        self._store.supersede(sent.broadcast_id, sent.base_id, sent.revision + 1, now)
+        self._store.supersede(sent.broadcast_id, sent.base_id, sent.revision + 1, now, why)
         self._revisions[sent.base_id] = RevisionView(sent.base_id, sent.revision + 1, None)
         log.warning("broadcast withdrawn", broadcast_id=sent.broadcast_id, was_active=True)
 

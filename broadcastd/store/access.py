@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from broadcastd.store.schema import api_tokens, changes
 
 CANCEL = "cancel"
+WITHDRAW = "withdraw"
+"""A timetable edit stopped a sent broadcast: removed, or replaced by its next revision."""
 TIMETABLE = "timetable"
 """Who cancels what a timetable edit removed or changed."""
 

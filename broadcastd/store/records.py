@@ -442,17 +442,22 @@ def revision_op(
     return WriteOp(f"record_revision {base_id} {revision}", apply)
 
 
-def supersede_op(old_id: str, base_id: str, revision: int, at: datetime) -> WriteOp[None]:
+def supersede_op(
+    old_id: str, base_id: str, revision: int, at: datetime, why: str
+) -> WriteOp[None]:
     """The old revision is over (stopped at the clusters), `revision` is current: one
-    op, so a crash never leaves a cancelled broadcast that looks cancelled by people."""
+    op, so a crash never leaves a cancelled broadcast that looks cancelled by people.
+    The audit log says the timetable withdrew it, and why."""
 
     def apply(conn: Connection) -> None:
         b = broadcasts.c
-        conn.execute(
+        withdrawn = conn.execute(
             update(broadcasts)
             .where(b.id == old_id, b.cancelled_at.is_(None))
             .values(cancelled_at=at)
-        )
+        ).rowcount
+        if withdrawn:
+            access.record_change(conn, at, access.TIMETABLE, access.WITHDRAW, old_id, why)
         _set_revision(conn, base_id, revision, None, at)
 
     return WriteOp(f"supersede {old_id} -> {revision}", apply)

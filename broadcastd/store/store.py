@@ -159,9 +159,12 @@ class Store:
         """Which revision of an occurrence is current, and what it was sent with."""
         self._writer.submit(records.revision_op(base_id, revision, fingerprint, at))
 
-    def supersede(self, old_id: str, base_id: str, revision: int, at: datetime) -> None:
-        """`old_id` was replaced by revision `revision` of `base_id` (not yet sent)."""
-        self._writer.submit(records.supersede_op(old_id, base_id, revision, at))
+    def supersede(
+        self, old_id: str, base_id: str, revision: int, at: datetime, why: str
+    ) -> None:
+        """`old_id` was replaced by revision `revision` of `base_id` (not yet sent) because
+        of a timetable edit (`why`, for the audit log)."""
+        self._writer.submit(records.supersede_op(old_id, base_id, revision, at, why))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """True once everything submitted before the call is committed."""

@@ -35,7 +35,7 @@ def test_a_cancel_by_a_token_records_its_name_time_and_reason(bench: Bench) -> N
         scheduler.stop()
 
 
-def test_a_cancel_by_a_timetable_edit_records_timetable(bench: Bench) -> None:
+def test_a_slot_removed_by_a_timetable_edit_records_timetable(bench: Bench) -> None:
     bench.clock.now = MORNING + timedelta(minutes=1)
     scheduler = scheduler_for(bench)
     original = timetable(bench.occurrence.commune)
@@ -43,9 +43,11 @@ def test_a_cancel_by_a_timetable_edit_records_timetable(bench: Bench) -> None:
     try:
         bench.clusters.wait_total(3)
         without_slots = Timetable.model_validate({**original.model_dump(), "slots": []})
-        assert scheduler.replace_timetables([without_slots]) == [bench.occurrence.broadcast_id]
+        scheduler.replace_timetables([without_slots])
         bench.settle()
         changes = bench.store.changes(bench.occurrence.broadcast_id)
-        assert [(c.actor, c.action) for c in changes] == [("timetable", "cancel")]
+        assert [(c.actor, c.action, c.reason) for c in changes] == [
+            ("timetable", "withdraw", "removed from the timetable")
+        ]
     finally:
         scheduler.stop()

@@ -180,9 +180,9 @@ def test_a_revision_is_cancelled_by_its_own_id(
     bid = bench.occurrence.broadcast_id
     scheduler.replace_timetables([edited(original, priority=50)])
     bench.clusters.wait_total(9)
-    assert not scheduler.cancel(bid)  # over: revised
-    assert scheduler.cancel(f"{bid}~2")
-    assert not scheduler.cancel(f"{bid}~2")
+    assert not scheduler.cancel(bid, by="operator")  # over: revised
+    assert scheduler.cancel(f"{bid}~2", by="operator")
+    assert not scheduler.cancel(f"{bid}~2", by="operator")
     seen = commands(bench, 12)
     assert all(items[-1] == ("stop", f"{bid}~2") for items in seen.values())
     # Cancelled by people: a restart does not bring it back.

@@ -297,7 +297,7 @@ def test_the_latest_revision_is_what_a_cluster_last_had_and_its_decision_is_stor
             store.record_broadcast(replace(first, broadcast_id=bid), CLUSTERS)
             assert store.flush()  # created now
             clock[0] += timedelta(minutes=1)
-        store.supersede(first.broadcast_id, first.broadcast_id, 2, clock[0])
+        store.supersede(first.broadcast_id, first.broadcast_id, 2, clock[0], "edited")
         store.record_revision(first.broadcast_id, 10, "f" * 32, clock[0])
         assert store.flush()
         latest = store.last_deliveries(SLOT_START + timedelta(minutes=1), "man-lan")
