@@ -411,7 +411,8 @@ def load_settings(path: Path) -> Settings:
     try:
         data, root = read_yaml(text)
     except YamlSyntaxError as exc:
-        raise SettingsError(f"{path}:{exc.line}: {exc.problem}. Fix: {exc.hint}") from exc
+        where = f"{path}:{exc.line}" if exc.line is not None else str(path)
+        raise SettingsError(f"{where}: {exc.problem}. Fix: {exc.hint}") from exc
     try:
         settings = Settings.model_validate(data or {})
     except ValidationError as exc:

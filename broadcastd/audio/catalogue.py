@@ -20,6 +20,7 @@ import yaml
 
 from broadcastd.audio.errors import CatalogueError, NameTaken
 from broadcastd.audio.names import NAME_RULE_TEXT, is_valid_name
+from broadcastd.yaml_reader import ReadLimits, YamlSyntaxError, read_yaml
 
 CATALOGUE_FILE = "catalogue.yaml"
 FORMAT_VERSION = 1
@@ -139,9 +140,14 @@ def _entry(name: str, node: yaml.Node) -> AudioEntry:
     )
 
 
+# A catalogue lists every item of a library: room for thousands, yet bounded like a
+# timetable, so a damaged or hostile file cannot hang the daemon (alias bombs, nesting).
+_READ_LIMITS = ReadLimits(max_bytes=16 << 20, max_nodes=1_000_000)
+
+
 def parse(text: str) -> dict[str, AudioEntry]:
-    """Entries from catalogue text; raises _Problem (with a line) or yaml.YAMLError."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    """Entries from catalogue text; raises _Problem (with a line) or YamlSyntaxError."""
+    _, root = read_yaml(text, _READ_LIMITS)
     if root is None:
         return {}
     version: str | None = None
@@ -234,14 +240,11 @@ class Catalogue:
             raise CatalogueError(f"{path}, line {exc.line}: {exc}; fix that line "
                                  "(or restore the file) and run `broadcastd audio check`"
                                  ) from None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = f", line {mark.line + 1}" if mark is not None else ""
-            raise CatalogueError(f"{path}{line}: not valid YAML ({exc.problem}); fix that line "
-                                 "(or restore the file) and run `broadcastd audio check`"
+        except YamlSyntaxError as exc:
+            line = f", line {exc.line}" if exc.line is not None else ""
+            raise CatalogueError(f"{path}{line}: not valid YAML ({exc.problem}); {exc.hint}, "
+                                 "or restore the file, and run `broadcastd audio check`"
                                  ) from None
-        except yaml.YAMLError as exc:
-            raise CatalogueError(f"{path}: not valid YAML ({exc})") from None
 
     @property
     def path(self) -> Path:

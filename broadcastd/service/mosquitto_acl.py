@@ -22,8 +22,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import yaml
-
 from broadcastd.contract.topics import TopicKind, client_id, is_valid_id, topic
 from broadcastd.yaml_reader import YamlSyntaxError, read_yaml
 
@@ -93,7 +91,11 @@ def broker_identity(config: Path | None) -> tuple[str, str]:
     """(topic prefix, daemon username) from the daemon's config, with the defaults."""
     if config is None or not config.exists():
         return DEFAULT_PREFIX, DEFAULT_DAEMON_USER
-    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    try:
+        data = read_yaml(config.read_text(encoding="utf-8"))[0] or {}
+    except YamlSyntaxError as exc:
+        where = f"{config}:{exc.line}" if exc.line is not None else str(config)
+        raise AclError(f"{where}: {exc.problem}. Fix: {exc.hint}") from exc
     broker = data.get("broker") or {}
     prefix = str(broker.get("topic_prefix") or DEFAULT_PREFIX)
     user = str(broker.get("username") or DEFAULT_DAEMON_USER)

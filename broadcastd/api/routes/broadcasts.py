@@ -112,6 +112,6 @@ def cancel_broadcast(
 
 def _unknown(broadcast_id: str) -> str:
     return (
-        f"no broadcast {broadcast_id!r}; ids look like `<commune>/<slot>/<YYYY-MM-DD>` "
-        "and are listed by GET /broadcasts"
+        f"no broadcast {broadcast_id!r}; ids look like `<commune>/<slot>/<YYYY-MM-DD>`, "
+        "with `~2`, `~3`... after an edit, and are listed by GET /broadcasts"
     )
