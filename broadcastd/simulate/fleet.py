@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, Self
 import httpx
 import paho.mqtt.client as mqtt
 import structlog
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 from broadcastd.contract import (
     Ack,
@@ -140,6 +140,10 @@ class _Node:
         self.farewell: mqtt.MQTTMessageInfo | None = None
 
 
+_MAX_FAILED_TURNS = 100
+"""Consecutive failed loop turns after which the fleet gives up."""
+
+
 class Fleet:
     """Simulated clusters connected to a broker; start with `start()` or `with Fleet(...)`."""
 
@@ -229,7 +233,9 @@ class Fleet:
 
     def _call_soon(self, action: Callable[[], None]) -> None:
         self._requests.put(action)
-        with contextlib.suppress(BlockingIOError):
+        # BlockingIOError: a wake-up is pending anyway. OSError: the loop has ended and
+        # closed its end; nothing will run the action.
+        with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
 
     def _later(self, delay_s: float, action: Callable[[], None]) -> None:
@@ -246,16 +252,19 @@ class Fleet:
 
     def _run(self) -> None:
         self._later(MISC_EVERY_S, self._misc)
+        failures = 0
         try:
             while not self._finished():
-                self._run_requests()
-                self._run_timers()
-                self._connect_some()
-                for key, mask in self._selector.select(self._timeout()):
-                    self._on_ready(key.data, mask)
-                self._handle_inbox()
-                if self._stopping:
-                    self._disconnect_drained()
+                try:
+                    self._turn()
+                    failures = 0
+                except Exception:
+                    # One bad turn must not end the fleet (its clusters would all fall
+                    # silent at once); a loop that fails every turn does end.
+                    failures += 1
+                    log.exception("simulated fleet loop turn failed", failures=failures)
+                    if failures >= _MAX_FAILED_TURNS:
+                        raise
         except Exception:
             log.exception("simulated fleet loop failed")
         finally:
@@ -264,6 +273,16 @@ class Fleet:
             self._selector.close()
             self._wake_r.close()
             self._wake_w.close()
+
+    def _turn(self) -> None:
+        self._run_requests()
+        self._run_timers()
+        self._connect_some()
+        for key, mask in self._selector.select(self._timeout()):
+            self._on_ready(key.data, mask)
+        self._handle_inbox()
+        if self._stopping:
+            self._disconnect_drained()
 
     def _finished(self) -> bool:
         if not self._stopping:
@@ -385,7 +404,14 @@ class Fleet:
         """DISCONNECT once the farewell is acked: closing a socket with a PUBACK still
         unread sends a TCP reset, and the broker would publish the Will after all."""
         for node in self._nodes.values():
-            if node.farewell is not None and node.farewell.is_published():
+            farewell = node.farewell
+            if farewell is None:
+                continue
+            if farewell.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                # Never queued (the connection had gone): nothing to wait for.
+                node.farewell = None
+                self._drop(node)
+            elif farewell.is_published():
                 node.farewell = None
                 if node.client is not None:
                     node.client.disconnect()
