@@ -46,6 +46,9 @@ log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
 
+_FIRST_CONNECT_WAIT_S = 5.0
+"""How long start waits for the broker before opening broadcasts anyway."""
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -338,6 +341,13 @@ class Daemon:
         self.inbound.set_topology(_topology(timetables))
         self.metrics.track_clusters_online(self.dispatcher.online_counts)
         self.link.start()
+        # The first plays (a live slot joined at start) go out on a live link when the
+        # broker answers at once; when it does not, they are queued and sent on connect.
+        if not self.link.wait_connected(_FIRST_CONNECT_WAIT_S):
+            log.warning(
+                "broker not reachable yet; broadcasts go out when it connects",
+                broker=settings.broker.url,
+            )
         self._before_scheduling(self)
         self.scheduler = BroadcastScheduler(
             self.dispatcher,
