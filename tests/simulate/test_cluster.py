@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -386,3 +387,68 @@ def test_a_file_already_held_is_not_fetched_again_whatever_its_url() -> None:
     acks = cluster.on_command(relay(evening, fallback=other_server, start=3600), at(10))
     assert cluster.files_to_fetch(evening) == ()
     assert states(acks)[-2:] == [(evening, "received", None, ""), (evening, "ready", None, "")]
+
+
+# -- the same acks however the cluster is woken ----------------------------------------------
+
+def _random_plays(rng: random.Random) -> list[tuple[float, PlayCommand]]:
+    """A few overlapping plays of mixed priority, each with the instant it arrives."""
+    arrivals = []
+    for n in range(rng.randint(1, 6)):
+        start = rng.choice((0, 100, 200, 300, 450, 600))
+        durations = tuple(rng.choice((50, 100, 150, 300)) for _ in range(rng.randint(1, 4)))
+        arrivals.append((float(rng.choice((-50, 0, 120, 350))),
+                         play(f"b{n}", start=start, end=start + rng.choice((100, 300, 600, 1200)),
+                              priority=rng.choice((0, 50, 100)), durations=durations)))
+    return sorted(arrivals, key=lambda arrival: arrival[0])
+
+
+def _woken_at_every_deadline(arrivals: list[tuple[float, PlayCommand]]) -> list[Ack]:
+    cluster, acks = Cluster(), []
+    for received, command in arrivals:
+        while (deadline := cluster.next_deadline()) is not None and deadline <= at(received):
+            acks += cluster.tick(deadline)
+        acks += cluster.on_command(command, at(received))
+    while (deadline := cluster.next_deadline()) is not None:
+        acks += cluster.tick(deadline)
+        assert sum(cluster.phase(c.broadcast_id) == "playing" for _, c in arrivals) <= 1
+    return acks
+
+
+def _woken_every_ten_seconds(arrivals: list[tuple[float, PlayCommand]]) -> list[Ack]:
+    """The reference: every edge of these plays falls on a 10 s grid, so ticking on the
+    grid sees each one at its instant without trusting `next_deadline()`."""
+    cluster, acks, pending = Cluster(), [], list(arrivals)
+    for step in range(-10, 300):
+        while pending and pending[0][0] <= step * 10:
+            received, command = pending.pop(0)
+            acks += cluster.on_command(command, at(received))
+        acks += cluster.tick(at(step * 10))
+    return acks
+
+
+def _woken_only_by_commands(arrivals: list[tuple[float, PlayCommand]]) -> list[Ack]:
+    cluster, acks = Cluster(), []
+    for received, command in arrivals:
+        acks += cluster.on_command(command, at(received))
+    acks += cluster.tick(at(10_000))
+    assert cluster.next_deadline() is None
+    return acks
+
+
+def _timed(acks: list[Ack]) -> list[tuple[datetime, str, str, int | None, str]]:
+    return [(a.at, a.broadcast_id, a.state, a.item, a.detail) for a in acks]
+
+
+def test_deadlines_wake_the_cluster_at_every_edge_and_a_late_wake_up_changes_nothing() -> None:
+    for seed in range(300):
+        arrivals = _random_plays(random.Random(seed))
+        acks = _woken_at_every_deadline(arrivals)
+        # Woken only at `next_deadline()`, every ack is sent at the instant it happens.
+        assert _timed(acks) == _timed(_woken_every_ten_seconds(arrivals)), seed
+        assert states(acks) == states(_woken_only_by_commands(arrivals)), seed
+        for _, command in arrivals:
+            sequence = [a.state for a in acks if a.broadcast_id == command.broadcast_id]
+            final = [n for n, s in enumerate(sequence) if s in ("finished", "stopped", "failed")]
+            assert final == [len(sequence) - 1], (seed, sequence)
+            assert "suspended,suspended" not in ",".join(sequence), (seed, sequence)
