@@ -163,7 +163,14 @@ AUDIO = b"ID3" + bytes(range(256)) * 400
 
 
 class _Audio(BaseHTTPRequestHandler):
+    relay_up = threading.Event()  # `/audio/relay` answers only once this is set
+
     def do_GET(self) -> None:
+        if self.path == "/audio/relay" and self.relay_up.is_set():
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path != "/audio/bulletin.mp3":
             self.send_error(404)
             return
@@ -178,6 +185,7 @@ class _Audio(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def audio_url() -> Iterator[str]:
+    _Audio.relay_up.clear()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Audio)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -272,6 +280,24 @@ def test_a_stream_that_cannot_be_opened_plays_its_fallback(
             acks = fleet.snapshot(cluster).acks
             assert [(s.ack.state, s.ack.item, s.ack.detail) for s in acks] == [
                 ("received", None, ""), ("ready", None, ""), ("playing", 0, detail)], cluster
+    finally:
+        fleet.stop()
+
+
+def test_a_stream_that_was_down_is_tried_again_and_acked_once_it_opens(
+        prefix: str, commune: str, server: ServerSide, audio_url: str) -> None:
+    fleet = start_fleet(prefix, commune, ["kl-01"], fetch=True)
+    try:
+        relay = PlayItem("stream", audio_url + "relay", 12000.0)  # 20 s at speed 600
+        server.publish(topic(prefix, commune, "kl-01", TopicKind.CMD),
+                       stream_play(items=(relay,)).to_payload())
+        assert fleet.wait_for(finished("kl-01", state="playing"), 10)
+        _Audio.relay_up.set()
+        assert fleet.wait_for(lambda v: len(v["kl-01"].acks) == 4, 10)
+        acks = fleet.snapshot("kl-01").acks
+        assert [(s.ack.state, s.ack.item, s.ack.detail) for s in acks] == [
+            ("received", None, ""), ("ready", None, ""), ("playing", 0, "unavailable"),
+            ("playing", 0, "")]
     finally:
         fleet.stop()
 
