@@ -149,7 +149,11 @@ class BenchDaemon:
                 "topic_prefix": self.prefix,
             },
             "database": {"url": f"sqlite:///{self.database}"},
-            "http": {"listen": f"127.0.0.1:{self.http_port}", "public_base_url": self.base_url},
+            "http": {
+                "listen": f"127.0.0.1:{self.http_port}",
+                "public_base_url": self.base_url,
+                "anonymous_read": True,  # loopback; the bench reads /schedule and /status
+            },
             "paths": {"schedules": str(self.schedules), "audio_library": str(library)},
             # Plays go out at the slot start, so lag is measured from the slot start.
             "delivery": {"lead_time_s": 0},

@@ -1,4 +1,4 @@
-"""The `broadcastd` command: run, validate, status, simulate, audio."""
+"""The `broadcastd` command: run, validate, status, token, simulate, audio."""
 
 from __future__ import annotations
 
@@ -6,24 +6,78 @@ import argparse
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-DEFAULT_CONFIG = Path(os.environ.get("BROADCASTD_CONFIG", "config/broadcastd.yaml"))
+if TYPE_CHECKING:
+    from broadcastd.settings import Settings
+
+CONFIG_ENV = "BROADCASTD_CONFIG"
+LOCAL_CONFIG = Path("config/broadcastd.yaml")
+SYSTEM_CONFIG = Path("/etc/broadcastd/broadcastd.yaml")
+# Exit status of a start that restarting cannot fix (a config error, a read-only
+# database, another daemon on the same database): the unit's RestartPreventExitStatus=.
+EXIT_SETUP = 2
+
+
+@dataclass(frozen=True)
+class ConfigChoice:
+    path: Path
+    source: str
+    """Why this file: `--config`, `$BROADCASTD_CONFIG`, or the default place it was found."""
+
+
+def find_config(
+    explicit: Path | None,
+    environ: Mapping[str, str] = os.environ,
+    candidates: Sequence[Path] = (LOCAL_CONFIG, SYSTEM_CONFIG),
+) -> ConfigChoice:
+    """The configuration file, in this order: `--config`; `$BROADCASTD_CONFIG`;
+    ./config/broadcastd.yaml (a source tree); /etc/broadcastd/broadcastd.yaml (what
+    deploy/install.sh installs). A file named explicitly is used even when missing (the
+    error then says so); of the default places, the first that exists."""
+    if explicit is not None:
+        return ConfigChoice(explicit, "--config")
+    if environ.get(CONFIG_ENV):
+        return ConfigChoice(Path(environ[CONFIG_ENV]), f"${CONFIG_ENV}")
+    for candidate in candidates:
+        if candidate.is_file():
+            return ConfigChoice(candidate, "default")
+    from broadcastd.settings import SettingsError
+
+    looked = ", ".join(str(path) for path in candidates)
+    raise SettingsError(
+        f"no configuration file: looked for {looked}. Fix: give one with --config FILE "
+        f"or ${CONFIG_ENV}, or copy config/broadcastd.yaml to one of those places"
+    )
+
+
+def load_config(args: argparse.Namespace) -> Settings:
+    """The settings every command uses (see `find_config`), saying on stderr which file
+    they came from. Raises SettingsError (print it and exit `EXIT_SETUP`)."""
+    from broadcastd.settings import load_settings
+
+    choice = find_config(getattr(args, "config", None))
+    print(f"broadcastd: config {choice.path} ({choice.source})", file=sys.stderr)
+    return load_settings(choice.path)
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         type=Path,
-        default=DEFAULT_CONFIG,
-        help=f"daemon configuration (default {DEFAULT_CONFIG}, or $BROADCASTD_CONFIG)",
+        default=None,
+        help=f"daemon configuration (default: ${CONFIG_ENV}, else {LOCAL_CONFIG}, "
+        f"else {SYSTEM_CONFIG})",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
     from broadcastd import __version__
+    from broadcastd.access import cli as access_cli
     from broadcastd.audio import cli as audio_cli
     from broadcastd.simulate import cli as simulate_cli
 
@@ -61,7 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="what played where, from a running daemon")
     _config_arg(status)
     status.add_argument("--url", help="daemon base URL (default: from config's http.listen)")
+    status.add_argument(
+        "--token-file",
+        type=Path,
+        help="file holding an API token (viewer or above); the safest way to give one",
+    )
+    status.add_argument(
+        "--token",
+        help="an API token (visible to other users in `ps`: prefer --token-file or "
+        "$BROADCASTD_TOKEN)",
+    )
     status.set_defaults(handler=cmd_status)
+
+    token = commands.add_parser("token", help="API tokens: create, list, revoke")
+    access_cli.register(token, _config_arg)
+    token.set_defaults(handler=cmd_token)
 
     simulate_cli.register(commands)
     audio_cli.register(commands, find_uses=_find_audio_uses)
@@ -78,10 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _find_audio_uses(name: str) -> list[str]:
-    from broadcastd.settings import load_settings
+    from broadcastd.settings import SettingsError, load_settings
     from broadcastd.timetable.loader import find_uses
 
-    settings = load_settings(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else None
+    try:
+        settings = load_settings(find_config(None).path)
+    except SettingsError:
+        settings = None
     folder = settings.paths.schedules if settings else Path("schedules")
     return find_uses([folder], name)
 
@@ -90,49 +161,54 @@ def cmd_run(args: argparse.Namespace) -> int:
     from broadcastd import logs
     from broadcastd.daemon.main import serve
     from broadcastd.daemon.runtime import Daemon, StartError
-    from broadcastd.settings import SettingsError, load_settings
+    from broadcastd.settings import SettingsError
+    from broadcastd.simulate.fleet import Fleet
 
     try:
-        settings = load_settings(args.config)
+        settings = load_config(args)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return EXIT_SETUP
     logs.configure(settings.logging.level, settings.logging.format)
-    daemon = Daemon(settings, demo=args.demo)
-    stop = threading.Event()
-    fleet = None
+    fleet: Fleet | None = None
 
-    def started() -> None:
+    def attach(daemon: Daemon) -> None:
+        # Before the first plays: a simulated cluster holds a clean session, so a play
+        # sent before it subscribed never reaches it and would need a resend.
         nonlocal fleet
         if args.simulate:
             from broadcastd.daemon.demo_fleet import attach_fleet
 
-            fleet = attach_fleet(settings, daemon.state.timetables, speed=args.speed)
+            fleet = attach_fleet(daemon, speed=args.speed)
 
     def stopping() -> None:
         if fleet is not None:
             fleet.stop()
 
+    daemon = Daemon(settings, demo=args.demo, before_scheduling=attach)
+    stop = threading.Event()
     try:
-        serve(daemon, stop, on_started=started, on_stopping=stopping)
+        serve(daemon, stop, on_stopping=stopping)
     except StartError as exc:
+        if fleet is not None:
+            fleet.stop()
         print(exc, file=sys.stderr)
-        return 1
+        return EXIT_SETUP if exc.permanent else 1
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from broadcastd.settings import SettingsError, load_settings
+    from broadcastd.settings import SettingsError
     from broadcastd.timetable.report import validate
 
     paths: list[Path] = list(args.paths)
     library: Path | None = args.library
     if not paths or library is None:
         try:
-            settings = load_settings(args.config)
+            settings = load_config(args)
         except SettingsError as exc:
             print(exc, file=sys.stderr)
-            return 2
+            return EXIT_SETUP
         paths = paths or [settings.paths.schedules]
         library = library or settings.paths.audio_library
     text, code = validate(paths, library, datetime.now(UTC))
@@ -145,16 +221,46 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     url = args.url
     if url is None:
-        from broadcastd.settings import SettingsError, load_settings
+        from broadcastd.settings import SettingsError
 
         try:
-            settings = load_settings(args.config)
+            settings = load_config(args)
         except SettingsError as exc:
             print(exc, file=sys.stderr)
-            return 2
+            return EXIT_SETUP
         host = settings.http.host
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        url = f"http://{host}:{settings.http.port}"
-    text, code = fetch_and_render(url)
+        scheme = "https" if settings.http.tls else "http"
+        url = f"{scheme}://{host}:{settings.http.port}"
+    try:
+        token = _status_token(args)
+    except OSError as exc:
+        print(f"cannot read the token file {args.token_file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    text, code = fetch_and_render(url, token)
     print(text)
     return code
+
+
+def _status_token(args: argparse.Namespace) -> str | None:
+    """--token, else the --token-file's content, else $BROADCASTD_TOKEN, else none."""
+    from broadcastd.status_table import TOKEN_ENV
+
+    if args.token:
+        token: str = args.token
+        return token
+    if args.token_file is not None:
+        return str(args.token_file.read_text(encoding="utf-8").strip()) or None
+    return os.environ.get(TOKEN_ENV) or None
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from broadcastd.access import cli as access_cli
+    from broadcastd.settings import SettingsError
+
+    try:
+        settings = load_config(args)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_SETUP
+    return access_cli.run(args, settings.database.url)

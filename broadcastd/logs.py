@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 import structlog
@@ -19,6 +22,66 @@ _SHARED: list[Any] = [
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.processors.StackInfoRenderer(),
 ]
+
+
+# Messages a flood repeats per connection or per attempt: logged once per interval.
+FLOODING = (
+    "socket.accept() out of system resource",  # asyncio, at the file limit
+    "Exceeded concurrency limit.",  # uvicorn, a request beyond limit_concurrency
+    "HTTP connection refused: too many open connections",
+    "HTTP connection closed: no request head within the time allowed",
+)
+FLOOD_INTERVAL_S = 60.0
+
+
+class RateLimit(logging.Filter):
+    """Lets each of `messages` through once per `interval_s`; the next one let through
+    says how many were held back. A flood of idle connections must not become a flood
+    of tracebacks filling the disk."""
+
+    def __init__(
+        self,
+        messages: Iterable[str] = FLOODING,
+        interval_s: float = FLOOD_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._messages = tuple(messages)
+        self._interval_s = interval_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = self._key(record)
+        if key is None:
+            return True
+        now = self._clock()
+        with self._lock:
+            if now < self._next.get(key, float("-inf")):
+                self._held[key] = self._held.get(key, 0) + 1
+                return False
+            self._next[key] = now + self._interval_s
+            held = self._held.pop(key, 0)
+        if held and isinstance(record.msg, dict):
+            record.msg = {**record.msg, "not_logged_in_last_interval": held}
+        elif held:
+            record.msg = (
+                f"{record.getMessage()} ({held} more like it in the last "
+                f"{self._interval_s:g} s not logged)"
+            )
+            record.args = None
+        return True
+
+    def _key(self, record: logging.LogRecord) -> str | None:
+        message = record.msg if isinstance(record.msg, str) else ""
+        if isinstance(record.msg, dict):  # structlog's event dict, before rendering
+            message = str(record.msg.get("event", ""))
+        for known in self._messages:
+            if message.startswith(known):
+                return known
+        return None
 
 
 def configure(
@@ -51,6 +114,7 @@ def configure(
     )
     handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
+    handler.addFilter(RateLimit())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

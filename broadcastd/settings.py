@@ -9,6 +9,7 @@ from the environment and are never logged (`redacted()`).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,57 @@ class BrokerAddress:
     tls: bool
 
 
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or `localhost`: reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class BrokerTls(Section):
+    """TLS towards the broker (with an `mqtts://` URL)."""
+
+    ca_file: Path | None = Field(
+        default=None,
+        description="CA certificate(s) that signed the broker's certificate (PEM); "
+        "without it, the system's trusted CAs.",
+    )
+    cert_file: Path | None = Field(
+        default=None, description="Client certificate (PEM), when the broker asks for one."
+    )
+    key_file: Path | None = Field(default=None, description="The client certificate's key.")
+
+    @model_validator(mode="after")
+    def _pair(self) -> BrokerTls:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("give both cert_file and key_file, or neither")
+        return self
+
+    def files(self) -> dict[str, Path]:
+        return {
+            name: path
+            for name, path in (
+                ("ca_file", self.ca_file),
+                ("cert_file", self.cert_file),
+                ("key_file", self.key_file),
+            )
+            if path is not None
+        }
+
+
+class HttpTls(Section):
+    """HTTPS served by the daemon itself (or leave it out and use a reverse proxy)."""
+
+    cert_file: Path = Field(description="Server certificate chain (PEM).")
+    key_file: Path = Field(description="Its private key (PEM).")
+
+    def files(self) -> dict[str, Path]:
+        return {"cert_file": self.cert_file, "key_file": self.key_file}
+
+
 class BrokerSettings(Section):
     url: str = Field(
         default="mqtt://127.0.0.1:1883",
@@ -54,6 +106,9 @@ class BrokerSettings(Section):
     )
     topic_prefix: str = Field(default="broadcast", description="Topic root of the contract.")
     keepalive_s: int = Field(default=30, ge=5, le=600)
+    tls: BrokerTls | None = Field(
+        default=None, description="CA file and client certificate for an mqtts:// broker."
+    )
 
     @field_validator("url")
     @classmethod
@@ -71,6 +126,19 @@ class BrokerSettings(Section):
         if not value or any(char in value for char in "+#") or value.strip("/") != value:
             raise ValueError("a topic prefix has no '+', '#', nor leading/trailing '/'")
         return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> BrokerSettings:
+        address = self.address
+        if address.embedded and not is_loopback(address.host):
+            raise ValueError(
+                f"the embedded broker has no logins and no TLS, so it listens on loopback "
+                f"only, not on {address.host}: write embedded://127.0.0.1:PORT, or run "
+                f"Mosquitto for clusters on the LAN (deploy/install.sh sets it up)"
+            )
+        if self.tls is not None and not address.tls:
+            raise ValueError("broker.tls is set but broker.url is not mqtts://: write mqtts://")
+        return self
 
     @property
     def address(self) -> BrokerAddress:
@@ -107,6 +175,31 @@ class HttpSettings(Section):
     public_base_url: str = Field(
         default="http://127.0.0.1:8080",
         description="Base URL the speakers fetch audio from (this server, as they reach it).",
+    )
+    anonymous_read: bool = Field(
+        default=False,
+        description="Let anyone read /status, /broadcasts, /schedule and /metrics without a "
+        "token. Only for a server nobody else can reach (the loopback demo); changes "
+        "always need a token.",
+    )
+    tls: HttpTls | None = Field(
+        default=None, description="Serve HTTPS with this certificate and key."
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=8,
+        le=100_000,
+        description="Open HTTP connections at most (further ones get 503 or are closed); "
+        "also kept below the process's file limit.",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A client must send a whole request head within this; else it is closed.",
+    )
+    keep_alive_s: int = Field(
+        default=5, ge=1, le=300, description="An idle kept-alive connection is closed after this."
     )
 
     @field_validator("listen")
@@ -198,12 +291,41 @@ class Settings(Section):
             schedules=_absolute(self.paths.schedules, base),
             audio_library=_absolute(self.paths.audio_library, base),
         )
+        broker_tls, http_tls = self.broker.tls, self.http.tls
+        broker = self.broker
+        if broker_tls is not None:
+            broker = broker.model_copy(
+                update={"tls": broker_tls.model_copy(update=_absolute_files(broker_tls, base))}
+            )
+        http = self.http
+        if http_tls is not None:
+            http = http.model_copy(
+                update={"tls": http_tls.model_copy(update=_absolute_files(http_tls, base))}
+            )
         return self.model_copy(
             update={
                 "paths": paths,
                 "database": DatabaseSettings(url=_absolute_sqlite(self.database.url, base)),
+                "broker": broker,
+                "http": http,
             }
         )
+
+    def file_problems(self) -> list[str]:
+        """TLS files that are missing or unreadable, each as `key: path: why`."""
+        sections: list[tuple[str, BrokerTls | HttpTls | None]] = [
+            ("broker.tls", self.broker.tls),
+            ("http.tls", self.http.tls),
+        ]
+        problems = []
+        for prefix, section in sections:
+            if section is None:
+                continue
+            for name, path in section.files().items():
+                why = _unreadable(path)
+                if why:
+                    problems.append(f"{prefix}.{name}: {path}: {why}")
+        return problems
 
     def redacted(self) -> dict[str, Any]:
         """The settings as they may be logged: secrets hidden."""
@@ -215,6 +337,24 @@ class Settings(Section):
 
 def _absolute(path: Path, base: Path) -> Path:
     return path if path.is_absolute() else (base / path).resolve()
+
+
+def _absolute_files(section: BrokerTls | HttpTls, base: Path) -> dict[str, Path]:
+    return {name: _absolute(path, base) for name, path in section.files().items()}
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why `path` cannot be read as a file, or None."""
+    try:
+        with path.open("rb"):
+            pass
+    except FileNotFoundError:
+        return "no such file"
+    except IsADirectoryError:
+        return "is a folder, not a file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return None
 
 
 def _absolute_sqlite(url: str, base: Path) -> str:
@@ -277,4 +417,10 @@ def load_settings(path: Path) -> Settings:
     except ValidationError as exc:
         lines = [f"{path}: {_explain(error, root, Settings)}" for error in exc.errors()]
         raise SettingsError("configuration errors:\n" + "\n".join(lines)) from exc
-    return settings.resolve(path.resolve().parent)
+    resolved = settings.resolve(path.resolve().parent)
+    problems = resolved.file_problems()
+    if problems:
+        lines = [f"{path}: {problem}. Fix: give the right file, readable by the daemon's user"
+                 for problem in problems]
+        raise SettingsError("configuration errors:\n" + "\n".join(lines))
+    return resolved

@@ -7,19 +7,55 @@ from typing import Any
 
 import httpx
 
+TOKEN_ENV = "BROADCASTD_TOKEN"
 
-def fetch_and_render(base_url: str, timeout: float = 5.0) -> tuple[str, int]:
-    """The table and an exit code: 0 ok, 1 when the daemon cannot be reached."""
+
+def fetch_and_render(
+    base_url: str, token: str | None = None, timeout: float = 5.0
+) -> tuple[str, int]:
+    """The table and an exit code: 0 ok, 1 when the daemon cannot be reached or refuses."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        response = httpx.get(f"{base_url.rstrip('/')}/status", timeout=timeout)
-        response.raise_for_status()
+        response = httpx.get(f"{base_url.rstrip('/')}/status", headers=headers, timeout=timeout)
     except httpx.HTTPError as exc:
         message = (
             f"cannot reach broadcastd at {base_url} ({exc}). Is it running? "
             "Try `systemctl status broadcastd`, or pass --url."
         )
         return message, 1
+    if response.status_code in (401, 403):
+        return refused(base_url, response.status_code, token is not None, _detail(response)), 1
+    if response.is_error:
+        return f"broadcastd at {base_url} answered {response.status_code}: {_detail(response)}", 1
     return render(response.json()), 0
+
+
+def refused(base_url: str, code: int, sent_token: bool, detail: str) -> str:
+    """What to do when the daemon wants a (better) token, in words."""
+    if code == 403:
+        return (
+            f"broadcastd at {base_url} refused the token ({detail}). Ask an administrator "
+            "for a token with role viewer or above."
+        )
+    if sent_token:
+        return (
+            f"broadcastd at {base_url} does not know this token (revoked, or mistyped). "
+            "On the server, `broadcastd token list` shows the valid ones; "
+            "`broadcastd token create --name NAME --role viewer` makes a new one."
+        )
+    return (
+        f"broadcastd at {base_url} needs a token to read. Give one with --token-file FILE, "
+        f"${TOKEN_ENV} or --token; on the server, "
+        "`broadcastd token create --name NAME --role viewer` makes one."
+    )
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = None
+    return str(detail) if detail else response.text[:200]
 
 
 def render(status: dict[str, Any]) -> str:

@@ -13,9 +13,15 @@
 #   --no-user         do not create the broadcastd user nor chown
 #   --schedules DIR   timetables for a first install (default: the source tree's schedules/)
 #   --audio DIR       audio library to add from (default: the source tree's audio_library/)
+#   --tls-cert FILE --tls-key FILE [--tls-ca FILE]
+#                     the broker's certificate and key for the clusters' TLS port 8883
+#                     (and the CA that signed it, to hand to the vendor). Without them,
+#                     a commune CA and a server certificate are made with openssl, once.
 # With DESTDIR set, all four --no-* apply: a staging root never reaches the real system.
-# LAN_ADDRESS=10.0.0.2 overrides the address speakers fetch audio from (default: the
-# first address `hostname -I` shows).
+# LAN_ADDRESS=10.0.0.2 overrides the address speakers fetch audio from and that the
+# broker's certificate names (default: the first address `hostname -I` shows).
+# PYTHON=/path/to/python: the Python that writes the ACL when there is no
+# /opt/broadcastd/venv yet (a staging root); it needs PyYAML. Default: python3.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,6 +30,7 @@ DO_APT=1 DO_SYSTEMCTL=1 DO_VENV=1 DO_USER=1
 SCHEDULES_SRC=$SRC/schedules
 AUDIO_SRC=$SRC/audio_library
 SERVICE_USER=broadcastd
+TLS_CERT= TLS_KEY= TLS_CA=
 
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -33,10 +40,24 @@ while [[ $# -gt 0 ]]; do
         --no-user) DO_USER=0 ;;
         --schedules) SCHEDULES_SRC=$2; shift ;;
         --audio) AUDIO_SRC=$2; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        --tls-cert) TLS_CERT=$2; shift ;;
+        --tls-key) TLS_KEY=$2; shift ;;
+        --tls-ca) TLS_CA=$2; shift ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
+done
+
+if [[ -n $TLS_CERT$TLS_KEY && ( -z $TLS_CERT || -z $TLS_KEY ) ]]; then
+    echo "install.sh: give --tls-cert and --tls-key together" >&2
+    exit 2
+fi
+for file in "$TLS_CERT" "$TLS_KEY" "$TLS_CA"; do
+    if [[ -n $file && ! -r $file ]]; then
+        echo "install.sh: cannot read $file" >&2
+        exit 2
+    fi
 done
 
 if [[ -n $DESTDIR ]]; then
@@ -163,12 +184,51 @@ install_unit() {
     say "installed $UNITS/broadcastd.service"
 }
 
+# The ACL tool needs only PyYAML: the installed venv's Python, else $PYTHON or python3
+# (a staging root has no venv).
 python_for_tools() {
+    local py
     if [[ -x $OPT/venv/bin/python ]]; then
-        echo "$OPT/venv/bin/python"
+        py=$OPT/venv/bin/python
     else
-        echo python3
+        py=${PYTHON:-python3}
     fi
+    if ! "$py" -c 'import yaml' 2>/dev/null; then
+        echo "install.sh: $py cannot import yaml (PyYAML), needed to write the Mosquitto ACL." \
+            "Fix: apt-get install python3-yaml, or PYTHON=/path/to/venv/bin/python" >&2
+        exit 1
+    fi
+    echo "$py"
+}
+
+# The broker's TLS certificate for the clusters (port 8883). The CA certificate the
+# clusters verify it with is /etc/broadcastd/tls/ca.crt: give it to the vendor.
+configure_tls() {
+    local tls=$ETC/tls certs=$MOSQ/certs group=root
+    if [[ $DO_USER -eq 1 ]] && getent group mosquitto >/dev/null; then group=mosquitto; fi
+    install -d -m 0755 "$tls" "$certs"
+    if [[ -n $TLS_CERT ]]; then
+        install -m 0644 "$TLS_CERT" "$tls/server.crt"
+        install -m 0600 "$TLS_KEY" "$tls/server.key"
+        if [[ -n $TLS_CA ]]; then install -m 0644 "$TLS_CA" "$tls/ca.crt"; fi
+        say "using your certificate $TLS_CERT for the broker's TLS port"
+    elif [[ -s $tls/server.crt && -s $tls/server.key ]]; then
+        say "kept the broker certificate in $tls"
+    elif ! command -v openssl >/dev/null; then
+        say "WARNING: openssl not found: no broker certificate; Mosquitto's TLS port will not start"
+        return
+    else
+        "$SRC/deploy/make-certs.sh" "$tls" "$(lan_address)" "$(hostname -f 2>/dev/null || hostname)" \
+            | sed 's/^/install: /'
+    fi
+    if [[ ! -s $tls/ca.crt ]]; then
+        say "WARNING: no CA certificate in $tls/ca.crt: give the clusters the CA that signed $tls/server.crt"
+    else
+        place 0644 root:root "$tls/ca.crt" "$certs/broadcastd-ca.crt"
+    fi
+    place 0644 root:root "$tls/server.crt" "$certs/broadcastd-server.crt"
+    place 0640 "root:$group" "$tls/server.key" "$certs/broadcastd-server.key"
+    say "broker TLS: $certs/broadcastd-server.crt; the clusters' CA: ${ETC#"$DESTDIR"}/tls/ca.crt"
 }
 
 configure_mosquitto() {
@@ -233,6 +293,7 @@ install_config
 install_timetables
 install_audio
 install_unit
+configure_tls
 configure_mosquitto
 start_services
 say "done${DESTDIR:+ (staging root $DESTDIR)}"

@@ -5,7 +5,8 @@
 #   DESTDIR=/tmp/root deploy/uninstall.sh      # staging root: touches nothing else
 #
 # Removed: the unit, /opt/broadcastd, /etc/broadcastd (first copied into the data
-# directory), broadcastd's Mosquitto config, ACL and password file.
+# directory), broadcastd's Mosquitto config, ACL, password file and certificates (the
+# commune CA and its key stay in that copy, under tls/).
 # Kept: /var/lib/broadcastd (database, audio library, that copy of the config), the
 # broadcastd user (it still owns those files), and the Mosquitto package.
 # Options: --no-systemctl (implied by DESTDIR).
@@ -50,7 +51,8 @@ if [[ -d $ETC ]]; then
     say "removed $ETC (a copy is in $backup)"
 fi
 rm -rf "$DESTDIR/opt/broadcastd"
-rm -f "$MOSQ/conf.d/broadcastd.conf" "$MOSQ/broadcastd.acl" "$MOSQ/broadcastd.passwd"
+rm -f "$MOSQ/conf.d/broadcastd.conf" "$MOSQ/broadcastd.acl" "$MOSQ/broadcastd.passwd" \
+    "$MOSQ"/certs/broadcastd-{ca,server}.crt "$MOSQ/certs/broadcastd-server.key"
 
 if [[ $DO_SYSTEMCTL -eq 1 ]]; then
     systemctl daemon-reload

@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
+from broadcastd.access import Role
+from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
+from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import broadcasts, health, schedule, status
 from broadcastd.store import Store
+
+STATIC = Path(__file__).parent / "static"
+SWAGGER = "/static/swagger-ui"
+
+OPEN_PATHS = (
+    "/healthz",  # the service manager and monitoring, before any token exists
+    "/audio/{file}",  # the speakers fetch by sha256 name and hold no token
+    "/docs",  # the page and schema say what exists, not what is in it
+    "/openapi.json",
+    SWAGGER,
+)
+"""Routes anyone may read; every other reading route needs a viewer token unless
+`http.anonymous_read`."""
+
+AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorBody, "description": "No token, or an unknown or revoked one."},
+    403: {"model": ErrorBody, "description": "The token's role does not allow this."},
+}
+
+DESCRIPTION = """Times are ISO 8601 with the commune's UTC offset. Broadcast ids hold
+slashes (`man-lan/morning/2026-11-29`) and are used as is in paths.
+
+**Access.** Send an API token as `Authorization: Bearer TOKEN` (the *Authorize* button
+below). Roles: `viewer` reads, `operator` also cancels (and later stops, announces,
+adds audio), `admin` also manages tokens. Reading needs a viewer token unless the
+server sets `http.anonymous_read: true`; `/healthz` and `/audio/...` are always open.
+Tokens are made on the server with `broadcastd token create --name NAME --role ROLE`."""
 
 
 def utc_now() -> datetime:
@@ -21,18 +56,49 @@ def create_app(
     audio_router: APIRouter | None = None,
     *,
     now: Clock = utc_now,
+    anonymous_read: bool = False,
+    readers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """The API over `store` and the running daemon's `view`; `now` is the clock it shows."""
+    """The API over `store` and the running daemon's `view`; `now` is the clock it shows.
+
+    `readers` are further routers (metrics) that get the same read guard as /status;
+    routes that change something declare `Depends(require(Role.OPERATOR))` themselves.
+    """
     app = FastAPI(
         title="broadcastd",
         summary="Commune loudspeaker broadcasts: schedule, deliveries and acknowledgements.",
-        description="Times are ISO 8601 with the commune's UTC offset. "
-        "Broadcast ids hold slashes (`man-lan/morning/2026-11-29`) and are used as is in paths.",
+        description=DESCRIPTION,
         version="1",
+        docs_url=None,  # served below from vendored files, not a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
-    install_context(app, ApiContext(store=store, view=view, now=now))
-    for router in (health.router, status.router, broadcasts.router, schedule.router):
-        app.include_router(router)
+    context = ApiContext(store=store, view=view, now=now, anonymous_read=anonymous_read)
+    install_context(app, context)
+    app.add_middleware(ChangesNeedAnOperator, context=context)
+    app.include_router(health.router)
+    read = [Depends(require(Role.VIEWER))]
+    for router in (status.router, broadcasts.router, schedule.router, *readers):
+        app.include_router(router, dependencies=read, responses=AUTH_RESPONSES)
     if audio_router is not None:
         app.include_router(audio_router)
+    _install_docs(app)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """/docs from the Swagger UI files shipped in the package (no internet needed)."""
+    app.mount(SWAGGER, StaticFiles(directory=STATIC / "swagger-ui"), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="broadcastd API",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+            oauth2_redirect_url=None,
+            # No badge from validator.swagger.io: the page makes no outside request.
+            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": False},
+        )

@@ -6,8 +6,10 @@ Routes never touch `request.app.state` themselves; they declare `StoreDep`, `Vie
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Protocol
 from zoneinfo import ZoneInfo
@@ -29,9 +31,31 @@ class DaemonView(Protocol):
 
     def upcoming(self, hours: float) -> list[OccurrenceView]: ...
 
-    def cancel(self, broadcast_id: str) -> bool:
-        """True when the broadcast was known and is now stopped or cancelled."""
+    def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
+        """True when the broadcast was known and is now stopped or cancelled; `by` (a
+        token's name) and `reason` go to the audit log."""
         ...
+
+
+TOUCH_EVERY_S = 60.0
+"""A token's `last used` is written at most this often: a busy script must not turn
+every read into a database write."""
+
+
+@dataclass
+class TokenUse:
+    """When each token was last marked used."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _marked: dict[str, float] = field(default_factory=dict)
+
+    def due(self, name: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._marked.get(name, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
+                return False
+            self._marked[name] = now
+            return True
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,9 @@ class ApiContext:
     store: Store
     view: DaemonView
     now: Clock
+    anonymous_read: bool = False
+    """Reading without a token allowed (`http.anonymous_read`)."""
+    token_use: TokenUse = field(default_factory=TokenUse)
 
 
 def install_context(app: FastAPI, context: ApiContext) -> None:

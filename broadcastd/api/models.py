@@ -29,6 +29,7 @@ class DeliveryState(StrEnum):
     received = "received"
     ready = "ready"
     playing = "playing"
+    suspended = "suspended"
     finished = "finished"
     stopped = "stopped"
     failed = "failed"
@@ -173,13 +174,42 @@ class AckEvent(Model):
     received_at: Timestamp
 
 
+class Change(Model):
+    """One entry of the audit log: who changed the broadcast, when and why."""
+
+    at: Timestamp
+    by: str = Field(
+        description="The API token's name, or `timetable` when an edit of the timetable "
+        "removed or changed the broadcast."
+    )
+    action: str = Field(description="`cancel`, ...")
+    reason: str | None = Field(description="Why, as the caller gave it.")
+
+
 class BroadcastDetail(Broadcast):
+    cancelled_by: str | None = Field(
+        description="Who cancelled it: a token's name, or `timetable`."
+    )
+    cancel_reason: str | None = Field(description="Why, as given with the cancel.")
+    changes: list[Change] = Field(description="Every recorded change, oldest first.")
     ack_events: list[AckEvent] = Field(description="Every stored ack, in arrival order.")
 
 
 class BroadcastList(Model):
     count: int
     broadcasts: list[Broadcast]
+
+
+REASON_CHARS = 500
+
+
+class CancelRequest(Model):
+    reason: str | None = Field(
+        default=None,
+        max_length=REASON_CHARS,
+        description="Why it is cancelled; kept in the audit log and shown by "
+        "GET /broadcasts/{id}.",
+    )
 
 
 class CancelResult(Model):

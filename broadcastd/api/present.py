@@ -10,6 +10,7 @@ from broadcastd.api.models import (
     AckEvent,
     Broadcast,
     BroadcastDetail,
+    Change,
     ClusterDelivery,
     ClusterStatus,
     CommuneCounts,
@@ -24,10 +25,12 @@ from broadcastd.api.views import CommuneTopology, OccurrenceView
 from broadcastd.store import (
     AckEventView,
     BroadcastView,
+    ChangeView,
     DeliveryView,
     PresenceView,
     RejectedView,
 )
+from broadcastd.store.access import CANCEL
 
 
 def phase(start: datetime, end: datetime, now: datetime) -> Phase:
@@ -84,11 +87,21 @@ def broadcast(
 
 
 def broadcast_detail(
-    summary: Broadcast, events: list[AckEventView], topology: Topology
+    summary: Broadcast,
+    events: list[AckEventView],
+    changes: list[ChangeView],
+    topology: Topology,
 ) -> BroadcastDetail:
     zone = topology.zone(summary.commune)
+    cancel = next((c for c in changes if c.action == CANCEL), None)
     return BroadcastDetail(
         **summary.model_dump(),
+        cancelled_by=cancel.actor if cancel else None,
+        cancel_reason=cancel.reason if cancel else None,
+        changes=[
+            Change(at=c.at.astimezone(zone), by=c.actor, action=c.action, reason=c.reason)
+            for c in changes
+        ],
         ack_events=[
             AckEvent(
                 cluster=e.cluster,

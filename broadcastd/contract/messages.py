@@ -9,10 +9,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 VERSION = 1
+
+# Bounds on what a cluster may send (docs/speaker-contract.md, "What broadcastd
+# accepts"). Anything past them is refused, never truncated: a stored row must say
+# what the cluster said, and a value the database cannot hold must not reach it.
+MAX_PAYLOAD_BYTES = 8192
+"""A contract payload is a few hundred bytes; a larger one is refused before parsing."""
+MAX_DEPTH = 8
+"""Nesting of JSON objects and lists: the contract's own payloads need 3."""
+MAX_ITEM = 10_000
+MAX_TEXT = 200
+"""Characters of `detail`, `firmware` and `broadcast_id`."""
+TIME_WINDOW = timedelta(days=366)
+"""An ack's `at` further than this from the server's clock is refused."""
 
 ACK_STATES = ("received", "ready", "playing", "suspended", "finished", "stopped", "failed")
 TERMINAL_STATES = frozenset({"finished", "stopped", "failed"})
@@ -51,15 +64,41 @@ def _encode(obj: dict[str, Any]) -> bytes:
 
 
 def _decode(payload: bytes) -> dict[str, Any]:
+    """The payload's JSON object, within the size and depth bounds.
+
+    `json.loads` raises RecursionError on deep nesting and a plain ValueError on an
+    integer of more than 4,300 digits: both are refusals, not bugs.
+    """
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise ContractError(
+            "too_large", f"payload of {len(payload)} bytes, more than {MAX_PAYLOAD_BYTES}"
+        )
     try:
         obj = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError as exc:
+        raise ContractError("malformed", "JSON nested too deep") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
         raise ContractError("malformed", f"not UTF-8 JSON: {exc}") from exc
     if not isinstance(obj, dict):
         raise ContractError("malformed", "payload is not a JSON object")
-    if obj.get("v") != VERSION:
-        raise ContractError("bad_version", f"unsupported v: {obj.get('v')!r}")
+    if _depth(obj) > MAX_DEPTH:
+        raise ContractError("malformed", f"JSON nested deeper than {MAX_DEPTH} levels")
+    version = obj.get("v")
+    if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
+        raise ContractError("bad_version", f"unsupported v: {version!r}")
     return obj
+
+
+def _depth(obj: object) -> int:
+    """Levels of nested objects and lists, without recursion (the payload is small)."""
+    deepest, level = 0, [(obj, 1)]
+    while level:
+        node, depth = level.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            children = node.values() if isinstance(node, dict) else node
+            level.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,42 +219,71 @@ class ServerPresence:
         return _encode(obj)
 
 
-def _string(obj: dict[str, Any], name: str, *, required: bool = True) -> str:
+def _string(
+    obj: dict[str, Any], name: str, *, required: bool = True, limit: int | None = None
+) -> str:
     value = obj.get(name)
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value):
         raise ContractError("invalid", f"{name} must be a non-empty string")
+    return _bounded(value, name, limit) if limit is not None else value
+
+
+def _bounded(value: str, name: str, limit: int) -> str:
+    """`value` if it has at most `limit` characters and can be stored as UTF-8.
+
+    JSON can carry a lone surrogate (`"\\ud800"`), which no UTF-8 database takes: a
+    cluster's fault, so `invalid`, not a store error.
+    """
+    if len(value) > limit:
+        raise ContractError("invalid", f"{name} longer than {limit} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ContractError("invalid", f"{name} is not valid Unicode text") from exc
     return value
 
 
-def _optional_int(obj: dict[str, Any], name: str) -> int | None:
+def _optional_int(
+    obj: dict[str, Any], name: str, low: int | None = None, high: int | None = None
+) -> int | None:
     value = obj.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ContractError("invalid", f"{name} must be an integer")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ContractError("invalid", f"{name} must be between {low} and {high}")
     return value
 
 
-def parse_ack(payload: bytes) -> Ack:
+def parse_ack(payload: bytes, now: datetime | None = None) -> Ack:
+    """An ack within the contract's bounds; with `now`, its `at` within a year of it."""
     obj = _decode(payload)
-    state = _string(obj, "state")
+    state = _string(obj, "state", limit=MAX_TEXT)
     if state not in ACK_STATES:
         raise ContractError("invalid", f"unknown ack state {state!r}")
-    item = _optional_int(obj, "item")
-    if item is not None and item < 0:
-        raise ContractError("invalid", "item must not be negative")
-    detail = obj.get("detail") or ""
-    if not isinstance(detail, str):
+    detail = obj.get("detail")
+    if detail is not None and not isinstance(detail, str):
         raise ContractError("invalid", "detail must be a string")
+    at = parse_time(obj.get("at"), "at")
+    if now is not None and not _near(at, now):
+        raise ContractError("invalid", f"at is more than a year from now: {obj.get('at')!r}")
     return Ack(
-        broadcast_id=_string(obj, "broadcast_id"),
+        broadcast_id=_string(obj, "broadcast_id", limit=MAX_TEXT),
         state=state,
-        at=parse_time(obj.get("at"), "at"),
-        item=item,
-        detail=detail[:200],
+        at=at,
+        item=_optional_int(obj, "item", 0, MAX_ITEM),
+        detail=_bounded(detail or "", "detail", MAX_TEXT),
     )
+
+
+def _near(moment: datetime, now: datetime) -> bool:
+    try:
+        return abs(moment - now) <= TIME_WINDOW
+    except OverflowError:  # year 1 or 9999 with an offset
+        return False
 
 
 def parse_presence(payload: bytes) -> Presence:
@@ -226,7 +294,11 @@ def parse_presence(payload: bytes) -> Presence:
     firmware = obj.get("firmware")
     if firmware is not None and not isinstance(firmware, str):
         raise ContractError("invalid", "firmware must be a string")
-    return Presence(online=online, firmware=firmware, volume=_optional_int(obj, "volume"))
+    return Presence(
+        online=online,
+        firmware=None if firmware is None else _bounded(firmware, "firmware", MAX_TEXT),
+        volume=_optional_int(obj, "volume", 0, 100),
+    )
 
 
 def parse_server_presence(payload: bytes) -> ServerPresence:

@@ -7,7 +7,19 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+ID_RULE = r"[a-z0-9][a-z0-9-]{0,62}"
+"""Commune, cluster and slot ids (contract: Names), without anchors."""
+# `\Z`, not `$`: Python's `$` also matches before a trailing newline, and an id
+# "c01\n" written into Mosquitto's ACL makes the broker refuse the whole file.
+ID_PATTERN = re.compile(rf"^{ID_RULE}\Z")
+
+REVISION_MARK = "~"
+BROADCAST_ID_PATTERN = re.compile(
+    rf"^(?P<commune>{ID_RULE})/(?P<slot>{ID_RULE})/(?P<date>[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})"
+    rf"(?:{REVISION_MARK}(?P<revision>[2-9]|[1-9][0-9]{{1,5}}))?\Z"
+)
+"""`<commune>/<slot>/<date>`, or `<commune>/<slot>/<date>~N` (N >= 2) for the N-th
+revision of an occurrence changed after it was sent (contract: play)."""
 
 
 class TopicKind(StrEnum):
@@ -25,7 +37,18 @@ class Topic:
 
 def is_valid_id(value: str) -> bool:
     """Commune, cluster and slot ids never hold `/`, `+` or `#` (contract: Names)."""
-    return bool(ID_PATTERN.match(value))
+    return ID_PATTERN.fullmatch(value) is not None
+
+
+def split_broadcast_id(value: str) -> tuple[str, int] | None:
+    """(`<commune>/<slot>/<date>`, revision) of a scheduled broadcast's id, or None
+    when the id is not one: `man-lan/morning/2026-11-29~2` -> (`.../2026-11-29`, 2)."""
+    match = BROADCAST_ID_PATTERN.fullmatch(value)
+    if match is None:
+        return None
+    revision = match.group("revision")
+    base = value if revision is None else value[: match.start("revision") - 1]
+    return base, int(revision or 1)
 
 
 SERVER_STATE = "server/state"

@@ -2,8 +2,8 @@
 
 SIGTERM and SIGINT stop it (flushing every ack first), SIGHUP reloads the timetables.
 systemd hears READY=1 once the scheduler and HTTP server are up (the broker may still
-be connecting), WATCHDOG=1 only while the scheduler, the MQTT loop and the database
-writer are all alive, and STOPPING=1 on the way out.
+be connecting), WATCHDOG=1 only while the scheduler, the MQTT loop, the database
+writer and the HTTP server are all alive, and STOPPING=1 on the way out.
 """
 
 from __future__ import annotations
@@ -36,19 +36,22 @@ def max_silence_s(interval_s: float) -> float:
 
 
 def heartbeats_for(daemon: Daemon, interval_s: float) -> Heartbeats:
-    """The three workers whose life the watchdog ping stands for.
+    """The four workers whose life the watchdog ping stands for.
 
     The MQTT loop shows life when it handles a packet; the pinger probes the broker
     after each round (`MqttLink.probe`), so a quiet but healthy link answers within the
-    next round, and the allowance is two rounds.
+    next round, and the allowance is two rounds. The HTTP server's loop turns every
+    0.1 s whatever the traffic: silence there is a blocked event loop or a dead thread.
     """
-    scheduler, link, store = daemon.scheduler, daemon.link, daemon.store
+    scheduler, link, store, http = daemon.scheduler, daemon.link, daemon.store, daemon.http
     assert scheduler is not None and link is not None and store is not None
+    assert http is not None
     beats = Heartbeats()
     silence = max_silence_s(interval_s)
     beats.register("scheduler", silence, last_beat=scheduler.last_tick)
     beats.register("mqtt", max(MIN_SILENCE_S, 2 * interval_s + 1), last_beat=link.last_beat)
     beats.register("db-writer", silence, last_beat=lambda: store.writer_heartbeat)
+    beats.register("http", silence, last_beat=http.last_beat)
     return beats
 
 

@@ -9,18 +9,22 @@ scheduler runs anyway, since clusters hold broadcasts sent ahead.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import structlog
+from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from broadcastd.api.app import create_app
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
-from broadcastd.daemon.http_server import HttpServer
+from broadcastd.daemon.http_server import HttpLimits, HttpServer
 from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.delivery.embedded_broker import EmbeddedBroker, EmbeddedBrokerError
@@ -34,7 +38,8 @@ from broadcastd.scheduling import BroadcastScheduler
 from broadcastd.service.metrics import Metrics, metrics_router
 from broadcastd.settings import Settings
 from broadcastd.store import Store, open_store
-from broadcastd.timetable.loader import load_timetables
+from broadcastd.store.lock import DatabaseLock, DatabaseLockError, sqlite_file
+from broadcastd.timetable.loader import load_timetables, timetable_files
 from broadcastd.timetable.model import Timetable
 
 log = structlog.get_logger(__name__)
@@ -55,15 +60,45 @@ class TimetableState:
     loaded_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """One reading of the timetable files."""
+
+    good: dict[Path, Timetable]
+    broken: frozenset[Path]
+    problems: list[str]
+    catalogue: Catalogue | None
+    """None when the library's catalogue cannot be read (every file then counts as broken)."""
+
+
 class StartError(RuntimeError):
-    """The daemon cannot start; the message says what to fix."""
+    """The daemon cannot start; the message says what to fix.
+
+    `permanent`: restarting cannot help until someone changes something (a config, a
+    disk, another daemon); the command exits with a status systemd does not restart on.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class Daemon:
-    def __init__(self, settings: Settings, *, demo: bool = False, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        demo: bool = False,
+        clock: Clock = utc_now,
+        before_scheduling: Callable[[Daemon], None] = lambda daemon: None,
+    ) -> None:
+        """`before_scheduling` runs once broker, store, HTTP and link are up and before
+        the first broadcast is opened (the demo attaches its simulated fleet there)."""
         self.settings = settings
         self.demo = demo
         self.clock = clock
+        self._before_scheduling = before_scheduling
+        self._db_lock: DatabaseLock | None = None
         self.metrics = Metrics()
         self.state = TimetableState()
         self._catalogue = Catalogue(settings.paths.audio_library)
@@ -76,32 +111,64 @@ class Daemon:
         self.scheduler: BroadcastScheduler | None = None
         self.http: HttpServer | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
+        # The timetable in force for each file (resolved path): what a file with errors
+        # keeps running until it is fixed.
+        self._in_force: dict[Path, Timetable] = {}
 
     # -- timetables ----------------------------------------------------------------------
 
     def catalogue(self) -> Catalogue:
         return self._catalogue
 
-    def _load(self) -> tuple[list[Timetable], list[str], Catalogue]:
-        """From disk: the timetables of every file without errors, every problem as a
-        printable line, and the library."""
+    def _load(self) -> _Loaded:
+        """From disk: the timetable of each file without errors, the files with errors,
+        every error as a printable line, and the library (None when it is broken)."""
         paths = self.settings.paths
+        files = [file.resolve() for file in timetable_files([paths.schedules])[0]]
         try:
             catalogue = Catalogue.load(paths.audio_library)
         except CatalogueError as exc:
-            return [], [str(exc)], self._catalogue
+            return _Loaded({}, frozenset(files), [str(exc)], None)
         loaded = load_timetables([paths.schedules], catalogue)
-        problems = [str(problem) for problem in loaded.errors]
         for warning in loaded.warnings:
             log.warning("timetable warning", problem=str(warning))
-        broken = {problem.file.resolve() for problem in loaded.errors}
-        timetables = [
-            item.timetable for item in loaded.timetables if item.path.resolve() not in broken
-        ]
+        broken = frozenset(problem.file.resolve() for problem in loaded.errors)
+        good = {
+            item.path.resolve(): item.timetable
+            for item in loaded.timetables
+            if item.path.resolve() not in broken
+        }
         if self.demo:
             now = self.clock()
-            timetables = [demo_timetable(timetable, now) for timetable in timetables]
-        return timetables, problems, catalogue
+            good = {path: demo_timetable(timetable, now) for path, timetable in good.items()}
+        return _Loaded(good, broken, [str(problem) for problem in loaded.errors], catalogue)
+
+    def _merge(self, loaded: _Loaded) -> tuple[dict[Path, Timetable], list[str]]:
+        """Per file: the new timetable if it has no errors, else the last good one in
+        force (none at start, or for a file that never loaded). A removed file's
+        commune is dropped. Returns what runs, and the problems with a note per file."""
+        merged: dict[Path, Timetable] = dict(loaded.good)
+        notes: list[str] = []
+        for path in sorted(loaded.broken):
+            kept = self._in_force.get(path)
+            if kept is None:
+                notes.append(f"{path}: left out until its errors are fixed")
+                continue
+            if any(t.commune.id == kept.commune.id for t in merged.values()):
+                notes.append(f"{path}: left out; commune {kept.commune.id} runs from another file")
+                continue
+            merged[path] = kept
+            notes.append(
+                f"{path}: the last good timetable of commune {kept.commune.id} stays in force "
+                "until its errors are fixed"
+            )
+        return merged, loaded.problems + notes
+
+    def _apply(self, merged: dict[Path, Timetable], problems: list[str]) -> list[Timetable]:
+        self._in_force = merged
+        timetables = list(merged.values())
+        self.state = TimetableState(timetables, problems, self.clock())
+        return timetables
 
     def _fingerprint_now(self) -> tuple[tuple[str, int, int], ...]:
         """Names, sizes and modification times of what a reload reads."""
@@ -117,26 +184,34 @@ class Daemon:
         return tuple(found)
 
     def reload(self) -> bool:
-        """Apply changed timetables, or keep the running ones if the new ones have errors.
+        """Apply changed timetables, commune by commune.
 
-        An invalid change is rejected whole, logged with every error and shown in
-        /healthz and /status; the timetables in force stay in force.
+        A file with errors keeps its commune's last good timetable in force (the errors
+        are logged, shown in /healthz and /status, and counted as a failed reload); the
+        valid edits of the other files apply. Returns True when no file had errors.
         """
         with self._lock:
             self._fingerprint = self._fingerprint_now()
-            timetables, problems, catalogue = self._load()
-            if problems:
-                self.state.problems = problems
-                self.metrics.reload_failed()
-                log.error("reload rejected; the running timetables stay", problems=problems)
-                return False
-            self._catalogue = catalogue
-            self.state = TimetableState(timetables, [], self.clock())
+            loaded = self._load()
+            if loaded.catalogue is not None:
+                self._catalogue = loaded.catalogue
+            merged, problems = self._merge(loaded)
+            timetables = self._apply(merged, problems)
             assert self.scheduler is not None and self.inbound is not None
             self.inbound.set_topology(_topology(timetables))
-            cancelled = self.scheduler.replace_timetables(timetables)
+            changes = self.scheduler.replace_timetables(timetables)
+            communes = [timetable.commune.id for timetable in timetables]
+            if loaded.problems:
+                self.metrics.reload_failed()
+                log.error(
+                    "reload: files with errors keep their last good timetable",
+                    problems=problems,
+                    communes=communes,
+                    changes=changes,
+                )
+                return False
             self.metrics.reload_succeeded()
-            log.info("timetables reloaded", communes=len(timetables), cancelled=cancelled)
+            log.info("timetables reloaded", communes=communes, changes=changes)
             return True
 
     def reload_if_changed(self) -> None:
@@ -150,11 +225,14 @@ class Daemon:
         """Bring everything up in order. Raises when a part cannot start (a port taken)."""
         settings = self.settings
         self._fingerprint = self._fingerprint_now()
-        timetables, problems, self._catalogue = self._load()
+        loaded = self._load()
+        if loaded.catalogue is not None:
+            self._catalogue = loaded.catalogue
         # One commune's typo must not silence the others: the files without errors run,
         # the errors are shown (/healthz, /status, STATUS, the log) until a fix is saved,
         # which the file watch then applies.
-        self.state = TimetableState(timetables, problems, self.clock())
+        timetables = self._apply(*self._merge(loaded))
+        problems = self.state.problems
         if problems:
             log.error(
                 "timetables with errors left out until fixed (see `broadcastd validate`)",
@@ -163,10 +241,11 @@ class Daemon:
             )
         else:
             self.metrics.reload_succeeded()
+        self._lock_database()
         address = settings.broker.address
         if address.embedded:
-            self._broker = EmbeddedBroker(address.host, address.port)
             try:
+                self._broker = EmbeddedBroker(address.host, address.port)
                 self._broker.start()
             except EmbeddedBrokerError as exc:
                 raise StartError(
@@ -174,8 +253,7 @@ class Daemon:
                     "embedded://127.0.0.1:OTHER_PORT (or to mqtt://... for a real broker)"
                 ) from exc
             log.info("embedded broker listening", host=address.host, port=address.port)
-        self.store = open_store(settings.database.url)
-        self.store.start()
+        self._open_store()
         self.metrics.track_writer_queue(lambda: self.store.queue_length if self.store else 0)
         # HTTP before delivery: the first plays may go out at once (a live slot joined
         # at start), and the clusters fetch their files from us straight away.
@@ -189,6 +267,34 @@ class Daemon:
             demo=self.demo,
         )
 
+    def _lock_database(self) -> None:
+        """One daemon per database (and so per broker session): a second one stops here."""
+        database = sqlite_file(self.settings.database.url)
+        if database is None:
+            return
+        lock = DatabaseLock(database)
+        try:
+            lock.acquire()
+        except DatabaseLockError as exc:
+            raise StartError(str(exc), permanent=True) from exc
+        self._db_lock = lock
+
+    def _open_store(self) -> None:
+        url = self.settings.database.url
+        try:
+            self.store = open_store(url)
+        except (SQLAlchemyError, OSError) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            # A SQLite file that cannot be written stays so; a database server that is
+            # down may be back by the next restart.
+            raise StartError(
+                f"database {_display_url(url)}: cannot be opened for writing ({reason}). "
+                "Fix: point database.url at a writable file the daemon's user owns, or "
+                "check that the database server runs",
+                permanent=sqlite_file(url) is not None,
+            ) from exc
+        self.store.start()
+
     def _start_delivery(self, timetables: list[Timetable]) -> None:
         settings, store = self.settings, self.store
         assert store is not None
@@ -196,11 +302,21 @@ class Daemon:
             self.metrics, connected=lambda: self.link is not None and self.link.connected
         )
         resolver = PlaylistResolver(self.catalogue, settings.http.public_base_url)
-        self.link = MqttLink(
-            settings.broker,
-            on_message=self._inbound_handle,
-            on_published=self._published,
-        )
+        try:
+            self.link = MqttLink(
+                settings.broker,
+                on_message=self._inbound_handle,
+                on_published=self._published,
+            )
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            if not settings.broker.address.tls:
+                raise
+            raise StartError(
+                f"broker.tls: the certificate files cannot be used ({exc}). Fix: give PEM "
+                "files: the CA that signed the broker's certificate, and a client "
+                "certificate with its own key",
+                permanent=True,
+            ) from exc
         self.dispatcher = Dispatcher(
             self.link,
             store,
@@ -222,6 +338,7 @@ class Daemon:
         self.inbound.set_topology(_topology(timetables))
         self.metrics.track_clusters_online(self.dispatcher.online_counts)
         self.link.start()
+        self._before_scheduling(self)
         self.scheduler = BroadcastScheduler(
             self.dispatcher,
             lead_time_s=settings.delivery.lead_time_s,
@@ -239,18 +356,40 @@ class Daemon:
         if self.dispatcher is not None:
             self.dispatcher.note_published(mid)
 
-    def _start_http(self) -> None:
+    def http_app(self) -> FastAPI:
+        """The API as served: metrics read like /status (a viewer token unless
+        `http.anonymous_read`), audio open to the speakers."""
         from broadcastd.daemon.view import LiveView
 
         assert self.store is not None
-        app = create_app(
+        return create_app(
             self.store,
             LiveView(self),
             audio_router=audio_router(self.settings.paths.audio_library),
             now=self.clock,
+            anonymous_read=self.settings.http.anonymous_read,
+            readers=[metrics_router(self.metrics)],
         )
-        app.include_router(metrics_router(self.metrics))
-        self.http = HttpServer(app, self.settings.http.host, self.settings.http.port)
+
+    def _start_http(self) -> None:
+        app = self.http_app()
+        http = self.settings.http
+        limits = HttpLimits(http.max_connections, http.header_timeout_s, http.keep_alive_s)
+        try:
+            self.http = HttpServer(
+                app,
+                http.host,
+                http.port,
+                limits=limits,
+                ssl_certfile=str(http.tls.cert_file) if http.tls else None,
+                ssl_keyfile=str(http.tls.key_file) if http.tls else None,
+            )
+        except (ssl.SSLError, OSError) as exc:
+            raise StartError(
+                f"http.tls: the certificate or key cannot be used ({exc}). Fix: give a PEM "
+                "certificate and the key that belongs to it",
+                permanent=True,
+            ) from exc
         try:
             self.http.start()
         except RuntimeError as exc:
@@ -272,12 +411,16 @@ class Daemon:
             self.store.stop()
         if self._broker is not None:
             self._broker.stop()
+        if self._db_lock is not None:
+            self._db_lock.release()
         log.info("broadcastd stopped")
 
     # -- queries for the view ----------------------------------------------------------------
 
-    def cancel(self, broadcast_id: str) -> bool:
-        return self.scheduler is not None and self.scheduler.cancel(broadcast_id)
+    def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
+        return self.scheduler is not None and self.scheduler.cancel(
+            broadcast_id, by=by, reason=reason
+        )
 
     def upcoming(self, hours: float) -> list[Occurrence]:
         return self.scheduler.upcoming(hours) if self.scheduler is not None else []
@@ -300,6 +443,13 @@ class Daemon:
         if self.state.problems:
             parts.append("TIMETABLE ERRORS (old timetable in force)")
         return " · ".join(parts)
+
+
+def _display_url(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _topology(timetables: list[Timetable]) -> dict[str, frozenset[str]]:

@@ -45,8 +45,8 @@ class LiveView:
     def upcoming(self, hours: float) -> list[OccurrenceView]:
         return [_occurrence_view(occ) for occ in self._daemon.upcoming(hours)]
 
-    def cancel(self, broadcast_id: str) -> bool:
-        return self._daemon.cancel(broadcast_id)
+    def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
+        return self._daemon.cancel(broadcast_id, by=by, reason=reason)
 
 
 def _occurrence_view(occ: Occurrence) -> OccurrenceView:

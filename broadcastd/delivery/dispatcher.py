@@ -7,6 +7,13 @@ broadcast gets a `stop`. The dispatcher keeps this in memory and rebuilds it fro
 database after a restart, so a cluster that already finished a broadcast is left alone
 and one that is mid-way is sent the same `broadcast_id` again (which it ignores).
 
+An occurrence edited after it was sent (`update`): clusters added get the same id,
+clusters removed get a `stop`; a change to what plays (times, volume, priority,
+playlist) is a *revision*: the id sent is stopped and `<id>~2` (then `~3`...) goes to
+the clusters, since a cluster never replays an id it holds. The current revision and
+a fingerprint of what it was sent with are stored, so a restart re-opens the same id,
+or revises it if the timetable changed while the daemon was down.
+
 Called from the scheduler's threads, paho's network thread and the database writer's
 thread; one lock guards the state. Nothing here blocks on the network: publishing only
 queues a message in the MQTT client.
@@ -23,21 +30,20 @@ from typing import Literal, Protocol
 import structlog
 
 from broadcastd.contract.messages import TERMINAL_STATES, PlayCommand, PlayItem, StopCommand
-from broadcastd.contract.topics import TopicKind, topic
+from broadcastd.contract.topics import REVISION_MARK, TopicKind, topic
 from broadcastd.delivery.link import PublishReceipt
 from broadcastd.delivery.policy import ResendPolicy
 from broadcastd.planning.occurrences import Occurrence
-from broadcastd.store import BroadcastRecord, Store
+from broadcastd.store import BroadcastRecord, RevisionView, Store
+from broadcastd.store.access import TIMETABLE
 
 log = structlog.get_logger(__name__)
 
-Reason = Literal["scheduled", "join", "resend", "online", "restart"]
-# A cluster that reports itself online right after a send needs no second copy.
-_ONLINE_RESEND_GAP_S = 5.0
+Reason = Literal["scheduled", "join", "resend", "online", "restart", "added"]
 
 
 class Publisher(Protocol):
-    def publish(self, topic: str, payload: bytes) -> PublishReceipt: ...
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> PublishReceipt: ...
 
 
 class DeliveryObserver(Protocol):
@@ -111,7 +117,10 @@ class Dispatcher:
         self._observer = observer
         self._lock = threading.RLock()
         self._active: dict[str, ActiveBroadcast] = {}
+        # Occurrences (base ids) cancelled by people: never opened again.
         self._cancelled: set[str] = set()
+        # Current revision of each occurrence seen (base id), as stored.
+        self._revisions: dict[str, RevisionView] = {}
         self._online: dict[tuple[str, str], bool] = {}
         # PUBACKs arrive on paho's thread, which must never wait for `_lock`: the
         # thread holding `_lock` may be inside paho's publish(), waiting for paho's own
@@ -119,6 +128,7 @@ class Dispatcher:
         self._flight_lock = threading.Lock()
         self._in_flight: dict[int, tuple[str, str]] = {}
         self._early_pubacks: set[int] = set()
+        self._untracked: set[int] = set()  # publishes that are no command (a retained clear)
 
     # -- opening and closing ------------------------------------------------------------
 
@@ -129,14 +139,19 @@ class Dispatcher:
         Returns True when it was opened now.
         """
         with self._lock:
-            bid = occurrence.broadcast_id
+            base = occurrence.base_id
             now = self._clock()
-            if bid in self._active or bid in self._cancelled or now >= occurrence.end:
+            if base in self._cancelled or now >= occurrence.end:
                 return False
-            recorded = self._store.broadcast(bid)
+            if self._active_of(base) is not None:
+                return False
+            number = self._revision(base).revision
+            recorded = self._store.broadcast(occurrence.with_revision(number).broadcast_id)
             if recorded is not None and recorded.cancelled_at is not None:
-                self._cancelled.add(bid)
+                self._cancelled.add(base)
                 return False
+            occurrence = self._current_revision(occurrence, now)
+            bid = occurrence.broadcast_id
             active = ActiveBroadcast(occurrence, self._resolve_items(occurrence))
             self._store.record_broadcast(self._record(occurrence), occurrence.clusters)
             known = self._store.delivery_states(bid)
@@ -147,6 +162,16 @@ class Dispatcher:
                     delivery.acked = True
                     delivery.terminal = state.last_state in TERMINAL_STATES
                 active.deliveries[cluster] = delivery
+            # Sent before a restart to a cluster the timetable no longer targets.
+            dropped = [
+                cluster
+                for cluster, state in known.items()
+                if cluster not in active.deliveries
+                and state.sends
+                and state.last_state not in TERMINAL_STATES
+            ]
+            for cluster in dropped:
+                self._send_stop(occurrence, cluster, now, "removed")
             self._active[bid] = active
             if self._observer is not None:
                 self._observer.broadcast_opened(occurrence.commune)
@@ -184,6 +209,124 @@ class Dispatcher:
             send_at=occurrence.send_at(self._lead_time_s),
         )
 
+    def _revision(self, base: str) -> RevisionView:
+        """The current revision of an occurrence: remembered, else stored, else 1."""
+        known = self._revisions.get(base)
+        if known is None:
+            known = self._store.revision(base) or RevisionView(base, 1, None)
+            self._revisions[base] = known
+        return known
+
+    def _set_revision(self, base: str, number: int, fingerprint: str, now: datetime) -> None:
+        self._revisions[base] = RevisionView(base, number, fingerprint)
+        self._store.record_revision(base, number, fingerprint, now)
+
+    def _current_revision(self, occurrence: Occurrence, now: datetime) -> Occurrence:
+        """The occurrence under the id to send now, its fingerprint recorded.
+
+        A revision sent before (this run or the last) with other content than the
+        timetable now says was changed while nobody looked (the daemon was down): what
+        the clusters hold is stopped, and the next revision goes out instead."""
+        base, fingerprint = occurrence.base_id, occurrence.fingerprint
+        current = self._revision(base)
+        if current.fingerprint is None or current.fingerprint == fingerprint:
+            if current.fingerprint is None:
+                self._set_revision(base, current.revision, fingerprint, now)
+            return occurrence.with_revision(current.revision)
+        sent = occurrence.with_revision(current.revision)
+        stopped = [
+            cluster
+            for cluster, state in self._store.delivery_states(sent.broadcast_id).items()
+            if state.last_state not in TERMINAL_STATES
+        ]
+        for cluster in stopped:
+            self._send_stop(sent, cluster, now, "revised")
+        self._store.supersede(sent.broadcast_id, base, current.revision + 1, now)
+        self._set_revision(base, current.revision + 1, fingerprint, now)
+        log.warning(
+            "broadcast changed while the daemon was down; sending a revision",
+            broadcast_id=sent.broadcast_id,
+            revision=current.revision + 1,
+            stopped=len(stopped),
+        )
+        return occurrence.with_revision(current.revision + 1)
+
+    def _active_of(self, base: str) -> ActiveBroadcast | None:
+        for active in self._active.values():
+            if active.occurrence.base_id == base:
+                return active
+        return None
+
+    def update(self, occurrence: Occurrence) -> str | None:
+        """An occurrence edited in the timetable: what the clusters already sent it get.
+
+        Clusters added are sent the same broadcast (and recorded); clusters removed are
+        sent `stop`. A change to what plays (times, volume, priority, playlist), before
+        or after the start, stops the id sent and makes the next revision current: the
+        scheduler opens it (at once when due), so no cluster silently loses the slot.
+        Not sent yet: nothing to do (its job moves). Returns what changed, for the log.
+        """
+        with self._lock:
+            active = self._active_of(occurrence.base_id)
+            if active is None:
+                return None
+            now = self._clock()
+            sent = active.occurrence
+            if sent.fingerprint != occurrence.fingerprint:
+                self._withdraw(active, now)
+                return f"{sent.broadcast_id}: changed; stopped, revision {sent.revision + 1} next"
+            current = occurrence.with_revision(sent.revision)
+            added = [c for c in current.clusters if c not in active.deliveries]
+            removed = [c for c in active.deliveries if c not in current.clusters]
+            active.occurrence = current
+            if added:
+                self._store.record_broadcast(self._record(current), added)
+                for cluster in added:
+                    delivery = ClusterDelivery(cluster)
+                    active.deliveries[cluster] = delivery
+                    self._send_play(active, delivery, now, "added")
+            for cluster in removed:
+                if not active.deliveries.pop(cluster).terminal:
+                    self._send_stop(current, cluster, now, "removed")
+            if not (added or removed):
+                return None
+            log.info(
+                "broadcast targets changed",
+                broadcast_id=current.broadcast_id,
+                added=added,
+                removed=removed,
+            )
+            return f"{current.broadcast_id}: {len(added)} clusters added, {len(removed)} removed"
+
+    def withdraw(self, occurrence: Occurrence) -> bool:
+        """The occurrence left the timetable: `stop` where it was sent. Unlike `cancel`,
+        nothing stays refused: put back, it goes out as its next revision."""
+        with self._lock:
+            active = self._active_of(occurrence.base_id)
+            if active is None:
+                return False
+            self._withdraw(active, self._clock())
+            return True
+
+    def _withdraw(self, active: ActiveBroadcast, now: datetime) -> None:
+        sent = active.occurrence
+        del self._active[sent.broadcast_id]
+        for delivery in active.deliveries.values():
+            if not delivery.terminal:
+                self._send_stop(sent, delivery.cluster, now, "revised")
+        self._store.supersede(sent.broadcast_id, sent.base_id, sent.revision + 1, now)
+        self._revisions[sent.base_id] = RevisionView(sent.base_id, sent.revision + 1, None)
+        log.warning("broadcast withdrawn", broadcast_id=sent.broadcast_id, was_active=True)
+
+    def current_id(self, base: str) -> str:
+        """The id under which an occurrence is (or will be) sent: `base` or `base~N`."""
+        with self._lock:
+            active = self._active_of(base)
+            if active is not None:
+                return active.broadcast_id
+            number = self._revision(base).revision
+        return base if number <= 1 else f"{base}{REVISION_MARK}{number}"
+
     def tick(self) -> None:
         """Close what has ended; resend to clusters whose wait for an ack is over."""
         with self._lock:
@@ -209,24 +352,39 @@ class Dispatcher:
             never_acked=[d.cluster for d in deliveries if not d.acked],
         )
 
-    def cancel(self, occurrence: Occurrence) -> bool:
+    def cancel(
+        self, occurrence: Occurrence, *, by: str = TIMETABLE, reason: str | None = None
+    ) -> bool:
         """Cancel an occurrence: `stop` to every target if it is active; never open it.
 
-        Returns False when it was cancelled already.
+        `by` and `reason` go to the audit log: a token's name, or `timetable` when an
+        edit removed or changed it. Returns False when it was cancelled already.
         """
         with self._lock:
-            bid = occurrence.broadcast_id
-            if bid in self._cancelled:
+            base = occurrence.base_id
+            if base in self._cancelled:
                 return False
             now = self._clock()
-            self._cancelled.add(bid)
-            self._store.record_broadcast(self._record(occurrence), occurrence.clusters)
-            self._store.cancel_broadcast(bid, now)
-            active = self._active.pop(bid, None)
+            self._cancelled.add(base)
+            active = self._active_of(base)
             if active is not None:
+                occurrence = active.occurrence
+            else:
+                occurrence = occurrence.with_revision(self._revision(base).revision)
+            bid = occurrence.broadcast_id
+            self._store.record_broadcast(self._record(occurrence), occurrence.clusters)
+            self._store.cancel_broadcast(bid, now, by=by, reason=reason)
+            if active is not None:
+                del self._active[bid]
                 for delivery in active.deliveries.values():
-                    self._send_stop(active, delivery.cluster, now)
-            log.warning("broadcast cancelled", broadcast_id=bid, was_active=active is not None)
+                    self._send_stop(occurrence, delivery.cluster, now, "cancel")
+            log.warning(
+                "broadcast cancelled",
+                broadcast_id=bid,
+                was_active=active is not None,
+                by=by,
+                reason=reason,
+            )
             return True
 
     # -- what the clusters say ------------------------------------------------------------
@@ -245,8 +403,17 @@ class Dispatcher:
             if state in TERMINAL_STATES:
                 delivery.terminal = True
 
-    def note_presence(self, commune: str, cluster: str, online: bool) -> None:
-        """A cluster coming online is sent at once what it should be holding."""
+    def note_presence(
+        self, commune: str, cluster: str, online: bool, *, retained: bool = False
+    ) -> None:
+        """A cluster coming online is sent at once what it should be holding.
+
+        On every live online transition, however recent the last send: offline, the
+        cluster had no session and cannot have received it, and duplicates are harmless
+        by the contract (a cluster plays a `broadcast_id` once). A retained `online`
+        only repeats what the broker last heard (delivered when the daemon subscribes,
+        at every start and reconnect): it is sent only what it was not sent this run, so
+        that a start does not send every connected cluster its play twice."""
         with self._lock:
             was_online = self._online.get((commune, cluster))
             self._online[(commune, cluster)] = online
@@ -259,20 +426,32 @@ class Dispatcher:
                 delivery = active.deliveries.get(cluster)
                 if delivery is None or delivery.terminal:
                     continue
-                recent = delivery.last_sent is not None and (
-                    (now - delivery.last_sent).total_seconds() < _ONLINE_RESEND_GAP_S
-                )
-                if not recent:
-                    self._send_play(active, delivery, now, "online")
+                if retained and delivery.last_sent is not None:
+                    continue
+                self._send_play(active, delivery, now, "online")
 
     def note_published(self, mid: int) -> None:
         """The broker confirmed (PUBACK) a command. Runs on paho's thread: no `_lock`."""
         with self._flight_lock:
+            if mid in self._untracked:
+                self._untracked.discard(mid)
+                return
             target = self._in_flight.pop(mid, None)
             if target is None:  # confirmed before publish() returned its mid to us
                 self._early_pubacks.add(mid)
                 return
         self._store.record_publish_confirmed(target[0], target[1], self._clock())
+
+    def clear_retained(self, name: str) -> None:
+        """Publish an empty retained message to topic `name`, which makes the broker drop
+        the one it keeps there (a removed cluster's last `state`)."""
+        receipt = self._publisher.publish(name, b"", retain=True)
+        with self._flight_lock:
+            if receipt.mid in self._early_pubacks:
+                self._early_pubacks.discard(receipt.mid)
+            else:
+                self._untracked.add(receipt.mid)
+        log.info("retained message cleared", topic=name, outcome=receipt.outcome.value)
 
     def _track(self, mid: int, broadcast_id: str, cluster: str, now: datetime) -> None:
         with self._flight_lock:
@@ -298,9 +477,10 @@ class Dispatcher:
                 counts[commune] = counts.get(commune, 0) + int(online)
             return counts
 
-    def is_cancelled(self, broadcast_id: str) -> bool:
+    def is_cancelled(self, base_id: str) -> bool:
+        """Whether people cancelled the occurrence (its planner id, any revision)."""
         with self._lock:
-            return broadcast_id in self._cancelled
+            return base_id in self._cancelled
 
     def unacked(self, broadcast_id: str) -> list[str]:
         with self._lock:
@@ -338,8 +518,9 @@ class Dispatcher:
             )
         return True
 
-    def _send_stop(self, active: ActiveBroadcast, cluster: str, now: datetime) -> None:
-        occurrence = active.occurrence
+    def _send_stop(
+        self, occurrence: Occurrence, cluster: str, now: datetime, reason: str
+    ) -> None:
         command = StopCommand(occurrence.broadcast_id, now.astimezone(occurrence.start.tzinfo))
         receipt = self._publish(occurrence, cluster, command.to_payload(), "stop", now)
         log.info(
@@ -347,10 +528,11 @@ class Dispatcher:
             commune=occurrence.commune,
             cluster=cluster,
             broadcast_id=occurrence.broadcast_id,
+            reason=reason,
             outcome=receipt.outcome.value,
         )
         if self._observer is not None:
-            self._observer.command_sent(occurrence.commune, "stop", receipt.outcome.value, "cancel")
+            self._observer.command_sent(occurrence.commune, "stop", receipt.outcome.value, reason)
 
     def _publish(
         self,

@@ -15,6 +15,8 @@ from typing import Any
 import structlog
 from amqtt.broker import Broker
 
+from broadcastd.settings import is_loopback
+
 log = structlog.get_logger(__name__)
 
 
@@ -24,6 +26,12 @@ class EmbeddedBrokerError(RuntimeError):
 
 class EmbeddedBroker:
     def __init__(self, host: str = "127.0.0.1", port: int = 1883) -> None:
+        # No logins, no ACL, no TLS: anyone who reaches it could command every speaker.
+        if not is_loopback(host):
+            raise EmbeddedBrokerError(
+                f"the embedded broker listens on loopback only, not on {host}; "
+                "clusters on the LAN need Mosquitto (see deploy/)"
+            )
         self.host = host
         self.port = port
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -3,8 +3,11 @@
 Runs on paho's network thread, so it only parses (microseconds) and queues work for
 the database writer. The broker gets its PUBACK from the writer's commit callback:
 a message is acknowledged only once what it carried (or the fact that it was
-refused) is durable. Nothing a cluster sends can stop the daemon: every refusal is
-counted by reason and logged.
+refused) is durable. Nothing a cluster sends can stop the daemon: every message ends
+stored, or refused and counted by reason, and is acknowledged either way, whatever
+happens on the way (an exception anywhere is refused as `internal`). A message left
+unacknowledged would hold one of the broker's few in-flight slots for the daemon for
+ever, and the broker redelivers it first after every restart.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from broadcastd.contract.messages import Ack, ContractError, parse_ack, parse_pr
 from broadcastd.contract.topics import Topic, TopicKind, parse_topic
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.delivery.link import InboundMessage
-from broadcastd.store import AckOutcome, Store
+from broadcastd.store import AckOutcome, Store, WriterClosed
 
 log = structlog.get_logger(__name__)
 
 _LOGGED_PAYLOAD = 200  # bytes of a refused payload worth showing in a log line
+_REMEMBERED_RETAINED = 10_000  # retained refusals remembered, so a reconnect does not recount
 
 
 class InboundObserver(Protocol):
@@ -52,6 +56,7 @@ class Inbound:
         self._observer = observer
         self._lock = threading.Lock()
         self._known: Mapping[str, frozenset[str]] = {}
+        self._retained_refused: set[str] = set()
 
     def set_topology(self, clusters_by_commune: Mapping[str, frozenset[str]]) -> None:
         """The clusters the timetables declare; messages from any other are refused."""
@@ -63,21 +68,78 @@ class Inbound:
             return cluster in self._known.get(commune, frozenset())
 
     def handle(self, message: InboundMessage) -> None:
+        """Route one message to its end; never raises (paho's thread must go on)."""
         received_at = self._clock()
+        try:
+            self._route(message, received_at)
+        except WriterClosed:
+            # Stopping: left unacknowledged, the broker redelivers it to the next run.
+            log.warning("message left to the broker: the store is closing", topic=message.topic)
+        except Exception as exc:
+            # Each path hands the message to the store as its last step, so reaching
+            # here means nothing was queued for it yet.
+            log.exception("message handling failed", topic=message.topic)
+            try:
+                self._reject(message, "internal", received_at, f"{type(exc).__name__}: {exc}")
+            except Exception:
+                log.exception("message could not even be refused", topic=message.topic)
+
+    def _route(self, message: InboundMessage, received_at: datetime) -> None:
         where = parse_topic(self._prefix, message.topic)
         if where is None or where.kind is TopicKind.CMD:
             self._reject(message, "bad_topic", received_at, "not an ack or state topic")
             return
+        if where.kind is TopicKind.STATE and not message.payload:
+            # An empty retained message is how MQTT deletes one (ours, for a removed
+            # cluster, or a technician's): no presence to store, nothing refused.
+            self._acknowledge(message)
+            return
         if not self._is_known(where.commune, where.cluster):
-            self._reject(message, "unknown_cluster", received_at, "cluster not in timetables")
+            if message.retain and where.kind is TopicKind.STATE:
+                self._refuse_retained_state(message, where, received_at)
+            else:
+                self._reject(message, "unknown_cluster", received_at, "cluster not in timetables")
             return
         try:
             if where.kind is TopicKind.ACK:
-                self._handle_ack(message, where, parse_ack(message.payload), received_at)
+                ack = parse_ack(message.payload, received_at)
+                self._handle_ack(message, where, ack, received_at)
             else:
                 self._handle_state(message, where, received_at)
         except ContractError as exc:
             self._reject(message, exc.reason, received_at, str(exc))
+
+    def _refuse_retained_state(
+        self, message: InboundMessage, where: Topic, received_at: datetime
+    ) -> None:
+        """The retained `state` of a cluster the timetables do not have: counted once.
+
+        The broker sends it again at every reconnect. Of a commune the daemon runs (a
+        cluster removed from its timetable) it is cleared, so it never comes back. Of a
+        commune the daemon does not run it is left alone (it may be one whose timetable
+        failed to load, whose clusters' presence must survive) and not counted again
+        this run.
+        """
+        with self._lock:
+            commune_known = where.commune in self._known
+            seen = message.topic in self._retained_refused
+            remember = len(self._retained_refused) < _REMEMBERED_RETAINED
+            if not commune_known and not seen and remember:
+                self._retained_refused.add(message.topic)
+        if seen and not commune_known:
+            self._acknowledge(message)
+            return
+
+        def clear() -> None:
+            self._dispatcher.clear_retained(message.topic)
+
+        self._reject(
+            message,
+            "unknown_cluster",
+            received_at,
+            "cluster not in timetables (retained state)",
+            then=clear if commune_known else None,
+        )
 
     def _handle_ack(
         self, message: InboundMessage, where: Topic, ack: Ack, received_at: datetime
@@ -128,7 +190,9 @@ class Inbound:
 
         def committed() -> None:
             self._acknowledge(message)
-            self._dispatcher.note_presence(where.commune, where.cluster, presence.online)
+            self._dispatcher.note_presence(
+                where.commune, where.cluster, presence.online, retained=message.retain
+            )
 
         log.info(
             "cluster online" if presence.online else "cluster offline",
@@ -145,24 +209,45 @@ class Inbound:
             presence.volume,
             received_at,
             committed,
+            on_failed=lambda: self._reject(message, "store_error", received_at, "store failed"),
         )
 
     def _reject(
-        self, message: InboundMessage, reason: str, received_at: datetime, why: str
+        self,
+        message: InboundMessage,
+        reason: str,
+        received_at: datetime,
+        why: str,
+        then: Callable[[], None] | None = None,
     ) -> None:
-        if self._observer is not None:
-            self._observer.rejected(reason)
-        log.warning(
-            "message refused",
-            reason=reason,
-            why=why,
-            topic=message.topic,
-            payload=message.payload[:_LOGGED_PAYLOAD].decode("utf-8", errors="replace"),
-        )
+        """Count the refusal, then acknowledge the message (and run `then`).
+
+        Acknowledged even when the count itself cannot be stored: it is already in the
+        metrics and the log, and a message never acknowledged jams the broker's queue.
+        """
+        try:
+            if self._observer is not None:
+                self._observer.rejected(reason)
+            log.warning(
+                "message refused",
+                reason=reason,
+                why=why,
+                topic=message.topic,
+                payload=message.payload[:_LOGGED_PAYLOAD].decode("utf-8", errors="replace"),
+            )
+        except Exception:
+            log.exception("refusal not reported", reason=reason, topic=message.topic)
+
+        def counted() -> None:
+            self._acknowledge(message)
+            if then is not None:
+                then()
+
         self._store.count_rejected(
             reason,
             message.topic,
             message.payload,
             received_at,
-            on_commit=lambda: self._acknowledge(message),
+            on_commit=counted,
+            on_failed=counted,
         )

@@ -78,7 +78,10 @@ class MqttLink:
         # paho logs every packet it handles (PINGRESP included, once per keepalive):
         # the watchdog's sign that the network loop is turning.
         self._client.on_log = self._note_activity
-        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        # Retry every few seconds at most: a broker back from an outage (a restart, an
+        # upgrade) must see the daemon within seconds, not after a back-off of 30 s.
+        # A few connection attempts a second to a local broker cost nothing.
+        self._client.reconnect_delay_set(min_delay=1, max_delay=5)
         # A whole morning's fan-out leaves at once; paho's default window of 20 in-flight
         # QoS 1 messages would serialise it on round trips to the broker.
         self._client.max_inflight_messages_set(1000)
@@ -87,11 +90,24 @@ class MqttLink:
         if settings.username:
             self._client.username_pw_set(settings.username, password)
         if settings.address.tls:
-            self._client.tls_set()
+            self._set_tls(settings)
         self._client.on_connect = self._guard(self._handle_connect)
         self._client.on_disconnect = self._guard(self._handle_disconnect)
         self._client.on_message = self._guard(self._handle_message)
         self._client.on_publish = self._guard(self._handle_publish)
+
+    def _set_tls(self, settings: BrokerSettings) -> None:
+        """Verify the broker against the configured CA (else the system's) and, when
+        given, present a client certificate. Host names are checked."""
+        tls = settings.tls
+        if tls is None:
+            self._client.tls_set()
+            return
+        self._client.tls_set(
+            ca_certs=str(tls.ca_file) if tls.ca_file else None,
+            certfile=str(tls.cert_file) if tls.cert_file else None,
+            keyfile=str(tls.key_file) if tls.key_file else None,
+        )
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -145,9 +161,10 @@ class MqttLink:
 
     # -- traffic -----------------------------------------------------------------------
 
-    def publish(self, topic: str, payload: bytes) -> PublishReceipt:
-        """QoS 1, not retained. Made while disconnected, it waits in the client's queue."""
-        info = self._client.publish(topic, payload, qos=1, retain=False)
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> PublishReceipt:
+        """QoS 1 (retained only to clear a retained message). Made while disconnected, it
+        waits in the client's queue."""
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
         connected = self.connected
         if info.rc in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             return PublishReceipt(SendOutcome.QUEUED, info.mid, connected)

@@ -9,16 +9,21 @@ already hold a broadcast recognise a resend as the same one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from broadcastd.contract.topics import REVISION_MARK
 from broadcastd.timetable.model import Item, SlotBody, Timetable
 
 
-def broadcast_id(commune: str, slot: str, day: date) -> str:
-    """One occurrence of one slot for one commune: `man-lan/morning/2026-11-29`."""
-    return f"{commune}/{slot}/{day.isoformat()}"
+def broadcast_id(commune: str, slot: str, day: date, revision: int = 1) -> str:
+    """One occurrence of one slot for one commune: `man-lan/morning/2026-11-29`; its
+    revisions after a change once sent: `man-lan/morning/2026-11-29~2`, `~3`..."""
+    base = f"{commune}/{slot}/{day.isoformat()}"
+    return base if revision <= 1 else f"{base}{REVISION_MARK}{revision}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +38,36 @@ class Occurrence:
     volume: int
     clusters: tuple[str, ...]
     playlist: tuple[Item, ...]
+    revision: int = 1
+    """Set by the dispatcher when the occurrence changed after it was sent; the
+    planner always says 1."""
 
     @property
     def broadcast_id(self) -> str:
+        return broadcast_id(self.commune, self.slot, self.local_date, self.revision)
+
+    @property
+    def base_id(self) -> str:
+        """The id of the occurrence whatever its revision: the planner's id."""
         return broadcast_id(self.commune, self.slot, self.local_date)
+
+    def with_revision(self, revision: int) -> Occurrence:
+        return replace(self, revision=revision)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the clusters play, as a short digest: times, priority, volume and
+        playlist (not the title, not the clusters). A change of it, once sent, is a
+        new revision; it is stored, so a restart can tell too."""
+        content = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "priority": self.priority,
+            "volume": self.volume,
+            "playlist": [item.model_dump(mode="json") for item in self.playlist],
+        }
+        text = json.dumps(content, sort_keys=True, ensure_ascii=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def is_live(self, now: datetime) -> bool:
         return self.start <= now < self.end

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from broadcastd.contract.topics import split_broadcast_id
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.planning.occurrences import Occurrence, plan
 from broadcastd.timetable.model import Timetable
@@ -94,9 +95,10 @@ class BroadcastScheduler:
     # -- planning ----------------------------------------------------------------------
 
     def replace_timetables(self, timetables: Sequence[Timetable]) -> list[str]:
-        """Apply new timetables: new occurrences are planned, moved ones re-timed, and
-        active or planned ones that no longer exist are cancelled (`stop` if live).
-        Returns the cancelled broadcast ids."""
+        """Apply new timetables. Occurrences not sent yet simply move with their job.
+        One already sent gets what its edit means at the clusters (`Dispatcher.update`:
+        clusters added or removed, or a revision under `<id>~N`); one removed from
+        the timetable is stopped where it was sent. Returns what changed, for the log."""
         with self._lock:
             old = {
                 bid: occ
@@ -105,22 +107,25 @@ class BroadcastScheduler:
             }
             self._timetables = tuple(timetables)
             now = self._clock()
-            fresh = {occ.broadcast_id: occ for occ in self._plan(now)}
-            active = set(self._dispatcher.active_ids())
-            # An occurrence not yet sent simply moves with its job. One already sent
-            # cannot change under the same id (clusters never replay an id), so a
-            # change to it is a cancellation, like its removal.
-            cancelled = [
-                bid
-                for bid, occ in old.items()
-                if occ.end > now
-                and (bid not in fresh or (bid in active and fresh[bid] != occ))
-            ]
-            for bid in cancelled:
-                self._dispatcher.cancel(old[bid])
-                self._remove_job(bid)
+            # Wide enough to find an edited occurrence moved later than the plan's window.
+            latest = max((occ.end for occ in old.values()), default=now)
+            until = max(latest + timedelta(days=1), now + self._lead + self._replan_interval)
+            fresh = {occ.broadcast_id: occ for occ in plan(self._timetables, now, until)}
+            changes: list[str] = []
+            for bid, occ in old.items():
+                if occ.end <= now:
+                    continue
+                edited = fresh.get(bid)
+                if edited is None:
+                    self._remove_job(bid)
+                    if self._dispatcher.withdraw(occ):
+                        changes.append(f"{bid}: removed from the timetable; stopped")
+                elif edited != occ:
+                    change = self._dispatcher.update(edited)
+                    if change is not None:
+                        changes.append(change)
             self.replan()
-            return cancelled
+            return changes
 
     def _plan(self, now: datetime) -> list[Occurrence]:
         until = now + self._lead + 2 * self._replan_interval + timedelta(minutes=1)
@@ -176,16 +181,22 @@ class BroadcastScheduler:
         ]
         return min(times) if times else None
 
-    def cancel(self, broadcast_id: str) -> bool:
-        """Cancel one occurrence (live or ahead). False when unknown or already over."""
+    def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
+        """Cancel one occurrence (live or ahead) by the id it is sent under (`~N` for a
+        revision), for `by` (a token's name) with `reason`, for the audit log. False when
+        unknown, already over, or not the current revision."""
+        parts = split_broadcast_id(broadcast_id)
+        if parts is None:
+            return False
+        base, _ = parts
         now = self._clock()
         found = [
             occ
             for occ in plan(self._timetables, now, now + _CANCEL_HORIZON)
-            if occ.broadcast_id == broadcast_id
+            if occ.broadcast_id == base
         ]
-        if not found:
+        if not found or self._dispatcher.current_id(base) != broadcast_id:
             return False
         with self._lock:
-            self._remove_job(broadcast_id)
-            return self._dispatcher.cancel(found[0])
+            self._remove_job(base)
+            return self._dispatcher.cancel(found[0], by=by, reason=reason)

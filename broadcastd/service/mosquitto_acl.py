@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from broadcastd.contract.topics import TopicKind, client_id, is_valid_id, topic
+from broadcastd.yaml_reader import YamlSyntaxError, read_yaml
 
 DEFAULT_PREFIX = "broadcast"
 DEFAULT_DAEMON_USER = "broadcastd"
@@ -73,12 +74,16 @@ def clusters_in_schedules(directory: Path) -> list[Cluster]:
 
 def _clusters_in_file(path: Path) -> list[Cluster]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The daemon's bounded reader: an alias bomb or a NUL byte is an error, not a hang.
+        data, _ = read_yaml(path.read_text(encoding="utf-8"))
         commune = data["commune"]["id"]
         names = [name for area in data["areas"] for name in area["clusters"]]
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+    except YamlSyntaxError as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        raise AclError(f"{where}: {exc.problem}. Fix: {exc.hint}") from exc
+    except (OSError, UnicodeDecodeError, KeyError, TypeError) as exc:
         raise AclError(f"{path}: cannot read commune.id and areas[].clusters: {exc}") from exc
-    bad = [str(name) for name in [commune, *names] if not is_valid_id(str(name))]
+    bad = [repr(name) for name in [commune, *names] if not is_valid_id(str(name))]
     if bad:
         raise AclError(f"{path}: ids not allowed in MQTT names: {', '.join(bad)}")
     return [(str(commune), str(name)) for name in names]

@@ -536,6 +536,9 @@ class Fleet:
     def _prepared(self, node: _Node, broadcast_id: str, fetched: bool, failure: str | None,
                   opened: dict[str, bool]) -> None:
         node.fetching.discard(broadcast_id)
+        if fetched and self.config.log_traffic:
+            log.info("audio fetched" if failure is None else "audio fetch failed",
+                     cluster=node.key, broadcast_id=broadcast_id, error=failure)
         if node.cluster is None or node.closing:
             return
         for url, ok in opened.items():

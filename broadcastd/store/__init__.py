@@ -4,6 +4,7 @@ Writes are queued to one batching writer thread; callbacks run after the commit,
 ack reaches the broker only once it is durable. Reads run on the caller's thread.
 """
 
+from broadcastd.store.access import ChangeView, DuplicateToken, TokenView
 from broadcastd.store.model import (
     AckEventView,
     AckOutcome,
@@ -12,6 +13,7 @@ from broadcastd.store.model import (
     DeliveryView,
     PresenceView,
     RejectedView,
+    RevisionView,
 )
 from broadcastd.store.queries import PENDING
 from broadcastd.store.store import Store, open_store
@@ -23,10 +25,14 @@ __all__ = [
     "AckOutcome",
     "BroadcastRecord",
     "BroadcastView",
+    "ChangeView",
     "DeliveryView",
+    "DuplicateToken",
     "PresenceView",
     "RejectedView",
+    "RevisionView",
     "Store",
+    "TokenView",
     "WriterClosed",
     "open_store",
 ]

@@ -19,10 +19,12 @@ from broadcastd.store.model import (
     DeliveryView,
     PresenceView,
     RejectedView,
+    RevisionView,
 )
 from broadcastd.store.schema import (
     NO_ITEM,
     ack_events,
+    broadcast_revisions,
     broadcasts,
     cluster_presence,
     deliveries,
@@ -58,6 +60,14 @@ def list_broadcasts(
         query = query.where(exists().where(d.broadcast_id == b.id, in_state))
     query = query.order_by(b.start_utc.desc(), b.id).limit(limit)
     return [_broadcast(row) for row in conn.execute(query)]
+
+
+def revision(conn: Connection, base_id: str) -> RevisionView | None:
+    r = broadcast_revisions.c
+    row = conn.execute(
+        select(r.base_id, r.revision, r.fingerprint).where(r.base_id == base_id)
+    ).first()
+    return None if row is None else RevisionView(row.base_id, row.revision, row.fingerprint)
 
 
 def active_broadcasts(conn: Connection, now: datetime) -> list[BroadcastView]:
@@ -161,7 +171,11 @@ def last_deliveries(
     b, d = broadcasts.c, deliveries.c
     rank = (
         func.row_number()
-        .over(partition_by=(b.commune, d.cluster), order_by=(b.start_utc.desc(), b.id.desc()))
+        .over(
+            partition_by=(b.commune, d.cluster),
+            # A revision (`...~2`) starts when the id it replaced did: the newer wins.
+            order_by=(b.start_utc.desc(), b.created_at.desc(), b.id.desc()),
+        )
         .label("rank")
     )
     inner = select(broadcasts, *_delivery_columns(), rank).join_from(

@@ -25,11 +25,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from broadcastd.contract import Ack
+from broadcastd.store import access
 from broadcastd.store.model import AckOutcome, BroadcastRecord, moves_forward
 from broadcastd.store.schema import (
     NO_ITEM,
     UtcDateTime,
     ack_events,
+    broadcast_revisions,
     broadcasts,
     cluster_presence,
     deliveries,
@@ -358,6 +360,7 @@ def presence_op(
     volume: int | None,
     at: datetime,
     on_commit: Callable[[], None] | None,
+    on_failed: Callable[[], None] | None = None,
 ) -> WriteOp[None]:
     """A cluster's presence; a Last Will (no firmware, no volume) keeps the last known ones."""
 
@@ -388,7 +391,7 @@ def presence_op(
             values["volume"] = volume
         conn.execute(update(cluster_presence).where(*key).values(**values))
 
-    return WriteOp(f"record_presence {commune} {cluster}", apply, _no_arg(on_commit))
+    return WriteOp(f"record_presence {commune} {cluster}", apply, _no_arg(on_commit), on_failed)
 
 
 def rejected_op(
@@ -397,27 +400,74 @@ def rejected_op(
     sample: bytes,
     at: datetime,
     on_commit: Callable[[], None] | None,
+    on_failed: Callable[[], None] | None = None,
 ) -> WriteOp[None]:
     """Count a refused message under its reason, keeping the last one for people to read."""
 
     def apply(conn: Connection) -> None:
         _count_rejected(conn, reason, topic, sample, at)
 
-    return WriteOp(f"count_rejected {reason}", apply, _no_arg(on_commit))
+    return WriteOp(f"count_rejected {reason}", apply, _no_arg(on_commit), on_failed)
 
 
-def cancel_op(broadcast_id: str, at: datetime) -> WriteOp[None]:
-    """Mark a broadcast cancelled; the first cancellation time stands."""
+def cancel_op(broadcast_id: str, at: datetime, by: str, reason: str | None) -> WriteOp[None]:
+    """Mark a broadcast cancelled, with who and why in the audit log, in one transaction;
+    the first cancellation stands (a repeat changes nothing and is not logged)."""
+
+    def apply(conn: Connection) -> None:
+        b = broadcasts.c
+        cancelled = conn.execute(
+            update(broadcasts)
+            .where(b.id == broadcast_id, b.cancelled_at.is_(None))
+            .values(cancelled_at=at)
+        ).rowcount
+        if cancelled:
+            access.record_change(conn, at, by, access.CANCEL, broadcast_id, reason)
+
+    return WriteOp(f"cancel_broadcast {broadcast_id}", apply)
+
+
+def token_used_op(name: str, at: datetime) -> WriteOp[None]:
+    return WriteOp(f"token_used {name}", lambda conn: access.mark_used(conn, name, at))
+
+
+def revision_op(
+    base_id: str, revision: int, fingerprint: str | None, at: datetime
+) -> WriteOp[None]:
+    """Set the current revision of an occurrence and its fingerprint."""
+
+    def apply(conn: Connection) -> None:
+        _set_revision(conn, base_id, revision, fingerprint, at)
+
+    return WriteOp(f"record_revision {base_id} {revision}", apply)
+
+
+def supersede_op(old_id: str, base_id: str, revision: int, at: datetime) -> WriteOp[None]:
+    """The old revision is over (stopped at the clusters), `revision` is current: one
+    op, so a crash never leaves a cancelled broadcast that looks cancelled by people."""
 
     def apply(conn: Connection) -> None:
         b = broadcasts.c
         conn.execute(
             update(broadcasts)
-            .where(b.id == broadcast_id, b.cancelled_at.is_(None))
+            .where(b.id == old_id, b.cancelled_at.is_(None))
             .values(cancelled_at=at)
         )
+        _set_revision(conn, base_id, revision, None, at)
 
-    return WriteOp(f"cancel_broadcast {broadcast_id}", apply)
+    return WriteOp(f"supersede {old_id} -> {revision}", apply)
+
+
+def _set_revision(
+    conn: Connection, base_id: str, revision: int, fingerprint: str | None, at: datetime
+) -> None:
+    r = broadcast_revisions.c
+    values = {"revision": revision, "fingerprint": fingerprint, "changed_at": at}
+    updated = conn.execute(
+        update(broadcast_revisions).where(r.base_id == base_id).values(**values)
+    )
+    if not updated.rowcount:
+        conn.execute(broadcast_revisions.insert(), {"base_id": base_id, **values})
 
 
 def probe(conn: Connection, at: datetime) -> None:

@@ -1,4 +1,5 @@
-"""Tables of the broadcast record: broadcasts, deliveries, ack events, presence, rejections.
+"""Tables of the broadcast record: broadcasts, deliveries, ack events, presence, rejections;
+and of access: API tokens and the audit log of changes.
 
 Times go through `UtcDateTime`, so SQLite (which drops offsets silently) and PostgreSQL
 both hold UTC and every read gives back an aware UTC datetime.
@@ -108,6 +109,21 @@ ack_events = Table(
     UniqueConstraint("broadcast_id", "cluster", "state", "item", name="uq_ack_events_key"),
 )
 
+broadcast_revisions = Table(
+    "broadcast_revisions",
+    metadata,
+    Column("base_id", String(200), primary_key=True, comment="`<commune>/<slot>/<date>`"),
+    Column("revision", Integer, nullable=False, comment="1, then 2 for the id `...~2`, ..."),
+    Column(
+        "fingerprint",
+        String(64),
+        comment="what the clusters were sent (times, volume, priority, playlist); "
+        "NULL until the revision is sent",
+    ),
+    Column("changed_at", UtcDateTime, nullable=False),
+    comment="which revision of an occurrence is current: what a restart re-opens",
+)
+
 cluster_presence = Table(
     "cluster_presence",
     metadata,
@@ -136,4 +152,28 @@ store_probe = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("at", UtcDateTime, nullable=False),
     comment="one row rewritten by the health check to prove the database takes writes",
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True, comment="sha256 of the token"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    comment="HTTP API tokens; the token itself is shown once and never stored",
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(63), nullable=False, comment="token name, `timetable`, `cli:<user>`"),
+    Column("action", String(32), nullable=False, comment="`cancel`, `token create`, ..."),
+    Column("target", String(200), nullable=False, comment="a broadcast id, `token/<name>`"),
+    Column("reason", Text),
+    Index("ix_changes_target", "target"),
+    comment="the audit log: who changed what, when and why",
 )

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcastd.contract import Ack
-from broadcastd.store import queries, records
+from broadcastd.store import access, queries, records
+from broadcastd.store.access import ChangeView, TokenView
 from broadcastd.store.engine import make_engine, read_engine
 from broadcastd.store.model import (
     AckEventView,
@@ -21,6 +22,7 @@ from broadcastd.store.model import (
     DeliveryView,
     PresenceView,
     RejectedView,
+    RevisionView,
 )
 from broadcastd.store.writer import BatchWriter
 
@@ -116,9 +118,13 @@ class Store:
         volume: int | None,
         at: datetime,
         on_commit: Callable[[], None] | None = None,
+        *,
+        on_failed: Callable[[], None] | None = None,
     ) -> None:
+        """A cluster's presence; `on_failed` runs instead of `on_commit` when the op raised."""
         self._writer.submit(
-            records.presence_op(commune, cluster, online, firmware, volume, at, on_commit)
+            records.presence_op(commune, cluster, online, firmware, volume, at, on_commit,
+                                on_failed)
         )
 
     def count_rejected(
@@ -128,11 +134,34 @@ class Store:
         sample: bytes,
         at: datetime,
         on_commit: Callable[[], None] | None = None,
+        *,
+        on_failed: Callable[[], None] | None = None,
     ) -> None:
-        self._writer.submit(records.rejected_op(reason, topic, sample, at, on_commit))
+        self._writer.submit(records.rejected_op(reason, topic, sample, at, on_commit, on_failed))
 
-    def cancel_broadcast(self, broadcast_id: str, at: datetime) -> None:
-        self._writer.submit(records.cancel_op(broadcast_id, at))
+    def cancel_broadcast(
+        self,
+        broadcast_id: str,
+        at: datetime,
+        *,
+        by: str = access.TIMETABLE,
+        reason: str | None = None,
+    ) -> None:
+        """Mark it cancelled and log who (a token's name, or `timetable`) and why."""
+        self._writer.submit(records.cancel_op(broadcast_id, at, by, reason))
+
+    def record_token_used(self, name: str, at: datetime) -> None:
+        self._writer.submit(records.token_used_op(name, at))
+
+    def record_revision(
+        self, base_id: str, revision: int, fingerprint: str | None, at: datetime
+    ) -> None:
+        """Which revision of an occurrence is current, and what it was sent with."""
+        self._writer.submit(records.revision_op(base_id, revision, fingerprint, at))
+
+    def supersede(self, old_id: str, base_id: str, revision: int, at: datetime) -> None:
+        """`old_id` was replaced by revision `revision` of `base_id` (not yet sent)."""
+        self._writer.submit(records.supersede_op(old_id, base_id, revision, at))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """True once everything submitted before the call is committed."""
@@ -156,6 +185,13 @@ class Store:
         """None when a tiny write transaction commits, else why not (for `/healthz`)."""
         if not self.writer_alive():
             return "database writer thread is not running"
+        # The writer's own commits first: a tiny probe can fit in the WAL on a full disk.
+        health = self._writer.commit_health
+        if health.failures:
+            return (
+                f"database not writable: the last {health.failures} commits of the writer "
+                f"failed ({health.last_error}); {self.queue_length} writes wait in memory"
+            )
         try:
             with self._engine.begin() as conn:
                 records.probe(conn, self._now())
@@ -183,6 +219,11 @@ class Store:
                 conn, commune=commune, local_date=local_date, state=state, limit=limit
             )
 
+    def revision(self, base_id: str) -> RevisionView | None:
+        """The current revision of an occurrence (None: never sent, so revision 1)."""
+        with self._reader.connect() as conn:
+            return queries.revision(conn, base_id)
+
     def active_broadcasts(self, now: datetime) -> list[BroadcastView]:
         with self._reader.connect() as conn:
             return queries.active_broadcasts(conn, now)
@@ -203,6 +244,15 @@ class Store:
     def presences(self, commune: str | None = None) -> dict[tuple[str, str], PresenceView]:
         with self._reader.connect() as conn:
             return queries.presences(conn, commune)
+
+    def token_by_digest(self, digest: str) -> TokenView | None:
+        with self._reader.connect() as conn:
+            return access.token_by_digest(conn, digest)
+
+    def changes(self, target: str) -> list[ChangeView]:
+        """The audit log of one broadcast (or `token/<name>`), oldest first."""
+        with self._reader.connect() as conn:
+            return access.changes_of(conn, target)
 
     def rejected_counts(self) -> list[RejectedView]:
         with self._reader.connect() as conn:

@@ -47,6 +47,15 @@ class WriteOp(Generic[T]):
     payload: Any = None
 
 
+@dataclass(frozen=True)
+class CommitHealth:
+    """What the writer's own commits say about the database (for `/healthz`)."""
+
+    failures: int
+    """Commits failed since the last one that succeeded (0: the last one went through)."""
+    last_error: str | None
+
+
 class WriterClosed(RuntimeError):
     """A write submitted after the writer was stopped."""
 
@@ -73,6 +82,7 @@ class BatchWriter:
         self._finished = 0
         self._closed = False
         self._heartbeat = time.monotonic()
+        self._health = CommitHealth(0, None)
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
 
     # -- control ---------------------------------------------------------------------
@@ -123,6 +133,10 @@ class BatchWriter:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def commit_health(self) -> CommitHealth:
+        return self._health
+
     # -- the thread --------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -161,8 +175,10 @@ class BatchWriter:
         while True:
             try:
                 results = self._apply_all(conn, batch)
+                self._health = CommitHealth(0, None)
                 break
-            except Exception:
+            except Exception as exc:
+                self._health = CommitHealth(self._health.failures + 1, _describe(exc))
                 log.exception("store.batch_commit_failed", ops=len(batch), retry_in_s=delay)
                 if conn.in_transaction():
                     conn.rollback()
@@ -212,6 +228,17 @@ class BatchWriter:
         except Exception:
             log.exception("store.op_failed", op=op.name)
             return False, None
+
+
+def _describe(exc: BaseException) -> str:
+    """The first cause, in one line: a failed write is often retold by a failed rollback
+    ("no such savepoint") that hides the "database or disk is full" behind it."""
+    root = exc
+    while root.__context__ is not None and root.__context__ is not root:
+        root = root.__context__
+    reason = getattr(root, "orig", None) or root
+    text = str(reason).splitlines()[0] if str(reason) else ""
+    return f"{type(reason).__name__}: {text}"[:300]
 
 
 def _runs(batch: list[_Pending]) -> list[list[WriteOp[Any]]]:

@@ -234,8 +234,10 @@ def check_overlaps(timetable: Timetable) -> list[Finding]:
     slots = timetable.slots
     for index, later in enumerate(slots):
         for e_index, earlier in enumerate(slots[:index]):
+            if not _overlap(earlier, later) or earlier.id == later.id:
+                continue  # cheap test first: a file may hold many slots
             days = _days_text(earlier, later)
-            if days is not None and earlier.id != later.id:  # a repeated id is reported once
+            if days is not None:  # a repeated id is reported once
                 findings += _clash(
                     timetable, PlacedSlot(earlier, ("slots", e_index)),
                     PlacedSlot(later, ("slots", index)), days,

@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 SUFFIXES = (".yaml", ".yml")
+MAX_PROBLEMS = 100
+"""Problems told per file: past this, the rest would bury the first fixes (and cost
+time quadratic in their number to place on lines)."""
 
 
 @dataclass(frozen=True)
@@ -195,9 +198,9 @@ def _validate(data: Any, root: yaml.Node | None) -> tuple[Timetable | None, list
         return Timetable.model_validate(data), []
     except ValidationError as exc:
         errors = exc.errors()
-        findings = explain(errors, root)
+        findings = explain(errors[:MAX_PROBLEMS], root)
     unknown = [tuple(e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
-    if len(unknown) != len(errors):
+    if len(unknown) != len(errors) or len(errors) > MAX_PROBLEMS:
         return None, findings
     try:
         return Timetable.model_validate(_without(data, unknown)), findings
@@ -227,7 +230,7 @@ def load_file(
             path, line, display_path(root, key_path), f"`{key_path[-1]}` is written twice here",
             "keep one of them: YAML would silently use only the last",
         )
-        for key_path, line in duplicate_keys(root)
+        for key_path, line in duplicate_keys(root)[:MAX_PROBLEMS]
     ]
     timetable, findings = _validate(data, root)
     if timetable is not None:
@@ -236,9 +239,30 @@ def load_file(
             findings += checks.check_audio(timetable, audio.durations, audio.missing_files)
         else:  # stream-only playlists can still be measured
             findings += checks.check_lengths(timetable, {})
-    problems += [_to_problem(path, root, finding) for finding in findings]
+    problems += [_to_problem(path, root, finding) for finding in findings[:MAX_PROBLEMS]]
+    if len(problems) >= MAX_PROBLEMS:
+        problems = problems[:MAX_PROBLEMS]
+        problems.append(_problem(
+            path, f"more problems than the first {MAX_PROBLEMS} shown were not listed",
+            "fix these, then run `broadcastd validate` again",
+        ))
     loaded = LoadedTimetable(timetable, path, root) if timetable is not None else None
     return loaded, problems
+
+
+def _load_guarded(
+    path: Path, audio: _AudioFacts | None
+) -> tuple[LoadedTimetable | None, list[Problem]]:
+    """`load_file`, but a bug met on one file is that file's problem, never the others'.
+
+    The fault suite checks that this net never catches anything."""
+    try:
+        return load_file(path, audio)
+    except Exception as exc:  # noqa: BLE001 - one file must not stop every commune
+        return None, [_problem(
+            path, f"the file could not be checked ({type(exc).__name__}: {exc})",
+            "report this to the maintainers with the file; meanwhile fix or remove it",
+        )]
 
 
 def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> TimetableSet:
@@ -251,7 +275,7 @@ def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> Timet
     audio = _AudioFacts.of(catalogue) if catalogue is not None else None
     loaded: list[LoadedTimetable] = []
     for file in files:
-        timetable, found = load_file(file, audio)
+        timetable, found = _load_guarded(file, audio)
         problems += found
         if timetable is not None:
             loaded.append(timetable)

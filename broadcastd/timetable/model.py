@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -23,16 +24,31 @@ from pydantic import (
     model_validator,
 )
 
-from broadcastd.contract.topics import ID_PATTERN
+from broadcastd.contract.topics import ID_RULE
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
+
+
+def _as_written(value: object) -> object:
+    """Ids are taken as written: the ACL, topics and client ids use the raw text, so
+    `"c01\n"` must be refused rather than trimmed to `c01` here only."""
+    if isinstance(value, str) and value != value.strip():
+        raise ValueError(
+            f"the id {value!r} has spaces or a line break around it; "
+            f"write it as `{value.strip()}`"
+        )
+    return value
+
+
 Id = Annotated[
     str,
+    BeforeValidator(_as_written),
     Field(
-        pattern=ID_PATTERN.pattern,
+        # pydantic's regex engine reads `$` as the very end of the text.
+        pattern=rf"^{ID_RULE}$",
         description="Lower-case letters, digits and '-', starting with a letter or digit, "
         "at most 63 characters (the speaker contract's id rule).",
     ),

@@ -10,10 +10,11 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
+from broadcastd.access import Role
 from broadcastd.api import create_app
 from broadcastd.store import Store, open_store
 
-from .fakes import MORNING_START, Clock, FakeDaemon, serve
+from .fakes import MORNING_START, Clock, FakeDaemon, bearer, make_token, serve
 
 
 @pytest.fixture
@@ -49,6 +50,10 @@ def audio() -> APIRouter:
 def http(
     store: Store, daemon: FakeDaemon, clock: Clock, audio: APIRouter
 ) -> Iterator[httpx.Client]:
+    """A client holding an operator token: these tests are about what the API says."""
     app = create_app(store, daemon, audio, now=clock)
-    with serve(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+    token = make_token(store, "test-operator", Role.OPERATOR)
+    with serve(app) as base_url, httpx.Client(
+        base_url=base_url, timeout=10, headers=bearer(token)
+    ) as client:
         yield client

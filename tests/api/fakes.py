@@ -8,14 +8,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import uvicorn
 from fastapi import FastAPI
 
+from broadcastd.access import Role, new_token, token_digest
 from broadcastd.api import CommuneTopology, HealthReport, OccurrenceView
-from broadcastd.store import BroadcastRecord
+from broadcastd.store import BroadcastRecord, Store
+from broadcastd.store.access import add_token
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 MORNING_START = datetime(2026, 11, 29, 5, 30, tzinfo=HANOI)
@@ -71,12 +73,32 @@ class FakeDaemon:
         self.asked_hours.append(hours)
         return self.plan
 
-    def cancel(self, broadcast_id: str) -> bool:
+    store: Store | None = None
+    """When set, a cancel is recorded there as the dispatcher records it."""
+    clock: Clock | None = None
+    cancelled_by: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
         if broadcast_id not in self.cancellable:
             return False
         self.cancellable.discard(broadcast_id)
         self.cancelled.append(broadcast_id)
+        self.cancelled_by.append((by, reason))
+        if self.store is not None and self.clock is not None:
+            self.store.cancel_broadcast(broadcast_id, self.clock(), by=by, reason=reason)
         return True
+
+
+def make_token(store: Store, name: str, role: Role) -> str:
+    """A token in the store as `broadcastd token create` makes it; returns the token."""
+    token = new_token()
+    with store.engine.begin() as conn:
+        add_token(conn, name, role.value, token_digest(token), datetime.now(UTC), "test")
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def record(commune: str, slot: str, start: datetime, minutes: int, title: str) -> BroadcastRecord:

@@ -23,7 +23,7 @@ from broadcastd.contract import (
     server_state_topic,
     topic,
 )
-from broadcastd.contract.topics import client_id, subscriptions
+from broadcastd.contract.topics import ID_PATTERN, client_id, is_valid_id, subscriptions
 
 HANOI = timezone(timedelta(hours=7))
 
@@ -135,6 +135,71 @@ def test_presence_and_its_last_will() -> None:
     assert parse_presence(b'{"v":1,"online":false}').online is False
     with pytest.raises(ContractError):
         parse_presence(b'{"v":1,"online":"yes"}')
+
+
+NOW = datetime(2026, 11, 29, 5, 30, tzinfo=HANOI)
+
+
+def _ack_with(extra: str, at: str = "2026-11-29T05:30:00+07:00") -> bytes:
+    return ('{"v":1,"broadcast_id":"a","state":"playing","at":"' + at + '"' + extra + "}").encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (_ack_with(',"item":10001'), "invalid"),
+        (_ack_with(',"item":-1'), "invalid"),
+        (_ack_with(',"item":18446744073709551616'), "invalid"),
+        (_ack_with(',"detail":"' + "x" * 201 + '"'), "invalid"),
+        (_ack_with(',"detail":"\\ud800"'), "invalid"),
+        (_ack_with(',"detail":7'), "invalid"),
+        (_ack_with("").replace(b'"a"', b'"\\udfff"'), "invalid"),
+        (_ack_with("").replace(b'"a"', b'"' + b"a" * 201 + b'"'), "invalid"),
+        (_ack_with("", at="2028-01-01T00:00:00+07:00"), "invalid"),
+        (_ack_with("", at="0001-01-01T00:00:00+14:00"), "invalid"),
+        (_ack_with("", at="9999-12-31T23:59:59-14:00"), "invalid"),
+        (_ack_with(',"x":' + "[" * 1000 + "]" * 1000), "malformed"),
+        (_ack_with(',"x":' + "[" * 8 + "]" * 8), "malformed"),
+        (_ack_with(',"item":' + "9" * 5000), "malformed"),
+        (_ack_with(',"pad":"' + "x" * 9000 + '"'), "too_large"),
+        (_ack_with("").replace(b'"v":1', b'"v":true'), "bad_version"),
+        (_ack_with("").replace(b'"v":1', b'"v":1.0'), "bad_version"),
+    ],
+)
+def test_acks_past_the_bounds_are_refused(payload: bytes, reason: str) -> None:
+    with pytest.raises(ContractError) as refused:
+        parse_ack(payload, NOW)
+    assert refused.value.reason == reason
+
+
+def test_acks_at_the_bounds_are_read() -> None:
+    detail = "đ" * 200
+    ack = parse_ack(_ack_with(f',"item":10000,"detail":"{detail}"', at="2027-11-29T05:30:00+07:00"),
+                    NOW)
+    assert (ack.item, ack.detail) == (10_000, detail)
+    assert parse_ack(_ack_with(',"x":' + "[" * 7 + "]" * 7), NOW).item is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"v":1,"online":true,"volume":18446744073709551616}',
+        b'{"v":1,"online":true,"volume":101}',
+        b'{"v":1,"online":true,"volume":-1}',
+        b'{"v":1,"online":true,"firmware":"\\ud800"}',
+        b'{"v":1,"online":true,"firmware":"' + b"x" * 201 + b'"}',
+    ],
+)
+def test_presence_past_the_bounds_is_invalid(payload: bytes) -> None:
+    with pytest.raises(ContractError) as refused:
+        parse_presence(payload)
+    assert refused.value.reason == "invalid"
+
+
+@pytest.mark.parametrize("name", ["loa-01\n", "loa-01\r\n", " loa-01", "Loa-01", "a" * 64, ""])
+def test_an_id_is_checked_whole(name: str) -> None:
+    assert not is_valid_id(name)
+    assert ID_PATTERN.match(name) is None  # callers that use .match are safe too
 
 
 # -- revision 1.1 ------------------------------------------------------------------------

@@ -83,3 +83,43 @@ def test_the_password_comes_from_the_environment_and_is_never_logged(
 def test_a_client_id_that_looks_like_a_cluster_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="client_id"):
         load_settings(write(tmp_path, "broker: {client_id: man-lan.loa-01}\n"))
+
+
+def test_the_embedded_broker_listens_on_loopback_only(tmp_path: Path) -> None:
+    from broadcastd.delivery.embedded_broker import EmbeddedBroker, EmbeddedBrokerError
+
+    with pytest.raises(SettingsError, match="loopback only, not on 0.0.0.0"):
+        load_settings(write(tmp_path, "broker: 'embedded://0.0.0.0:1884'\n"))
+    with pytest.raises(EmbeddedBrokerError, match="loopback only"):
+        EmbeddedBroker("10.0.0.2", 1884)
+    assert load_settings(write(tmp_path, "broker: 'embedded://[::1]:1884'\n")).broker.address.embedded
+
+
+def test_tls_files_are_taken_relative_to_the_config_and_must_be_readable(tmp_path: Path) -> None:
+    (tmp_path / "ca.crt").write_text("PEM")
+    settings = load_settings(
+        write(tmp_path, "broker: {url: 'mqtts://broker.lan', tls: {ca_file: ca.crt}}\n")
+    )
+    assert settings.broker.tls is not None and settings.broker.tls.ca_file == tmp_path / "ca.crt"
+
+    with pytest.raises(SettingsError) as failed:
+        load_settings(
+            write(
+                tmp_path,
+                "broker: {url: 'mqtts://broker.lan', tls: {ca_file: ca.crt, cert_file: me.crt,"
+                " key_file: me.key}}\nhttp: {tls: {cert_file: web.crt, key_file: ca.crt}}\n",
+            )
+        )
+    text = str(failed.value)
+    assert f"broker.tls.cert_file: {tmp_path / 'me.crt'}: no such file" in text
+    assert f"broker.tls.key_file: {tmp_path / 'me.key'}: no such file" in text
+    assert f"http.tls.cert_file: {tmp_path / 'web.crt'}: no such file" in text
+
+
+def test_tls_settings_that_cannot_work_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="not mqtts://"):
+        load_settings(write(tmp_path, "broker: {url: 'mqtt://broker.lan', tls: {}}\n"))
+    with pytest.raises(SettingsError, match="both cert_file and key_file"):
+        load_settings(
+            write(tmp_path, "broker: {url: 'mqtts://broker.lan', tls: {cert_file: a.crt}}\n")
+        )

@@ -33,7 +33,7 @@ def test_a_start_inside_the_slot_joins_it_with_its_original_times(bench: Bench) 
         scheduler.stop()
 
 
-def test_new_timetables_cancel_a_removed_live_broadcast(bench: Bench) -> None:
+def test_new_timetables_stop_a_removed_live_broadcast(bench: Bench) -> None:
     bench.clock.now = MORNING + timedelta(minutes=1)
     scheduler = scheduler_for(bench)
     original = timetable(bench.occurrence.commune)
@@ -41,8 +41,8 @@ def test_new_timetables_cancel_a_removed_live_broadcast(bench: Bench) -> None:
     try:
         bench.clusters.wait_total(3)
         without_slots = Timetable.model_validate({**original.model_dump(), "slots": []})
-        cancelled = scheduler.replace_timetables([without_slots])
-        assert cancelled == [bench.occurrence.broadcast_id]
+        changes = scheduler.replace_timetables([without_slots])
+        assert changes == [f"{bench.occurrence.broadcast_id}: removed from the timetable; stopped"]
         assert bench.clusters.wait_total(6)["loa-03"][-1].broadcast_id == (
             bench.occurrence.broadcast_id
         )

@@ -95,6 +95,13 @@ def timetable(slot: Slot, playlist: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+LIMIT_FILES_THEN_EXEC = (
+    "import os, resource, sys; n = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])"
+)
+
+
 @dataclass
 class Site:
     root: Path
@@ -104,6 +111,11 @@ class Site:
     commune: str = field(default_factory=unique_commune)
     lead_time_s: float = 2.0
     resend_after_s: float = 2.0
+    broker_port: int = 1883  # the shared Mosquitto, unless the test runs its own
+    extra_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Keys merged into the config's sections, e.g. {"http": {"header_timeout_s": 2}}."""
+    max_files: int | None = None
+    """RLIMIT_NOFILE for the daemon, as systemd's LimitNOFILE= sets it."""
     process: subprocess.Popen[bytes] | None = None
     runs: int = 0
     logs: list[Path] = field(default_factory=list)
@@ -129,7 +141,7 @@ class Site:
         )
         config = {
             "broker": {
-                "url": "mqtt://127.0.0.1:1883",
+                "url": f"mqtt://127.0.0.1:{self.broker_port}",
                 "client_id": f"broadcastd-{self.prefix}",
                 "topic_prefix": self.prefix,
             },
@@ -137,6 +149,8 @@ class Site:
             "http": {
                 "listen": f"127.0.0.1:{self.http_port}",
                 "public_base_url": self.base_url,
+                # Loopback, like the demo: tests read freely; changes need a token.
+                "anonymous_read": True,
             },
             "paths": {"schedules": str(schedules), "audio_library": str(self.library)},
             "delivery": {
@@ -145,6 +159,8 @@ class Site:
             },
             "logging": {"level": "info", "format": "json"},
         }
+        for section, values in self.extra_settings.items():
+            config[section] = {**config.get(section, {}), **values}
         self.config.write_text(yaml.safe_dump(config), encoding="utf-8")
 
     def start(self, timeout: float = 20.0) -> None:
@@ -153,11 +169,13 @@ class Site:
         log = self.root / f"daemon-{self.runs}.log"
         self.logs.append(log)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "broadcastd", "run", "--config", str(self.config)]
+        if self.max_files:  # set, then exec the daemon: what systemd's LimitNOFILE= does
+            command = [
+                sys.executable, "-c", LIMIT_FILES_THEN_EXEC, str(self.max_files), *command[1:],
+            ]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "broadcastd", "run", "--config", str(self.config)],
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            env=env,
+            command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -189,6 +207,16 @@ class Site:
 
     def log(self) -> str:
         return "\n".join(path.read_text(errors="replace")[-6000:] for path in self.logs)
+
+    def token(self, name: str, role: str) -> str:
+        """An API token made by `broadcastd token create`, as an administrator would."""
+        made = subprocess.run(
+            [sys.executable, "-m", "broadcastd", "token", "create", "--config", str(self.config),
+             "--name", name, "--role", role],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        return made.stdout.strip()
 
     def get(self, path: str, **params: Any) -> Any:
         response = httpx.get(f"{self.base_url}{path}", params=params, timeout=5.0)

@@ -213,7 +213,15 @@ def test_cancelling_a_live_broadcast_stops_every_cluster(
     site.start()
     assert all_have(fleet, slot.broadcast_id, "playing"), site.log()
 
-    response = httpx.post(f"{site.base_url}/broadcasts/{slot.broadcast_id}/cancel", timeout=5)
+    cancel = f"{site.base_url}/broadcasts/{slot.broadcast_id}/cancel"
+    assert httpx.post(cancel, timeout=5).status_code == 401  # no token, nothing stops
+    token = site.token("commune-office", "operator")
+    response = httpx.post(
+        cancel,
+        json={"reason": "storm warning"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
     assert response.status_code == 200, response.text
     assert all_have(fleet, slot.broadcast_id, "stopped"), site.log()
     for name in cluster_names():
@@ -222,4 +230,5 @@ def test_cancelling_a_live_broadcast_stops_every_cluster(
     time.sleep(1.0)
     detail = site.get(f"/broadcasts/{slot.broadcast_id}")
     assert detail["cancelled"] is True
+    assert (detail["cancelled_by"], detail["cancel_reason"]) == ("commune-office", "storm warning")
     assert detail["counts"] == {"stopped": CLUSTERS}

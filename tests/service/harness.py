@@ -180,12 +180,12 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 class Publisher:
     """A test MQTT client publishing QoS 1 as a cluster would (anonymous broker)."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 1883) -> None:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"test-pub-{uuid.uuid4().hex[:8]}"
         )
         self.client.max_inflight_messages_set(50)
-        self.client.connect("127.0.0.1", 1883)
+        self.client.connect("127.0.0.1", port)
         self.client.loop_start()
 
     def publish(self, topic_name: str, payload: bytes) -> mqtt.MQTTMessageInfo:

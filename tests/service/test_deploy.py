@@ -45,6 +45,10 @@ def test_the_unit_says_what_the_service_needs() -> None:
     assert unit["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
     assert unit["WatchdogSec"] == ["30"]
     assert unit["Restart"] == ["on-failure"]
+    # `broadcastd run` exits 2 on start-up errors a restart cannot fix (cli.EXIT_SETUP).
+    assert unit["RestartPreventExitStatus"] == ["2"]
+    # Far above http.max_connections: idle connections cannot exhaust descriptors.
+    assert int(unit["LimitNOFILE"][0]) >= 4 * 1000
     assert unit["User"] == ["broadcastd"]
     assert unit["StateDirectory"] == ["broadcastd"]
     assert unit["ProtectSystem"] == ["strict"]
@@ -153,6 +157,76 @@ def test_install_in_a_staging_root_produces_every_file(
         hashed = (root / "etc/mosquitto/broadcastd.passwd").read_text()
         assert sorted(line.split(":")[0] for line in hashed.splitlines()) == sorted(credentials)
         assert all(password not in hashed for password in credentials.values())
+
+
+def listeners(conf: str) -> list[str]:
+    return [line for line in conf.splitlines() if line.startswith("listener ")]
+
+
+def test_mosquitto_takes_clusters_on_tls_only_and_the_daemon_on_loopback() -> None:
+    conf = (ROOT / "deploy/mosquitto/broadcastd.conf").read_text()
+    assert listeners(conf) == ["listener 8883", "listener 1883 127.0.0.1"]
+    tls_part = conf.split("listener 8883", 1)[1].split("listener 1883", 1)[0]
+    for key in ("cafile", "certfile", "keyfile"):
+        assert f"\n{key} /etc/mosquitto/certs/broadcastd-" in tls_part
+    daemon = yaml.safe_load((ROOT / "deploy/broadcastd.yaml").read_text())
+    assert daemon["broker"]["url"] == "mqtt://127.0.0.1:1883"
+
+
+needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+
+
+def san(certificate: Path) -> str:
+    return subprocess.run(
+        ["openssl", "x509", "-in", str(certificate), "-noout", "-ext", "subjectAltName"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+
+
+@needs_openssl
+def test_install_makes_a_commune_ca_and_a_broker_certificate_once(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    root = tmp_path / "root"
+    first = install(root, sources)
+    tls, certs = root / "etc/broadcastd/tls", root / "etc/mosquitto/certs"
+
+    verified = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(certs / "broadcastd-ca.crt"),
+         str(certs / "broadcastd-server.crt")],
+        capture_output=True, text=True, check=False,
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "IP Address:10.0.0.2" in san(certs / "broadcastd-server.crt")
+    assert stat.S_IMODE((tls / "ca.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((certs / "broadcastd-server.key").stat().st_mode) == 0o640
+    assert "/etc/broadcastd/tls/ca.crt" in first.stdout  # where the vendor's CA is
+    ca = (tls / "ca.crt").read_bytes()
+
+    install(root, sources)
+
+    assert (tls / "ca.crt").read_bytes() == ca  # clusters that trust it keep trusting
+
+
+@needs_openssl
+def test_install_uses_the_operators_own_certificate(
+    tmp_path: Path, sources: tuple[Path, Path]
+) -> None:
+    own = tmp_path / "own"
+    subprocess.run(["bash", str(ROOT / "deploy/make-certs.sh"), str(own), "radio.example"],
+                   check=True, capture_output=True)
+    root = tmp_path / "root"
+    schedules, audio = sources
+    result = run_script(
+        "install.sh", root, "--schedules", str(schedules), "--audio", str(audio),
+        "--tls-cert", str(own / "server.crt"), "--tls-key", str(own / "server.key"),
+        "--tls-ca", str(own / "ca.crt"),
+    )
+    assert result.returncode == 0, result.stderr
+    certs = root / "etc/mosquitto/certs"
+    assert (certs / "broadcastd-server.crt").read_bytes() == (own / "server.crt").read_bytes()
+    assert (certs / "broadcastd-ca.crt").read_bytes() == (own / "ca.crt").read_bytes()
+    assert not (root / "etc/broadcastd/tls/ca.key").exists()  # no CA of ours was made
 
 
 def test_install_twice_keeps_what_the_operator_changed(

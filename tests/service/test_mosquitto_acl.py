@@ -11,6 +11,7 @@ import getpass
 import queue
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -120,16 +121,26 @@ def free_port() -> int:
 
 
 class Broker:
-    def __init__(self, port: int, credentials: dict[str, str]) -> None:
+    def __init__(
+        self, port: int, credentials: dict[str, str], tls_port: int = 0, ca: Path | None = None
+    ) -> None:
         self.port = port
         self.credentials = credentials
+        self.tls_port = tls_port
+        """The clusters' listener (8883 in production), with the commune CA `ca`."""
+        self.ca = ca
 
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     if shutil.which("mosquitto") is None or shutil.which("mosquitto_passwd") is None:
         pytest.skip("mosquitto and mosquitto_passwd are needed (apt-get install mosquitto)")
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed for the TLS listener (apt-get install openssl)")
     tmp = tmp_path_factory.mktemp("mosquitto")
+    certs = tmp / "certs"  # as install.sh makes them
+    subprocess.run(["bash", str(ROOT / "deploy/make-certs.sh"), str(certs), "127.0.0.1"],
+                   check=True, capture_output=True)
     schedules = write_schedules(tmp / "schedules")
     credentials = tmp / "mqtt-credentials"
     assert main(["credentials", "--schedules", str(schedules), "--file", str(credentials)]) == 0
@@ -138,11 +149,15 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     subprocess.run(["mosquitto_passwd", "-U", str(passwd)], check=True)
     acl = tmp / "broadcastd.acl"
     acl.write_text(acl_text(PREFIX, clusters_in_schedules(schedules), "broadcastd"))
-    port = free_port()
+    port, tls_port = free_port(), free_port()
     shipped = (ROOT / "deploy/mosquitto/broadcastd.conf").read_text()
     conf = tmp / "mosquitto.conf"
     conf.write_text(
-        shipped.replace("listener 1883", f"listener {port} 127.0.0.1")
+        shipped.replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
+        .replace("listener 8883", f"listener {tls_port} 127.0.0.1")
+        .replace("/etc/mosquitto/certs/broadcastd-ca.crt", str(certs / "ca.crt"))
+        .replace("/etc/mosquitto/certs/broadcastd-server.crt", str(certs / "server.crt"))
+        .replace("/etc/mosquitto/certs/broadcastd-server.key", str(certs / "server.key"))
         .replace("/etc/mosquitto/broadcastd.passwd", str(passwd))
         .replace("/etc/mosquitto/broadcastd.acl", str(acl))
         # As root, Mosquitto would drop to the `mosquitto` user, who cannot read tmp_path.
@@ -155,6 +170,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            socket.create_connection(("127.0.0.1", tls_port), timeout=0.5).close()
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
@@ -162,7 +178,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
                 output = process.communicate()[0].decode()
                 pytest.fail(f"mosquitto did not start with the shipped config:\n{output}")
             time.sleep(0.02)
-    yield Broker(port, read_credentials(credentials))
+    yield Broker(port, read_credentials(credentials), tls_port, certs / "ca.crt")
     process.terminate()
     process.wait(10)
 
@@ -170,7 +186,9 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
 class Peer:
     """A connected MQTT v5 client whose received messages and PUBACK codes land in queues."""
 
-    def __init__(self, broker: Broker, username: str, password: str | None = None) -> None:
+    def __init__(
+        self, broker: Broker, username: str, password: str | None = None, *, tls: bool = False
+    ) -> None:
         self.messages: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self.connected: queue.Queue[ReasonCode] = queue.Queue()
         self.acks: dict[int, ReasonCode] = {}
@@ -181,7 +199,10 @@ class Peer:
         self.client.on_message = lambda c, u, msg: self.messages.put((msg.topic, bytes(msg.payload)))
         self.client.on_connect = lambda c, u, f, rc, p: self.connected.put(rc)
         self.client.on_publish = self._published
-        self.client.connect("127.0.0.1", broker.port)
+        if tls:
+            assert broker.ca is not None
+            self.client.tls_set(ca_certs=str(broker.ca))
+        self.client.connect("127.0.0.1", broker.tls_port if tls else broker.port)
         self.client.loop_start()
         self.result = self.connected.get(timeout=10)
 
@@ -254,3 +275,56 @@ def test_nobody_gets_in_without_the_right_password(broker: Broker) -> None:
     finally:
         stranger.close()
         anonymous.close()
+
+
+def test_a_cluster_logs_in_over_tls_with_the_communes_ca_and_keeps_to_its_acl(
+    broker: Broker,
+) -> None:
+    daemon = Peer(broker, "broadcastd")
+    cluster = Peer(broker, "man-lan.c01", tls=True)
+    try:
+        assert not cluster.result.is_failure
+        daemon.subscribe(f"{PREFIX}/+/+/ack")
+        own, other = f"{PREFIX}/man-lan/c01/ack", f"{PREFIX}/man-lan/c02/ack"
+        assert not cluster.publish(own, "{}").is_failure
+        assert cluster.publish(other, "{}").is_failure
+        assert daemon.messages.get(timeout=5)[0] == own
+    finally:
+        cluster.close()
+        daemon.close()
+
+
+def test_the_clusters_port_speaks_tls_only(broker: Broker) -> None:
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="man-lan.c02")
+    client.username_pw_set("man-lan.c02", broker.credentials["man-lan.c02"])
+    try:
+        client.connect("127.0.0.1", broker.tls_port)
+        rc = client.loop(timeout=2.0)
+        rc = client.loop(timeout=2.0) if rc == 0 else rc
+        assert rc != 0 or not client.is_connected()
+    except (OSError, ssl.SSLError):
+        pass  # refused outright: also TLS only
+    finally:
+        client.disconnect()
+
+
+@pytest.mark.parametrize("where", ["commune", "cluster"])
+def test_an_id_with_a_trailing_newline_never_reaches_the_acl(tmp_path: Path, where: str) -> None:
+    """Mosquitto refuses an ACL with a line break inside a user name: every cluster would
+    be offline. A quoted "c01\\n" must be refused, not written."""
+    schedules = tmp_path / "schedules"
+    schedules.mkdir()
+    commune, clusters = ("'man-lan\n\n'", "c01") if where == "commune" else ("man-lan", '"c01\\n"')
+    (schedules / "x.yaml").write_text(TIMETABLE.format(commune=commune, clusters=clusters))
+
+    with pytest.raises(AclError, match="not allowed in MQTT names"):
+        clusters_in_schedules(schedules)
+
+
+def test_a_timetable_the_reader_refuses_is_an_acl_error(tmp_path: Path) -> None:
+    schedules = tmp_path / "schedules"
+    schedules.mkdir()
+    (schedules / "x.yaml").write_text("commune: " + "[" * 5000 + "\n")
+
+    with pytest.raises(AclError, match="nested more than"):
+        clusters_in_schedules(schedules)

@@ -3,15 +3,17 @@
 The daemon runs in this process (its `serve()` in a thread, as `broadcastd run` calls
 it), so the test can hang each worker on purpose: the database writer inside a commit
 callback, the scheduler's tick behind the dispatcher's lock, the MQTT network loop
-inside a message callback. Released, the worker recovers and the pings resume.
+inside a message callback, the HTTP server's event loop inside a request. Released, the worker recovers and the pings resume.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from broadcastd.contract import Presence, TopicKind
@@ -93,9 +95,35 @@ def stall_mqtt(daemon: Daemon, release: threading.Event, commune: Commune, prefi
     assert entered.wait(5)
 
 
+def stall_http(daemon: Daemon, release: threading.Event, commune: Commune, prefix: str) -> None:
+    """A request handler that blocks the server's event loop (the injected fault)."""
+    assert daemon.http is not None
+    app = daemon.http.app
+    entered = threading.Event()
+
+    async def blocking() -> None:
+        entered.set()
+        release.wait()
+
+    app.add_api_route("/test-stall", blocking)
+    url = f"http://127.0.0.1:{daemon.settings.http.port}/test-stall"
+
+    def call() -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(url, timeout=30)
+
+    threading.Thread(target=call, daemon=True).start()
+    assert entered.wait(5)
+
+
 @pytest.mark.parametrize(
     ("worker", "stall"),
-    [("db-writer", stall_writer), ("scheduler", stall_scheduler), ("mqtt", stall_mqtt)],
+    [
+        ("db-writer", stall_writer),
+        ("scheduler", stall_scheduler),
+        ("mqtt", stall_mqtt),
+        ("http", stall_http),
+    ],
 )
 def test_a_hung_worker_stops_the_watchdog_pings_and_status_names_it(
     running: Daemon,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, func, select
@@ -280,3 +281,30 @@ def test_the_sqlite_file_is_in_wal_mode_with_full_sync(store: Store) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_the_latest_revision_is_what_a_cluster_last_had_and_its_decision_is_stored(
+    db_url: str,
+) -> None:
+    """`~10` sorts before `~9` as text: the newer record wins, not the larger id."""
+    clock = [STORED_AT]
+    store = open_store(db_url, now=lambda: clock[0])
+    store.start()
+    try:
+        first = morning()
+        for number in (1, 9, 10):
+            bid = first.broadcast_id if number == 1 else f"{first.broadcast_id}~{number}"
+            store.record_broadcast(replace(first, broadcast_id=bid), CLUSTERS)
+            assert store.flush()  # created now
+            clock[0] += timedelta(minutes=1)
+        store.supersede(first.broadcast_id, first.broadcast_id, 2, clock[0])
+        store.record_revision(first.broadcast_id, 10, "f" * 32, clock[0])
+        assert store.flush()
+        latest = store.last_deliveries(SLOT_START + timedelta(minutes=1), "man-lan")
+        assert latest[("man-lan", "ban-coc")][0].broadcast_id == f"{first.broadcast_id}~10"
+        assert store.broadcast(first.broadcast_id).cancelled_at is not None  # type: ignore[union-attr]
+        revision = store.revision(first.broadcast_id)
+        assert revision is not None and (revision.revision, revision.fingerprint) == (10, "f" * 32)
+        assert store.revision("man-lan/evening/2026-11-29") is None
+    finally:
+        store.stop()

@@ -246,3 +246,12 @@ def test_unclosed_quote_points_at_the_line_it_opens(load: Load) -> None:
     problem = only_error(load(text))
     assert problem.line == line_with(text, '"Khu 2')
     assert "quote opened on this line is not closed" in problem.fix
+
+
+def test_an_id_with_a_line_break_around_it_is_refused_not_trimmed(load: Load) -> None:
+    """The ACL, topics and client ids take the id as written: `c01\\n` is not `c01`."""
+    text = BASE.replace("clusters: [loa-03]", 'clusters: ["loa-03\\n"]')
+    problem = only_error(load(text))
+    assert problem.line == line_with(text, "loa-03")
+    assert "line break" in problem.message
+    assert problem.fix == "write it as `loa-03`"

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import date as Date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from broadcastd.access import Role
 from broadcastd.api import present
+from broadcastd.api.auth import Principal, require
 from broadcastd.api.deps import ClockDep, StoreDep, TopologyDep, ViewDep
 from broadcastd.api.models import (
+    REASON_CHARS,
     BroadcastDetail,
     BroadcastList,
+    CancelRequest,
     CancelResult,
     DeliveryState,
     ErrorBody,
@@ -65,7 +69,9 @@ def get_broadcast(
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _unknown(broadcast_id))
     summary = present.broadcast(view, store.delivery_states(broadcast_id), topology, now())
-    return present.broadcast_detail(summary, store.ack_events(broadcast_id), topology)
+    return present.broadcast_detail(
+        summary, store.ack_events(broadcast_id), store.changes(broadcast_id), topology
+    )
 
 
 @router.post(
@@ -76,8 +82,21 @@ def get_broadcast(
         409: {"model": ErrorBody, "description": "Known, but already ended or cancelled."},
     },
 )
-def cancel_broadcast(broadcast_id: str, store: StoreDep, view: ViewDep) -> CancelResult:
-    if view.cancel(broadcast_id):
+def cancel_broadcast(
+    broadcast_id: str,
+    store: StoreDep,
+    view: ViewDep,
+    who: Annotated[Principal, Depends(require(Role.OPERATOR))],
+    body: CancelRequest | None = None,
+    reason: Annotated[
+        str | None,
+        Query(max_length=REASON_CHARS, description="Why; the body's `reason` wins if both."),
+    ] = None,
+) -> CancelResult:
+    """Needs an operator token. Who, when and why are recorded and shown by
+    GET /broadcasts/{broadcast_id}."""
+    why = body.reason if body is not None and body.reason is not None else reason
+    if view.cancel(broadcast_id, by=who.name, reason=why):
         return CancelResult(
             broadcast_id=broadcast_id,
             cancelled=True,

@@ -8,12 +8,16 @@ from fastapi import APIRouter, HTTPException, Query
 
 from broadcastd.api import present
 from broadcastd.api.deps import ClockDep, StoreDep, TopologyDep, ViewDep
-from broadcastd.api.models import Status
+from broadcastd.api.models import ErrorBody, Status
 
 router = APIRouter(tags=["status"])
 
 
-@router.get("/status", summary="Clusters: online, last seen, last broadcast and its state")
+@router.get(
+    "/status",
+    summary="Clusters: online, last seen, last broadcast and its state",
+    responses={404: {"model": ErrorBody, "description": "No such commune in the timetables."}},
+)
 def get_status(
     store: StoreDep,
     topology: TopologyDep,

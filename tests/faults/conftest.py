@@ -1,0 +1,58 @@
+"""The fault suite's fixtures: the real daemon (tests/integration/site.py) on a Mosquitto
+of the test's own (tests/faults/broker.py), a commune of its own
+(tests/service/harness.py)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.integration.conftest import audio_library  # noqa: F401
+from tests.integration.site import Site
+from tests.service.conftest import commune  # noqa: F401
+
+from .broker import Mosquitto
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The `long` runs only when asked for (`-m long`): minutes each, not for every run."""
+    expression = str(config.getoption("markexpr") or "")
+    if "long" in expression and "not long" not in expression:
+        return
+    skip = pytest.mark.skip(reason="long run: select it with `pytest -m long tests/faults`")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    if shutil.which("mosquitto") is None:
+        pytest.fail("the fault suite starts its own Mosquitto: `apt-get install mosquitto`",
+                    pytrace=False)
+    made = Mosquitto(tmp_path / "mosquitto", free_port())
+    made.start()
+    yield made
+    made.stop()
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, audio_library: Path, broker: Mosquitto, topic_prefix: str  # noqa: F811
+) -> Iterator[Site]:
+    """Files on disk for `broadcastd run` against the test's own broker; started by the test."""
+    made = Site(
+        root=tmp_path / "site",
+        library=audio_library,
+        prefix=topic_prefix,
+        http_port=free_port(),
+        broker_port=broker.port,
+    )
+    made.root.mkdir()
+    yield made
+    if made.alive():
+        made.stop()
