@@ -29,6 +29,7 @@ class DeliveryState(StrEnum):
     received = "received"
     ready = "ready"
     playing = "playing"
+    suspended = "suspended"
     finished = "finished"
     stopped = "stopped"
     failed = "failed"

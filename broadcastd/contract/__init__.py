@@ -12,13 +12,23 @@ from broadcastd.contract.messages import (
     PlayCommand,
     PlayItem,
     Presence,
+    ServerPresence,
     StopCommand,
     format_time,
     parse_ack,
     parse_command,
     parse_presence,
+    parse_server_presence,
 )
-from broadcastd.contract.topics import ID_PATTERN, Topic, TopicKind, is_valid_id, parse_topic, topic
+from broadcastd.contract.topics import (
+    ID_PATTERN,
+    Topic,
+    TopicKind,
+    is_valid_id,
+    parse_topic,
+    server_state_topic,
+    topic,
+)
 
 __all__ = [
     "ACK_STATES",
@@ -29,6 +39,7 @@ __all__ = [
     "PlayCommand",
     "PlayItem",
     "Presence",
+    "ServerPresence",
     "StopCommand",
     "Topic",
     "TopicKind",
@@ -37,6 +48,8 @@ __all__ = [
     "parse_ack",
     "parse_command",
     "parse_presence",
+    "parse_server_presence",
     "parse_topic",
+    "server_state_topic",
     "topic",
 ]

@@ -27,7 +27,7 @@ MAX_TEXT = 200
 TIME_WINDOW = timedelta(days=366)
 """An ack's `at` further than this from the server's clock is refused."""
 
-ACK_STATES = ("received", "ready", "playing", "finished", "stopped", "failed")
+ACK_STATES = ("received", "ready", "playing", "suspended", "finished", "stopped", "failed")
 TERMINAL_STATES = frozenset({"finished", "stopped", "failed"})
 
 
@@ -103,11 +103,15 @@ def _depth(obj: object) -> int:
 
 @dataclass(frozen=True, slots=True)
 class PlayItem:
+    """One item of a play. A `stream` may carry a `fallback` file item (revision 1.1),
+    which the cluster fetches ahead and plays while the stream cannot be opened."""
+
     kind: Literal["file", "stream"]
     url: str
     duration_s: float
     sha256: str | None = None
     title: str | None = None
+    fallback: PlayItem | None = None
 
     def to_obj(self) -> dict[str, Any]:
         obj: dict[str, Any] = {"kind": self.kind, "url": self.url}
@@ -116,6 +120,8 @@ class PlayItem:
         obj["duration_s"] = round(self.duration_s, 3)
         if self.title:
             obj["title"] = self.title
+        if self.fallback is not None:
+            obj["fallback"] = self.fallback.to_obj()
         return obj
 
 
@@ -195,6 +201,21 @@ class Presence:
             obj["firmware"] = self.firmware
         if self.volume is not None:
             obj["volume"] = self.volume
+        return _encode(obj)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPresence:
+    """The server's own presence on `<prefix>/server/state` (revision 1.1): retained,
+    `online: true` with its version on connect, `online: false` as its Last Will."""
+
+    online: bool
+    version: str | None = None
+
+    def to_payload(self) -> bytes:
+        obj: dict[str, Any] = {"v": VERSION, "online": self.online}
+        if self.version is not None:
+            obj["version"] = self.version
         return _encode(obj)
 
 
@@ -280,6 +301,31 @@ def parse_presence(payload: bytes) -> Presence:
     )
 
 
+def parse_server_presence(payload: bytes) -> ServerPresence:
+    """A cluster's (or a monitor's) reading of `<prefix>/server/state`."""
+    obj = _decode(payload)
+    online = obj.get("online")
+    if not isinstance(online, bool):
+        raise ContractError("invalid", "online must be true or false")
+    version = obj.get("version")
+    if version is not None and not isinstance(version, str):
+        raise ContractError("invalid", "version must be a string")
+    return ServerPresence(online=online, version=version)
+
+
+def _parse_fallback(obj: dict[str, Any], kind: str) -> PlayItem | None:
+    """A stream's `fallback`: one file item with its sha256, or absent."""
+    value = obj.get("fallback")
+    if value is None:
+        return None
+    if kind != "stream":
+        raise ContractError("invalid", "only a stream item may have a fallback")
+    fallback = _parse_item(value)
+    if fallback.kind != "file":
+        raise ContractError("invalid", "a fallback must be a file item")
+    return fallback
+
+
 def _parse_item(obj: object) -> PlayItem:
     if not isinstance(obj, dict):
         raise ContractError("invalid", "an item must be an object")
@@ -298,6 +344,7 @@ def _parse_item(obj: object) -> PlayItem:
         duration_s=float(duration),
         sha256=sha if isinstance(sha, str) else None,
         title=obj.get("title") if isinstance(obj.get("title"), str) else None,
+        fallback=_parse_fallback(obj, kind),
     )
 
 

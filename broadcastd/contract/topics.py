@@ -1,4 +1,5 @@
-"""Topic names: `<prefix>/<commune>/<cluster>/{cmd,ack,state}`."""
+"""Topic names: `<prefix>/<commune>/<cluster>/{cmd,ack,state}`, and the server's own
+presence at `<prefix>/server/state` (revision 1.1)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ def split_broadcast_id(value: str) -> tuple[str, int] | None:
     revision = match.group("revision")
     base = value if revision is None else value[: match.start("revision") - 1]
     return base, int(revision or 1)
+
+
+SERVER_STATE = "server/state"
+
+
+def server_state_topic(prefix: str) -> str:
+    """Where the server publishes its presence, retained, with its Last Will. One level
+    shorter than a cluster topic, so `parse_topic` and the `+/+` subscriptions never take
+    it for one, even in a deployment with a commune called `server`."""
+    return f"{prefix}/{SERVER_STATE}"
 
 
 def topic(prefix: str, commune: str, cluster: str, kind: TopicKind) -> str:

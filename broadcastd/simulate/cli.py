@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--late", type=_late, action="extend", default=[],
                         help="CLUSTER:SECONDS, connect that many seconds late (repeatable)")
     parser.add_argument("--no-fetch", dest="fetch", action="store_false",
-                        help="do not download and verify file items")
+                        help="do not download and verify file items nor try stream URLs")
     parser.add_argument("--crash-on-exit", action="store_true",
                         help="on exit drop the connections so the broker publishes the Wills")
     parser.add_argument("--log-level", default="info")

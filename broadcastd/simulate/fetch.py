@@ -1,7 +1,9 @@
-"""Fetching a play's file items over HTTP and checking their sha256, as a cluster does.
+"""Fetching a play's file items over HTTP and checking their sha256, and trying its
+stream URLs, as a cluster does.
 
 Runs in worker threads of the fleet; the outcome is a contract `detail` word
-(`fetch` or `checksum`) or None, which the cluster state machine turns into acks.
+(`fetch` or `checksum`) or None, or whether a stream opened, which the cluster state
+machine turns into acks.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import httpx
 from broadcastd.contract import PlayItem
 
 CHUNK = 64 * 1024
+STREAM_OPEN_TIMEOUT_S = 2.0  # a live relay answers its headers at once, or is down
 
 
 def fetch_and_verify(http: httpx.Client, items: tuple[PlayItem, ...]) -> str | None:
@@ -37,3 +40,13 @@ def _fetch_one(http: httpx.Client, item: PlayItem) -> str | None:
     if item.sha256 is None or digest.hexdigest() != item.sha256.lower():
         return "checksum"
     return None
+
+
+def open_stream(http: httpx.Client, url: str, timeout_s: float = STREAM_OPEN_TIMEOUT_S) -> bool:
+    """Whether a stream URL can be opened now: it answers 200 within `timeout_s`. Only the
+    headers are read; a live relay never ends, so the connection is closed at once."""
+    try:
+        with http.stream("GET", url, timeout=timeout_s) as response:
+            return response.status_code == 200
+    except (httpx.HTTPError, OSError):
+        return False

@@ -5,7 +5,9 @@ Will on its `state` topic), as the contract wants. One paho thread per cluster d
 not scale to thousands, so all clients are driven from ONE loop thread with paho's
 external-loop API (`loop_read`/`loop_write`/`loop_misc` and the socket callbacks) on a
 `selectors` selector. Only that thread touches the clients and the state machines;
-other threads talk to it through `_call_soon`. File fetches run in a small pool.
+other threads talk to it through `_call_soon`. File fetches and attempts to open stream
+URLs (ahead, and again every `STREAM_RETRY_S` while a stream on air is down) run in a
+small pool.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from broadcastd.contract import (
 )
 from broadcastd.contract.topics import client_id
 from broadcastd.simulate.cluster import Cluster
-from broadcastd.simulate.fetch import fetch_and_verify
+from broadcastd.simulate.fetch import fetch_and_verify, open_stream
 from broadcastd.simulate.record import (
     ClusterRecord,
     FleetRecord,
@@ -59,6 +61,7 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 TICK_SLACK_S = 0.002  # fire a little after a deadline so the cluster's clock has passed it
 MISC_EVERY_S = 5.0  # keepalive bookkeeping; far below any sane keepalive
+STREAM_RETRY_S = 2.0  # wall seconds between attempts to open a stream that is down
 
 
 def local_now() -> datetime:
@@ -82,7 +85,9 @@ def cluster_ids(commune: str, clusters: Iterable[str]) -> tuple[ClusterId, ...]:
 @dataclass(frozen=True, slots=True)
 class FleetConfig:
     """How the simulated fleet behaves. Names in `silent`/`late` are bare cluster names
-    (`kl-05`, every commune) or client ids (`man-lan.kl-05`)."""
+    (`kl-05`, every commune) or client ids (`man-lan.kl-05`). `fetch`: download and
+    verify file items and try stream URLs before `ready`, as a real cluster does (off:
+    every file is held and every stream opens)."""
 
     clusters: tuple[ClusterId, ...]
     host: str = "127.0.0.1"
@@ -128,7 +133,7 @@ class _Node:
         self.cid = cid
         self.key = cid.client_id
         self.cluster = None if config.is_silent(cid) else Cluster(
-            speed=config.speed, fetch_files=config.fetch)
+            speed=config.speed, fetch_files=config.fetch, open_streams=config.fetch)
         self.cmd_topic = topic(config.prefix, cid.commune, cid.cluster, TopicKind.CMD)
         self.ack_topic = topic(config.prefix, cid.commune, cid.cluster, TopicKind.ACK)
         self.state_topic = topic(config.prefix, cid.commune, cid.cluster, TopicKind.STATE)
@@ -137,6 +142,7 @@ class _Node:
         self.closing = False
         self.deadline: datetime | None = None
         self.fetching: set[str] = set()
+        self.retrying: set[str] = set()  # stream URLs with an attempt to open them pending
         self.farewell: mqtt.MQTTMessageInfo | None = None
 
 
@@ -506,6 +512,7 @@ class Fleet:
             else:
                 self._publish(node, acks)
         self._schedule_tick(node)
+        self._retry_streams(node)
 
     def _publish(self, node: _Node, acks: list[Ack]) -> None:
         client = node.client
@@ -536,22 +543,51 @@ class Fleet:
         self._emit(node, node.cluster.tick(self._clock()))
 
     def _start_fetch(self, node: _Node, broadcast_id: str) -> None:
+        """Fetch a new play's files and try its streams, off the loop thread."""
         assert node.cluster is not None
         items = node.cluster.files_to_fetch(broadcast_id)
-        if not items or broadcast_id in node.fetching:
+        urls = node.cluster.streams_to_open(broadcast_id)
+        if not (items or urls) or broadcast_id in node.fetching:
             return
         node.fetching.add(broadcast_id)
 
         def job() -> None:
-            failure = fetch_and_verify(self._http, items)
-            self._call_soon(lambda: self._files_done(node, broadcast_id, failure))
+            failure = fetch_and_verify(self._http, items) if items else None
+            opened = {url: open_stream(self._http, url) for url in urls}
+            self._call_soon(lambda: self._prepared(node, broadcast_id, bool(items), failure,
+                                                   opened))
 
         self._pool.submit(job)
 
-    def _files_done(self, node: _Node, broadcast_id: str, failure: str | None) -> None:
+    def _prepared(self, node: _Node, broadcast_id: str, fetched: bool, failure: str | None,
+                  opened: dict[str, bool]) -> None:
         node.fetching.discard(broadcast_id)
-        if self.config.log_traffic:
+        if fetched and self.config.log_traffic:
             log.info("audio fetched" if failure is None else "audio fetch failed",
                      cluster=node.key, broadcast_id=broadcast_id, error=failure)
-        if node.cluster is not None and not node.closing:
+        if node.cluster is None or node.closing:
+            return
+        for url, ok in opened.items():
+            self._emit(node, node.cluster.on_stream(url, ok, self._clock()))
+        if fetched:
             self._emit(node, node.cluster.on_files(broadcast_id, failure, self._clock()))
+
+    def _retry_streams(self, node: _Node) -> None:
+        """Rule 4: a stream on air that could not be opened is tried again while it lasts."""
+        assert node.cluster is not None
+        for url in node.cluster.streams_down():
+            if url not in node.retrying:
+                node.retrying.add(url)
+                self._later(STREAM_RETRY_S, functools.partial(self._try_stream, node, url))
+
+    def _try_stream(self, node: _Node, url: str) -> None:
+        def job() -> None:
+            ok = open_stream(self._http, url)
+            self._call_soon(lambda: self._stream_tried(node, url, ok))
+
+        self._pool.submit(job)
+
+    def _stream_tried(self, node: _Node, url: str, ok: bool) -> None:
+        node.retrying.discard(url)
+        if node.cluster is not None and not node.closing:
+            self._emit(node, node.cluster.on_stream(url, ok, self._clock()))

@@ -34,10 +34,17 @@ class AckOutcome(StrEnum):
     UNKNOWN_BROADCAST = "unknown_broadcast"
 
 
+ON_AIR_STATES = frozenset({"playing", "suspended"})
+"""Revision 1.1: a broadcast may go playing -> suspended -> playing while it lasts."""
+
+
 def state_rank(state: str) -> int:
-    """Order of delivery states; every terminal state ranks equal and last."""
+    """Order of delivery states; the on-air states rank equal, as do the terminal ones
+    (last)."""
     if state in TERMINAL_STATES:
         return len(ACK_STATES)
+    if state in ON_AIR_STATES:
+        return ACK_STATES.index("playing")
     return ACK_STATES.index(state)
 
 
@@ -56,9 +63,11 @@ def moves_forward(
     old_rank, new_rank = state_rank(current), state_rank(new)
     if new_rank != old_rank:
         return new_rank > old_rank
-    return new == "playing" and (new_item if new_item is not None else -1) > (
-        current_item if current_item is not None else -1
-    )
+    old = current_item if current_item is not None else -1
+    item = new_item if new_item is not None else -1
+    if new != current:  # suspended, or playing again (resumed): never to an earlier item
+        return item >= old
+    return new == "playing" and item > old
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,15 @@ from broadcastd.contract import (
     ContractError,
     PlayCommand,
     PlayItem,
+    ServerPresence,
     StopCommand,
     TopicKind,
     parse_ack,
     parse_command,
     parse_presence,
+    parse_server_presence,
     parse_topic,
+    server_state_topic,
     topic,
 )
 from broadcastd.contract.topics import ID_PATTERN, client_id, is_valid_id, subscriptions
@@ -197,3 +200,91 @@ def test_presence_past_the_bounds_is_invalid(payload: bytes) -> None:
 def test_an_id_is_checked_whole(name: str) -> None:
     assert not is_valid_id(name)
     assert ID_PATTERN.match(name) is None  # callers that use .match are safe too
+
+
+# -- revision 1.1 ------------------------------------------------------------------------
+
+def test_suspended_is_an_ack_state_that_names_the_broadcast_that_took_over() -> None:
+    ack = parse_ack(
+        b'{"v":1,"broadcast_id":"man-lan/morning/2026-11-29","state":"suspended",'
+        b'"at":"2026-11-29T05:41:00+07:00","item":1,"detail":"man-lan/announce-054100/2026-11-29"}'
+    )
+    assert (ack.state, ack.item, ack.detail) == (
+        "suspended", 1, "man-lan/announce-054100/2026-11-29")
+    assert parse_ack(ack.to_payload()) == ack
+
+
+FALLBACK = PlayItem("file", "http://10.0.0.2:8080/audio/9c1d.mp3", 180.0, "9c1d", "Nhạc nền")
+
+
+def test_a_stream_with_a_fallback_matches_the_contract_example_and_round_trips() -> None:
+    stream = PlayItem("stream", "http://radio.example/live", 1187.6, fallback=FALLBACK)
+    assert stream.to_obj() == {
+        "kind": "stream", "url": "http://radio.example/live", "duration_s": 1187.6,
+        "fallback": {"kind": "file", "url": "http://10.0.0.2:8080/audio/9c1d.mp3",
+                     "sha256": "9c1d", "duration_s": 180.0, "title": "Nhạc nền"},
+    }
+    play = PlayCommand("man-lan/morning/2026-11-29",
+                       datetime(2026, 11, 29, 5, 30, tzinfo=HANOI),
+                       datetime(2026, 11, 29, 6, 0, tzinfo=HANOI), 0, 80, (stream,),
+                       datetime(2026, 11, 29, 5, 28, tzinfo=HANOI))
+    assert parse_command(play.to_payload()) == play
+
+
+def _play_with(item: str) -> bytes:
+    return (
+        '{"v":1,"type":"play","broadcast_id":"b","start":"2026-11-29T05:30:00+07:00",'
+        '"end":"2026-11-29T06:00:00+07:00","priority":0,"volume":80,'
+        f'"items":[{item}],"sent_at":"2026-11-29T05:28:00+07:00"}}'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # the fallback is a stream, not a file
+        ('{"kind":"stream","url":"http://r/live","duration_s":60,'
+        '"fallback":{"kind":"stream","url":"http://r/other","duration_s":60}}'),
+        # the fallback file has no sha256: it could not be verified ahead
+        ('{"kind":"stream","url":"http://r/live","duration_s":60,'
+        '"fallback":{"kind":"file","url":"http://a/x.mp3","duration_s":60}}'),
+        # not an object
+        '{"kind":"stream","url":"http://r/live","duration_s":60,"fallback":"nhac-nen"}',
+        # a file item has no fallback
+        ('{"kind":"file","url":"http://a/y.mp3","sha256":"ab","duration_s":60,'
+        '"fallback":{"kind":"file","url":"http://a/x.mp3","sha256":"cd","duration_s":60}}'),
+    ],
+)
+def test_a_bad_fallback_is_refused(item: str) -> None:
+    with pytest.raises(ContractError) as refused:
+        parse_command(_play_with(item))
+    assert refused.value.reason == "invalid"
+
+
+def test_the_server_presence_and_its_last_will() -> None:
+    assert ServerPresence(True, "1.4.0").to_payload() == b'{"v":1,"online":true,"version":"1.4.0"}'
+    assert ServerPresence(False).to_payload() == b'{"v":1,"online":false}'
+    assert parse_server_presence(b'{"v":1,"online":true,"version":"1.4.0","host":"a"}') == (
+        ServerPresence(True, "1.4.0"))
+    assert parse_server_presence(b'{"v":1,"online":false}') == ServerPresence(False)
+    for bad in (b'{"v":1,"online":"yes"}', b'{"v":1,"online":true,"version":14}',
+                b'{"v":2,"online":true}'):
+        with pytest.raises(ContractError):
+            parse_server_presence(bad)
+
+
+def test_the_server_topic_is_never_read_as_a_cluster_topic() -> None:
+    assert server_state_topic("broadcast") == "broadcast/server/state"
+    assert parse_topic("broadcast", server_state_topic("broadcast")) is None
+    # a commune may be called `server`: its clusters' topics are one level longer
+    cluster = topic("broadcast", "server", "loa-01", TopicKind.STATE)
+    parsed = parse_topic("broadcast", cluster)
+    assert parsed is not None and (parsed.commune, parsed.cluster) == ("server", "loa-01")
+    assert not any(_matches(pattern, server_state_topic("broadcast"))
+                   for pattern in subscriptions("broadcast"))
+
+
+def _matches(pattern: str, name: str) -> bool:
+    """MQTT wildcard matching, for `+` only (all the server subscribes with)."""
+    want, got = pattern.split("/"), name.split("/")
+    return len(want) == len(got) and all(w in ("+", g) for w, g in zip(want, got, strict=True))

@@ -1,0 +1,29 @@
+"""A delivery's shown state moves forward only; under revision 1.1 `playing` and
+`suspended` may alternate while the broadcast lasts."""
+
+from __future__ import annotations
+
+import pytest
+
+from broadcastd.store.model import moves_forward
+
+
+@pytest.mark.parametrize(
+    ("current", "current_item", "new", "new_item", "expected"),
+    [
+        (None, None, "received", None, True),
+        ("playing", 0, "received", None, False),  # a late `received` hides nothing
+        ("playing", 0, "playing", 1, True),
+        ("playing", 1, "playing", 0, False),
+        ("playing", 1, "suspended", 1, True),  # an emergency took the speaker
+        ("suspended", 1, "playing", 1, True),  # resumed where the clock says
+        ("suspended", 1, "playing", 2, True),
+        ("suspended", 2, "playing", 1, False),  # a stale `playing` from before
+        ("suspended", 1, "finished", None, True),
+        ("finished", None, "playing", 3, False),
+    ],
+)
+def test_shown_state(
+    current: str | None, current_item: int | None, new: str, new_item: int | None, expected: bool
+) -> None:
+    assert moves_forward(current, current_item, new, new_item) is expected
