@@ -110,7 +110,10 @@ class AnnouncementResult(Model):
 
 class StopRequest(Model):
     clusters: list[str] | None = Field(
-        default=None, description="Stop on these clusters only; without it, on every one."
+        default=None,
+        min_length=1,
+        description="Stop on these clusters only; leave it out to stop on every one "
+        "(an empty list is refused rather than taken for all).",
     )
     reason: str | None = Field(default=None, max_length=REASON_CHARS)
 

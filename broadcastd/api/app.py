@@ -44,9 +44,9 @@ DESCRIPTION = """Times are ISO 8601 with the commune's UTC offset. Broadcast ids
 slashes (`man-lan/morning/2026-11-29`) and are used as is in paths.
 
 **Access.** Send an API token as `Authorization: Bearer TOKEN` (the *Authorize* button
-below). Roles: `viewer` reads, `operator` also cancels (and later stops, announces,
-adds audio), `admin` also manages tokens. Reading needs a viewer token unless the
-server sets `http.anonymous_read: true`; `/healthz` and `/audio/...` are always open.
+below). Roles: `viewer` reads, `operator` also cancels, stops and announces
+(`POST /announcements`), `admin` also manages tokens. Reading needs a viewer token unless
+the server sets `http.anonymous_read: true`; `/healthz` and `/audio/...` are always open.
 Tokens are made on the server with `broadcastd token create --name NAME --role ROLE`."""
 
 
