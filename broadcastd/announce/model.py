@@ -118,6 +118,22 @@ class StopRequest(Model):
     reason: str | None = Field(default=None, max_length=REASON_CHARS)
 
 
+class FieldProblem(BaseModel):
+    """One problem with the request's shape, as FastAPI reports it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int] = Field(description="Where: `body`, then the field path.")
+    msg: str
+    type: str
+
+
+class InvalidRequest(BaseModel):
+    """A request of the wrong shape (a missing field, a word that is no priority)."""
+
+    detail: list[FieldProblem]
+
+
 class StopResult(Model):
     broadcast_id: str
     stopped: list[str] = Field(description="Clusters sent `stop`.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 import structlog
 from sqlalchemy import Engine
@@ -45,6 +46,20 @@ class AnnouncementBook:
         """Those overlapping [since, until), as the planner lists slots."""
         with self._lock:
             return [o for o in self._by_id.values() if o.end > since and o.start < until]
+
+
+class AnnounceDesk(Protocol):
+    """What the HTTP routes need of announcements (the `Announcer`, or a test's fake)."""
+
+    def announce(self, request: AnnouncementRequest, *, by: str) -> Occurrence:
+        """The occurrence sent; AnnouncementRefused when it cannot go out."""
+        ...
+
+    def stop(
+        self, broadcast_id: str, clusters: Sequence[str], *, by: str, reason: str | None
+    ) -> list[str]:
+        """The clusters sent `stop`; StopRefused when it cannot be done."""
+        ...
 
 
 class StopRefused(Exception):

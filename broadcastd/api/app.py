@@ -20,7 +20,7 @@ from broadcastd.api.routes import announcements, broadcasts, health, schedule, s
 from broadcastd.store import Store
 
 if TYPE_CHECKING:
-    from broadcastd.announce.service import Announcer
+    from broadcastd.announce.service import AnnounceDesk
 
 STATIC = Path(__file__).parent / "static"
 SWAGGER = "/static/swagger-ui"
@@ -62,7 +62,7 @@ def create_app(
     now: Clock = utc_now,
     anonymous_read: bool = False,
     readers: Sequence[APIRouter] = (),
-    announcer: Callable[[], Announcer | None] = lambda: None,
+    announcer: Callable[[], AnnounceDesk | None] = lambda: None,
 ) -> FastAPI:
     """The API over `store` and the running daemon's `view`; `now` is the clock it shows.
 

@@ -11,11 +11,12 @@ from broadcastd.access import Role
 from broadcastd.announce.model import (
     AnnouncementRequest,
     AnnouncementResult,
+    InvalidRequest,
     StopRequest,
     StopResult,
 )
 from broadcastd.announce.plan import AnnouncementRefused
-from broadcastd.announce.service import Announcer, StopRefused
+from broadcastd.announce.service import AnnounceDesk, StopRefused
 from broadcastd.api.auth import Principal, require
 from broadcastd.api.deps import StoreDep, ViewDep
 from broadcastd.api.models import ErrorBody
@@ -25,13 +26,17 @@ router = APIRouter(tags=["announcements"])
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 
 REFUSED: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorBody, "description": "Cannot go out as asked: the reason and the fix."},
+    422: {
+        "model": ErrorBody | InvalidRequest,
+        "description": "Cannot go out as asked: the reason and the fix (`detail` a text), "
+        "or a request of the wrong shape (`detail` a list of problems).",
+    },
     503: {"model": ErrorBody, "description": "The daemon is still starting."},
 }
 
 
-def get_announcer(request: Request) -> Announcer:
-    source: Callable[[], Announcer | None] | None = getattr(
+def get_announcer(request: Request) -> AnnounceDesk:
+    source: Callable[[], AnnounceDesk | None] | None = getattr(
         request.app.state, "announcer", None
     )
     announcer = source() if source is not None else None
@@ -43,7 +48,7 @@ def get_announcer(request: Request) -> Announcer:
     return announcer
 
 
-AnnouncerDep = Annotated[Announcer, Depends(get_announcer)]
+AnnouncerDep = Annotated[AnnounceDesk, Depends(get_announcer)]
 
 
 @router.post(
