@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.announce import kept_section
 from bench.report import Row, table
 
 
@@ -12,6 +13,8 @@ def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
     machine = results["machine"]
     notes_path = Path(__file__).with_name("NOTES.md")
     notes = notes_path.read_text(encoding="utf-8") if notes_path.exists() else ""
+    # Measured by bench/announce.py, not by this run: carried over as it is.
+    announcements = kept_section(path)
     text = f"""# Benchmarks
 
 How fast broadcastd is on one machine, next to the limit of that machine (a bare paho
@@ -34,5 +37,6 @@ Linux {machine['kernel']}, Python {machine['python']}, SQLite {machine['sqlite']
 
 {table(found)}
 
+{announcements}
 {notes}"""
     path.write_text(text, encoding="utf-8")

@@ -45,11 +45,16 @@ def main() -> None:
     def totals(command: dict[str, Any]) -> dict[str, Any]:
         return {"totals": fleet.record.read(lambda view: dict(view.totals))}
 
+    def acks(command: dict[str, Any]) -> dict[str, Any]:
+        bid, state = str(command["broadcast_id"]), str(command["state"])
+        return {"acks": fleet.record.read(lambda view: _acks(view, bid, state))}
+
     def stop(command: dict[str, Any]) -> dict[str, Any]:
         fleet.stop(timeout=10.0)
         return {"ok": True}
 
-    serve({"wait_online": wait_online, "plays": plays, "totals": totals, "stop": stop})
+    serve({"wait_online": wait_online, "plays": plays, "totals": totals, "acks": acks,
+           "stop": stop})
 
 
 def _plays(view: FleetView) -> dict[str, list[float]]:
@@ -70,6 +75,21 @@ def _plays(view: FleetView) -> dict[str, list[float]]:
                 entry[1] = max(entry[1], at)
                 entry[2] += 1
     return found
+
+
+def _acks(view: FleetView, broadcast_id: str, state: str) -> list[float]:
+    """[first, last, clusters] of each cluster's first `state` ack of one broadcast
+    (when the fleet published it), or [] when none has."""
+    firsts = [
+        next(
+            (s.sent_at.timestamp() for s in view[key].acks
+             if s.ack.broadcast_id == broadcast_id and s.ack.state == state),
+            None,
+        )
+        for key in view
+    ]
+    found = [at for at in firsts if at is not None]
+    return [min(found), max(found), float(len(found))] if found else []
 
 
 if __name__ == "__main__":

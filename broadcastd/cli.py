@@ -1,4 +1,5 @@
-"""The `broadcastd` command: run, validate, status, token, simulate, audio."""
+"""The `broadcastd` command: run, validate, status, token, simulate, audio, announce,
+stop, cancel."""
 
 from __future__ import annotations
 
@@ -78,6 +79,7 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from broadcastd import __version__
     from broadcastd.access import cli as access_cli
+    from broadcastd.announce import cli as announce_cli
     from broadcastd.audio import cli as audio_cli
     from broadcastd.simulate import cli as simulate_cli
 
@@ -113,18 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=cmd_validate)
 
     status = commands.add_parser("status", help="what played where, from a running daemon")
-    _config_arg(status)
-    status.add_argument("--url", help="daemon base URL (default: from config's http.listen)")
-    status.add_argument(
-        "--token-file",
-        type=Path,
-        help="file holding an API token (viewer or above); the safest way to give one",
-    )
-    status.add_argument(
-        "--token",
-        help="an API token (visible to other users in `ps`: prefer --token-file or "
-        "$BROADCASTD_TOKEN)",
-    )
+    daemon_args(status, "viewer")
     status.set_defaults(handler=cmd_status)
 
     token = commands.add_parser("token", help="API tokens: create, list, revoke")
@@ -132,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(handler=cmd_token)
 
     simulate_cli.register(commands)
+    announce_cli.register(commands, daemon_args)
     audio_cli.register(commands, find_uses=_find_audio_uses)
     return parser
 
@@ -216,33 +208,75 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return code
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from broadcastd.status_table import fetch_and_render
+def daemon_args(parser: argparse.ArgumentParser, role: str) -> None:
+    """--config, --url, --token-file and --token: how a command reaches the running
+    daemon's HTTP API with a token of `role` or above."""
+    _config_arg(parser)
+    parser.add_argument("--url", help="daemon base URL (default: from config's http.listen)")
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        help=f"file holding an API token ({role} or above); the safest way to give one",
+    )
+    parser.add_argument(
+        "--token",
+        help="an API token (visible to other users in `ps`: prefer --token-file or "
+        "$BROADCASTD_TOKEN)",
+    )
+
+
+@dataclass(frozen=True)
+class DaemonAccess:
+    url: str
+    token: str | None
+
+
+class AccessError(Exception):
+    """The daemon's URL or the token cannot be had; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def daemon_access(args: argparse.Namespace) -> DaemonAccess:
+    """The daemon's base URL (--url, else the config's http.listen) and the token
+    (--token, else --token-file's content, else $BROADCASTD_TOKEN, else none)."""
+    from broadcastd.settings import SettingsError
 
     url = args.url
     if url is None:
-        from broadcastd.settings import SettingsError
-
         try:
             settings = load_config(args)
         except SettingsError as exc:
-            print(exc, file=sys.stderr)
-            return EXIT_SETUP
+            raise AccessError(str(exc), EXIT_SETUP) from exc
         host = settings.http.host
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         scheme = "https" if settings.http.tls else "http"
         url = f"{scheme}://{host}:{settings.http.port}"
     try:
-        token = _status_token(args)
+        token = _api_token(args)
     except OSError as exc:
-        print(f"cannot read the token file {args.token_file}: {exc.strerror}", file=sys.stderr)
-        return 2
-    text, code = fetch_and_render(url, token)
+        raise AccessError(
+            f"cannot read the token file {args.token_file}: {exc.strerror}", 2
+        ) from exc
+    return DaemonAccess(url, token)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from broadcastd.status_table import fetch_and_render
+
+    try:
+        access = daemon_access(args)
+    except AccessError as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    text, code = fetch_and_render(access.url, access.token)
     print(text)
     return code
 
 
-def _status_token(args: argparse.Namespace) -> str | None:
+def _api_token(args: argparse.Namespace) -> str | None:
     """--token, else the --token-file's content, else $BROADCASTD_TOKEN, else none."""
     from broadcastd.status_table import TOKEN_ENV
 

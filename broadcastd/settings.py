@@ -248,8 +248,22 @@ class DeliverySettings(Section):
         "clusters fetch files and hold the broadcast if the link drops.",
     )
     resend: ResendSettings = Field(default_factory=ResendSettings)
+    emergency_resend: ResendSettings = Field(
+        default_factory=lambda: ResendSettings(first_after_s=3.0, factor=1.5, max_delay_s=15.0),
+        description="Resends of a play of priority 100 (emergency): sooner than routine.",
+    )
     replan_interval_s: float = Field(
         default=300.0, ge=5, description="How often the plan ahead is refreshed."
+    )
+
+
+class AnnounceSettings(Section):
+    lead_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="An announcement for `now` starts this many seconds after it is "
+        "asked for, so that the clusters fetch its files first.",
     )
 
 
@@ -266,6 +280,7 @@ class Settings(Section):
     http: HttpSettings = Field(default_factory=HttpSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    announce: AnnounceSettings = Field(default_factory=AnnounceSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @model_validator(mode="before")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -15,8 +16,11 @@ from broadcastd.access import Role
 from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
-from broadcastd.api.routes import broadcasts, health, schedule, status
+from broadcastd.api.routes import announcements, broadcasts, health, schedule, status
 from broadcastd.store import Store
+
+if TYPE_CHECKING:
+    from broadcastd.announce.service import AnnounceDesk
 
 STATIC = Path(__file__).parent / "static"
 SWAGGER = "/static/swagger-ui"
@@ -40,9 +44,9 @@ DESCRIPTION = """Times are ISO 8601 with the commune's UTC offset. Broadcast ids
 slashes (`man-lan/morning/2026-11-29`) and are used as is in paths.
 
 **Access.** Send an API token as `Authorization: Bearer TOKEN` (the *Authorize* button
-below). Roles: `viewer` reads, `operator` also cancels (and later stops, announces,
-adds audio), `admin` also manages tokens. Reading needs a viewer token unless the
-server sets `http.anonymous_read: true`; `/healthz` and `/audio/...` are always open.
+below). Roles: `viewer` reads, `operator` also cancels, stops and announces
+(`POST /announcements`), `admin` also manages tokens. Reading needs a viewer token unless
+the server sets `http.anonymous_read: true`; `/healthz` and `/audio/...` are always open.
 Tokens are made on the server with `broadcastd token create --name NAME --role ROLE`."""
 
 
@@ -58,11 +62,13 @@ def create_app(
     now: Clock = utc_now,
     anonymous_read: bool = False,
     readers: Sequence[APIRouter] = (),
+    announcer: Callable[[], AnnounceDesk | None] = lambda: None,
 ) -> FastAPI:
     """The API over `store` and the running daemon's `view`; `now` is the clock it shows.
 
     `readers` are further routers (metrics) that get the same read guard as /status;
     routes that change something declare `Depends(require(Role.OPERATOR))` themselves.
+    `announcer()` is the daemon's, once delivery runs (None before: announcing answers 503).
     """
     app = FastAPI(
         title="broadcastd",
@@ -75,8 +81,10 @@ def create_app(
     )
     context = ApiContext(store=store, view=view, now=now, anonymous_read=anonymous_read)
     install_context(app, context)
+    app.state.announcer = announcer
     app.add_middleware(ChangesNeedAnOperator, context=context)
     app.include_router(health.router)
+    app.include_router(announcements.router, responses=AUTH_RESPONSES)
     read = [Depends(require(Role.VIEWER))]
     for router in (status.router, broadcasts.router, schedule.router, *readers):
         app.include_router(router, dependencies=read, responses=AUTH_RESPONSES)

@@ -20,6 +20,8 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
+from broadcastd.announce import persist
+from broadcastd.announce.service import AnnouncementBook, Announcer
 from broadcastd.api.app import create_app
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
@@ -113,6 +115,7 @@ class Daemon:
         self.inbound: Inbound | None = None
         self.scheduler: BroadcastScheduler | None = None
         self.http: HttpServer | None = None
+        self.announcer: Announcer | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         # The timetable in force for each file (resolved path): what a file with errors
         # keeps running until it is fixed.
@@ -329,6 +332,7 @@ class Daemon:
             resend=ResendPolicy(**settings.delivery.resend.model_dump()),
             clock=self.clock,
             observer=observer,
+            emergency_resend=ResendPolicy(**settings.delivery.emergency_resend.model_dump()),
         )
         self.inbound = Inbound(
             store,
@@ -349,10 +353,23 @@ class Daemon:
                 broker=settings.broker.url,
             )
         self._before_scheduling(self)
+        persist.create_tables(store.engine)
+        book = AnnouncementBook(persist.load(store.engine, self.clock() - persist.KEEP))
         self.scheduler = BroadcastScheduler(
             self.dispatcher,
             lead_time_s=settings.delivery.lead_time_s,
             replan_interval_s=settings.delivery.replan_interval_s,
+            clock=self.clock,
+            extra=book.between,
+        )
+        self.announcer = Announcer(
+            engine=store.engine,
+            book=book,
+            scheduler=self.scheduler,
+            dispatcher=self.dispatcher,
+            timetables=lambda: self.state.timetables,
+            catalogue=self.catalogue,
+            lead_s=settings.announce.lead_s,
             clock=self.clock,
         )
         self.scheduler.start(timetables)
@@ -379,6 +396,7 @@ class Daemon:
             now=self.clock,
             anonymous_read=self.settings.http.anonymous_read,
             readers=[metrics_router(self.metrics)],
+            announcer=lambda: self.announcer,
         )
 
     def _start_http(self) -> None:

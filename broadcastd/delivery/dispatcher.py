@@ -22,7 +22,7 @@ queues a message in the MQTT client.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -39,7 +39,10 @@ from broadcastd.store.access import TIMETABLE
 
 log = structlog.get_logger(__name__)
 
-Reason = Literal["scheduled", "join", "resend", "online", "restart", "added"]
+EMERGENCY = 100
+"""A play of this priority or more is resent by the emergency policy."""
+
+Reason = Literal["scheduled", "join", "resend", "online", "restart", "added", "announce"]
 
 
 class Publisher(Protocol):
@@ -106,13 +109,17 @@ class Dispatcher:
         resend: ResendPolicy,
         clock: Callable[[], datetime],
         observer: DeliveryObserver | None = None,
+        emergency_resend: ResendPolicy | None = None,
     ) -> None:
+        """`emergency_resend`: the resend policy of a play of priority >= 100 (an
+        emergency is resent to a silent cluster sooner); default: `resend`."""
         self._publisher = publisher
         self._store = store
         self._resolve_items = resolve_items
         self._prefix = prefix
         self._lead_time_s = lead_time_s
         self._resend = resend
+        self._emergency_resend = emergency_resend or resend
         self._clock = clock
         self._observer = observer
         self._lock = threading.RLock()
@@ -396,6 +403,36 @@ class Dispatcher:
             )
             return True
 
+    def stop_clusters(
+        self, broadcast_id: str, clusters: Sequence[str]
+    ) -> tuple[list[str], list[str]] | None:
+        """`stop` to some clusters of an active broadcast, which then get nothing more
+        of it (no resend, nothing on coming online); the others play on.
+
+        None when the broadcast is not active; else (clusters sent `stop`, names it
+        does not target). With any unknown name, nothing is sent."""
+        with self._lock:
+            active = self._active.get(broadcast_id)
+            if active is None:
+                return None
+            unknown = [c for c in clusters if c not in active.deliveries]
+            if unknown:
+                return [], unknown
+            now = self._clock()
+            stopped = []
+            for cluster in dict.fromkeys(clusters):
+                delivery = active.deliveries[cluster]
+                delivery.terminal = True
+                delivery.next_resend = None
+                self._send_stop(active.occurrence, cluster, now, "operator")
+                stopped.append(cluster)
+            log.warning("broadcast stopped on some clusters", broadcast_id=broadcast_id,
+                        clusters=stopped)
+            return stopped, []
+
+    def _policy(self, occurrence: Occurrence) -> ResendPolicy:
+        return self._emergency_resend if occurrence.priority >= EMERGENCY else self._resend
+
     # -- what the clusters say ------------------------------------------------------------
 
     def note_ack(self, commune: str, cluster: str, broadcast_id: str, state: str) -> None:
@@ -510,7 +547,7 @@ class Dispatcher:
         delivery.next_resend = (
             None
             if delivery.acked
-            else self._resend.next_resend(now, delivery.sends, occurrence.end)
+            else self._policy(occurrence).next_resend(now, delivery.sends, occurrence.end)
         )
         log.info(
             "play sent",

@@ -40,11 +40,16 @@ class BroadcastScheduler:
         lead_time_s: float,
         replan_interval_s: float,
         clock: Callable[[], datetime],
+        extra: Callable[[datetime, datetime], Sequence[Occurrence]] = lambda since, until: (),
     ) -> None:
+        """`extra(since, until)`: occurrences beside the timetables' that overlap the
+        window (announcements); planned, joined after a restart and kept across reloads
+        like slots."""
         self._dispatcher = dispatcher
         self._lead = timedelta(seconds=lead_time_s)
         self._replan_interval = timedelta(seconds=replan_interval_s)
         self._clock = clock
+        self._extra = extra
         self._lock = threading.RLock()
         self._timetables: tuple[Timetable, ...] = ()
         self._planned: dict[str, Occurrence] = {}
@@ -110,7 +115,7 @@ class BroadcastScheduler:
             # Wide enough to find an edited occurrence moved later than the plan's window.
             latest = max((occ.end for occ in old.values()), default=now)
             until = max(latest + timedelta(days=1), now + self._lead + self._replan_interval)
-            fresh = {occ.broadcast_id: occ for occ in plan(self._timetables, now, until)}
+            fresh = {occ.broadcast_id: occ for occ in self._between(now, until)}
             changes: list[str] = []
             for bid, occ in old.items():
                 if occ.end <= now:
@@ -127,9 +132,21 @@ class BroadcastScheduler:
             self.replan()
             return changes
 
+    def _between(self, since: datetime, until: datetime) -> list[Occurrence]:
+        """The timetables' occurrences and the extra ones, by start time."""
+        merged = plan(self._timetables, since, until) + list(self._extra(since, until))
+        return sorted(merged, key=lambda occ: (occ.start, occ.commune, occ.slot))
+
     def _plan(self, now: datetime) -> list[Occurrence]:
         until = now + self._lead + 2 * self._replan_interval + timedelta(minutes=1)
-        return plan(self._timetables, now, until)
+        return self._between(now, until)
+
+    def open_now(self, occurrence: Occurrence) -> bool:
+        """Open an occurrence at once, whatever its start (an announcement: every
+        target cluster holds it ahead, and it takes the speaker at its start)."""
+        with self._lock:
+            self._planned[occurrence.broadcast_id] = occurrence
+        return self._dispatcher.open(occurrence, "announce")
 
     def replan(self) -> None:
         """Open what is due now; put a job at the send time of what lies ahead."""
@@ -170,7 +187,7 @@ class BroadcastScheduler:
 
     def upcoming(self, hours: float) -> list[Occurrence]:
         now = self._clock()
-        return plan(self._timetables, now, now + timedelta(hours=hours))
+        return self._between(now, now + timedelta(hours=hours))
 
     def next_send(self) -> datetime | None:
         """When the next `open` job fires, for the service status line."""
@@ -192,7 +209,7 @@ class BroadcastScheduler:
         now = self._clock()
         found = [
             occ
-            for occ in plan(self._timetables, now, now + _CANCEL_HORIZON)
+            for occ in self._between(now, now + _CANCEL_HORIZON)
             if occ.broadcast_id == base
         ]
         if not found or self._dispatcher.current_id(base) != broadcast_id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -15,9 +15,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from broadcastd.access import Role, new_token, token_digest
+from broadcastd.announce import AnnouncementRequest, to_occurrence
+from broadcastd.announce.service import StopRefused
 from broadcastd.api import CommuneTopology, HealthReport, OccurrenceView
+from broadcastd.planning import Occurrence
 from broadcastd.store import BroadcastRecord, Store
 from broadcastd.store.access import add_token
+from broadcastd.timetable.model import Timetable
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 MORNING_START = datetime(2026, 11, 29, 5, 30, tzinfo=HANOI)
@@ -87,6 +91,41 @@ class FakeDaemon:
         if self.store is not None and self.clock is not None:
             self.store.cancel_broadcast(broadcast_id, self.clock(), by=by, reason=reason)
         return True
+
+
+@dataclass
+class FakeDesk:
+    """Announcements checked by the real pure planner against the fake topology, and
+    nothing sent: what the routes see of the daemon's `Announcer`."""
+
+    clock: Clock
+    announced: list[Occurrence] = field(default_factory=list)
+    live: dict[str, list[str]] = field(default_factory=dict)
+    """Broadcast id -> clusters, for partial stops."""
+
+    def announce(self, request: AnnouncementRequest, *, by: str) -> Occurrence:
+        timetables = [
+            Timetable.model_validate({
+                "commune": {"id": c.commune, "name": c.name, "timezone": c.timezone},
+                "areas": [{"id": a, "name": a, "clusters": k} for a, k in c.areas.items()],
+            })
+            for c in TOPOLOGY
+        ]
+        taken = {occ.base_id for occ in self.announced}
+        occurrence = to_occurrence(request, timetables, {"canh-bao-lu": 42.0}.get,
+                                   self.clock(), lead_s=5, taken=taken.__contains__)
+        self.announced.append(occurrence)
+        return occurrence
+
+    def stop(self, broadcast_id: str, clusters: Sequence[str], *, by: str,
+             reason: str | None) -> list[str]:
+        targets = self.live.get(broadcast_id)
+        if targets is None:
+            raise StopRefused(409, f"{broadcast_id} is not being delivered now")
+        unknown = [c for c in clusters if c not in targets]
+        if unknown:
+            raise StopRefused(422, f"{broadcast_id} does not go to {', '.join(unknown)}")
+        return list(clusters)
 
 
 def make_token(store: Store, name: str, role: Role) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from broadcastd.access import Role
 from broadcastd.api import OccurrenceView, create_app
@@ -31,6 +32,7 @@ from tests.api.fakes import (
     MORNING_START,
     Clock,
     FakeDaemon,
+    FakeDesk,
     bearer,
     make_token,
     serve,
@@ -68,6 +70,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemathesis
     app = create_app(
         store, daemon, audio_router(root / "audio"), now=clock,
         readers=[metrics_router(Metrics())],
+        announcer=lambda: FakeDesk(clock, live={MORNING_ID: ["coc-1", "coc-2"]}),
     )
     try:
         with serve(app) as base_url:
@@ -95,7 +98,10 @@ def exercise(schema: schemathesis.BaseSchema, headers: dict[str, str], examples:
             phases=[Phase.explicit, Phase.generate],
         )
         def call(case: schemathesis.Case) -> None:
-            case.call_and_validate(headers=headers)
+            # A well-formed announcement is still refused (422, documented) for a start
+            # already past or a name the commune lacks: things no schema can say.
+            excluded = [positive_data_acceptance] if case.path == "/announcements" else []
+            case.call_and_validate(headers=headers, excluded_checks=excluded)
 
         try:
             call()

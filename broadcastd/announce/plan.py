@@ -1,0 +1,240 @@
+"""An announcement request as an `Occurrence`: pure, so every refusal is tested alone.
+
+The occurrence is what a timetable slot would give: commune, clusters, times, items.
+Its slot is `announce-<HHMMSS>` (local start time), so its id is
+`<commune>/announce-<HHMMSS>/<date>`, with `-2`, `-3`... when that one is taken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from math import ceil
+
+from broadcastd.announce.model import AnnouncementRequest, TargetSpec
+from broadcastd.planning.occurrences import Occurrence, broadcast_id
+from broadcastd.timetable.model import Item, Timetable, parse_clock
+
+MAX_LENGTH = timedelta(hours=24)
+_LIST = 12
+
+
+class AnnouncementRefused(ValueError):
+    """Why an announcement cannot go out, and what to change: for a person."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(f"{reason}. Fix: {fix}")
+        self.reason = reason
+        self.fix = fix
+
+
+def _names(values: Sequence[str]) -> str:
+    shown = ", ".join(values[:_LIST])
+    return shown + (f" (and {len(values) - _LIST} more)" if len(values) > _LIST else "")
+
+
+def find_timetable(timetables: Sequence[Timetable], commune: str) -> Timetable:
+    for timetable in timetables:
+        if timetable.commune.id == commune:
+            return timetable
+    known = [t.commune.id for t in timetables]
+    raise AnnouncementRefused(
+        f"no commune {commune!r} runs on this server",
+        f'write "commune" as one of: {_names(known) or "(none: no timetable loaded)"}',
+    )
+
+
+def target_clusters(timetable: Timetable, target: str | TargetSpec) -> tuple[str, ...]:
+    """The clusters named, in timetable order; unknown area or cluster names refused."""
+    if not isinstance(target, TargetSpec):
+        return tuple(timetable.area_of)
+    areas = [area.id for area in timetable.areas]
+    unknown = [area for area in target.areas if area not in areas]
+    if unknown:
+        raise AnnouncementRefused(
+            f"commune {timetable.commune.id} has no area {_names(unknown)}",
+            f"use its areas: {_names(areas)}",
+        )
+    unknown = [cluster for cluster in target.clusters if cluster not in timetable.area_of]
+    if unknown:
+        raise AnnouncementRefused(
+            f"commune {timetable.commune.id} has no cluster {_names(unknown)}",
+            f"use its clusters: {_names(timetable.clusters)}",
+        )
+    return tuple(
+        cluster
+        for cluster, area in timetable.area_of.items()
+        if area in target.areas or cluster in target.clusters
+    )
+
+
+_ISO_HINT = "2026-11-29T14:30:00+07:00"
+
+
+def parse_moment(text: str, now: datetime, field: str) -> datetime:
+    """`HH:MM[:SS]` on the commune's date of `now` (aware, in its zone), or ISO 8601
+    with an offset."""
+    if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text.strip()):
+        try:
+            clock = parse_clock(text)
+        except ValueError as exc:
+            raise AnnouncementRefused(f'"{field}": {exc}', "write HH:MM or HH:MM:SS") from exc
+        return datetime.combine(now.date(), clock, tzinfo=now.tzinfo)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise AnnouncementRefused(
+            f'"{field}": {text!r} is not a time',
+            f'write "now", a time of day like "14:30", or a date and time like "{_ISO_HINT}"',
+        ) from exc
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise AnnouncementRefused(
+            f'"{field}": {text!r} has no UTC offset', f'add it, like "{_ISO_HINT}"'
+        )
+    return moment.astimezone(now.tzinfo)
+
+
+def start_of(request: AnnouncementRequest, now: datetime, lead_s: float) -> datetime:
+    """`now` is `lead_s` ahead (whole seconds), for the clusters to fetch the files."""
+    if request.start.strip().lower() == "now":
+        ahead = now + timedelta(seconds=lead_s)
+        return ahead.replace(microsecond=0) + timedelta(seconds=1 if ahead.microsecond else 0)
+    start = parse_moment(request.start, now, "start")
+    if start < now:
+        raise AnnouncementRefused(
+            f"the start {start:%H:%M:%S} ({start.date()}) is already past: it is "
+            f"{now:%H:%M:%S} in the commune",
+            'write "now", or a later time',
+        )
+    return start
+
+
+def _item_length(item: Item, durations: Callable[[str], float | None]) -> float | None:
+    if item.audio is not None:
+        return durations(item.audio)
+    return item.duration_s
+
+
+def build_items(
+    request: AnnouncementRequest, durations: Callable[[str], float | None]
+) -> list[tuple[Item | None, float | None, str | None]]:
+    """Each item checked against the library: (audio item or None for a stream, its
+    length or None for a stream without one, the stream URL)."""
+    names = [
+        name
+        for item in request.items
+        for name in (item.audio, item.fallback)
+        if name is not None and durations(name) is None
+    ]
+    if names:
+        raise AnnouncementRefused(
+            f"no audio {_names(names)} in the library",
+            "use a name that `broadcastd audio list` shows, or add the file with "
+            "`broadcastd audio add FILE --name NAME`",
+        )
+    built: list[tuple[Item | None, float | None, str | None]] = []
+    for position, item in enumerate(request.items):
+        if item.audio is not None:
+            audio = Item(audio=item.audio, title=item.title)
+            built.append((audio, durations(item.audio), None))
+        else:
+            if item.duration_s is None and position != len(request.items) - 1:
+                raise AnnouncementRefused(
+                    f"item {position + 1}, the stream {item.stream}, has no duration_s and "
+                    "is not the last item, so nothing after it would play",
+                    'give it "duration_s", or make it the last item',
+                )
+            built.append((None, item.duration_s, item.stream))
+    return built
+
+
+def _stream(url: str, duration_s: float, title: str | None, fallback: str | None) -> Item:
+    fields: dict[str, object] = {"stream": url, "duration_s": duration_s, "title": title}
+    if fallback is not None:
+        if "fallback" not in Item.model_fields:  # until timetables take `fallback:`
+            raise AnnouncementRefused(
+                "this server cannot send a stream fallback yet", 'leave out "fallback"'
+            )
+        fields["fallback"] = fallback
+    return Item.model_validate(fields)
+
+
+def to_occurrence(
+    request: AnnouncementRequest,
+    timetables: Sequence[Timetable],
+    durations: Callable[[str], float | None],
+    now: datetime,
+    *,
+    lead_s: float,
+    taken: Callable[[str], bool],
+) -> Occurrence:
+    """The occurrence an announcement is, or AnnouncementRefused (reason and fix).
+
+    `durations(name)`: a library item's length, None when unknown. `taken(base_id)`:
+    whether an id is in use (by an earlier announcement)."""
+    timetable = find_timetable(timetables, request.commune)
+    zone = timetable.commune.zone
+    local_now = now.astimezone(zone)
+    clusters = target_clusters(timetable, request.target)
+    start = start_of(request, local_now, lead_s)
+    items = build_items(request, durations)
+    known = sum(length or 0.0 for _, length, _ in items)
+    if request.end is not None:
+        end = parse_moment(request.end, start, "end")
+    elif request.duration_s is not None:
+        end = start + timedelta(seconds=request.duration_s)
+    elif any(length is None for _, length, _ in items):
+        raise AnnouncementRefused(
+            "a stream without duration_s plays to the end of the announcement, "
+            "and this announcement has no end",
+            'give "end" or "duration_s" (or the stream its own "duration_s")',
+        )
+    else:
+        end = start + timedelta(seconds=ceil(known))
+    if end <= start:
+        raise AnnouncementRefused(
+            f"the end {end:%H:%M:%S} is not after the start {start:%H:%M:%S}",
+            'give a later "end", or "duration_s"',
+        )
+    if end - start > MAX_LENGTH:
+        raise AnnouncementRefused(
+            "an announcement lasts at most 24 hours", 'give an earlier "end" or shorter duration'
+        )
+    playlist: list[Item] = []
+    offset = 0.0
+    for (audio, length, url), asked in zip(items, request.items, strict=True):
+        if audio is not None:
+            playlist.append(audio)
+        else:
+            assert url is not None
+            rest = (end - start).total_seconds() - offset
+            if length is None and rest <= 0:
+                raise AnnouncementRefused(
+                    f"the stream {url} has no time left before the end",
+                    'give a later "end", or the stream its own "duration_s"',
+                )
+            playlist.append(_stream(url, length or rest, asked.title, asked.fallback))
+        offset += length or 0.0
+    slot = _free_slot(request.commune, start, taken)
+    return Occurrence(
+        commune=request.commune,
+        slot=slot,
+        title=request.title or "Announcement",
+        local_date=start.date(),
+        start=start,
+        end=end,
+        priority=request.priority,
+        volume=request.volume,
+        clusters=clusters,
+        playlist=tuple(playlist),
+    )
+
+
+def _free_slot(commune: str, start: datetime, taken: Callable[[str], bool]) -> str:
+    stem = f"announce-{start:%H%M%S}"
+    slot, number = stem, 1
+    while taken(broadcast_id(commune, slot, start.date())):
+        number += 1
+        slot = f"{stem}-{number}"
+    return slot

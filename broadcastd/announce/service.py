@@ -1,0 +1,149 @@
+"""Announcements in the running daemon: checked, kept, then handed to the scheduler.
+
+Nothing here sends anything itself: an announcement is an `Occurrence` that the
+scheduler plans (and replans after a restart or reload) and the dispatcher opens, like
+any slot. The `AnnouncementBook` is what the scheduler's plan adds to the timetables'.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+import structlog
+from sqlalchemy import Engine
+
+from broadcastd.announce import persist
+from broadcastd.announce.model import AnnouncementRequest
+from broadcastd.announce.plan import to_occurrence
+from broadcastd.audio.catalogue import Catalogue
+from broadcastd.delivery.dispatcher import Dispatcher
+from broadcastd.planning.occurrences import Occurrence
+from broadcastd.scheduling import BroadcastScheduler
+from broadcastd.timetable.model import Timetable
+
+log = structlog.get_logger(__name__)
+
+
+class AnnouncementBook:
+    """The announcements known to this run (loaded at start, added by the API)."""
+
+    def __init__(self, occurrences: Sequence[Occurrence] = ()) -> None:
+        self._lock = threading.Lock()
+        self._by_id = {occ.base_id: occ for occ in occurrences}
+
+    def add(self, occurrence: Occurrence) -> None:
+        with self._lock:
+            self._by_id[occurrence.base_id] = occurrence
+
+    def has(self, base_id: str) -> bool:
+        with self._lock:
+            return base_id in self._by_id
+
+    def between(self, since: datetime, until: datetime) -> list[Occurrence]:
+        """Those overlapping [since, until), as the planner lists slots."""
+        with self._lock:
+            return [o for o in self._by_id.values() if o.end > since and o.start < until]
+
+
+class AnnounceDesk(Protocol):
+    """What the HTTP routes need of announcements (the `Announcer`, or a test's fake)."""
+
+    def announce(self, request: AnnouncementRequest, *, by: str) -> Occurrence:
+        """The occurrence sent; AnnouncementRefused when it cannot go out."""
+        ...
+
+    def stop(
+        self, broadcast_id: str, clusters: Sequence[str], *, by: str, reason: str | None
+    ) -> list[str]:
+        """The clusters sent `stop`; StopRefused when it cannot be done."""
+        ...
+
+
+class StopRefused(Exception):
+    """A partial stop that cannot be done; `status` is the HTTP code to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Announcer:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        book: AnnouncementBook,
+        scheduler: BroadcastScheduler,
+        dispatcher: Dispatcher,
+        timetables: Callable[[], Sequence[Timetable]],
+        catalogue: Callable[[], Catalogue],
+        lead_s: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._engine = engine
+        self._book = book
+        self._scheduler = scheduler
+        self._dispatcher = dispatcher
+        self._timetables = timetables
+        self._catalogue = catalogue
+        self._lead_s = lead_s
+        self._clock = clock
+        self._lock = threading.Lock()  # one id at a time: "a suffix if taken"
+
+    def announce(self, request: AnnouncementRequest, *, by: str) -> Occurrence:
+        """Check, keep (with who and why), then open it on every target cluster at
+        once. AnnouncementRefused (nothing kept, nothing sent) when it cannot go out."""
+        catalogue = self._catalogue()
+
+        def duration(name: str) -> float | None:
+            entry = catalogue.get(name)
+            return entry.duration_s if entry is not None else None
+
+        with self._lock:
+            now = self._clock()
+            occurrence = to_occurrence(
+                request,
+                self._timetables(),
+                duration,
+                now,
+                lead_s=self._lead_s,
+                taken=lambda base: self._book.has(base) or persist.exists(self._engine, base),
+            )
+            persist.save(self._engine, occurrence, by=by, reason=request.reason, at=now)
+            self._book.add(occurrence)
+        log.warning(
+            "announcement",
+            broadcast_id=occurrence.broadcast_id,
+            by=by,
+            reason=request.reason,
+            priority=occurrence.priority,
+            clusters=len(occurrence.clusters),
+            start=occurrence.start.isoformat(),
+            end=occurrence.end.isoformat(),
+        )
+        self._scheduler.open_now(occurrence)
+        return occurrence
+
+    def stop(
+        self, broadcast_id: str, clusters: Sequence[str], *, by: str, reason: str | None
+    ) -> list[str]:
+        """`stop` to some clusters of a live broadcast (audited); the others play on."""
+        result = self._dispatcher.stop_clusters(broadcast_id, clusters)
+        if result is None:
+            raise StopRefused(
+                409, f"broadcast {broadcast_id!r} is not being delivered now (ended, "
+                "cancelled, or not yet sent); nothing to stop"
+            )
+        stopped, unknown = result
+        if unknown:
+            raise StopRefused(
+                422, f"broadcast {broadcast_id!r} does not go to {', '.join(unknown)}. "
+                "Fix: name clusters it targets (GET /broadcasts/{id} lists them)"
+            )
+        persist.record_stop(
+            self._engine, broadcast_id, list(clusters), by=by, reason=reason, at=self._clock()
+        )
+        return stopped

@@ -1,0 +1,120 @@
+"""`POST /announcements` (play now, or at a time) and `POST /broadcasts/{id}/stop`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+
+from broadcastd.access import Role
+from broadcastd.announce.model import (
+    AnnouncementRequest,
+    AnnouncementResult,
+    InvalidRequest,
+    StopRequest,
+    StopResult,
+)
+from broadcastd.announce.plan import AnnouncementRefused
+from broadcastd.announce.service import AnnounceDesk, StopRefused
+from broadcastd.api.auth import Principal, require
+from broadcastd.api.deps import StoreDep, ViewDep
+from broadcastd.api.models import ErrorBody
+
+router = APIRouter(tags=["announcements"])
+
+Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
+
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {
+        "model": ErrorBody | InvalidRequest,
+        "description": "Cannot go out as asked: the reason and the fix (`detail` a text), "
+        "or a request of the wrong shape (`detail` a list of problems).",
+    },
+    503: {"model": ErrorBody, "description": "The daemon is still starting."},
+}
+
+
+def get_announcer(request: Request) -> AnnounceDesk:
+    source: Callable[[], AnnounceDesk | None] | None = getattr(
+        request.app.state, "announcer", None
+    )
+    announcer = source() if source is not None else None
+    if announcer is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the daemon is still starting (or runs without delivery); try again in a moment",
+        )
+    return announcer
+
+
+AnnouncerDep = Annotated[AnnounceDesk, Depends(get_announcer)]
+
+
+@router.post(
+    "/announcements",
+    status_code=status.HTTP_201_CREATED,
+    summary="Announce: play now (or at a time) on some or all clusters of a commune",
+    responses=REFUSED,
+)
+def announce(body: AnnouncementRequest, who: Operator, announcer: AnnouncerDep) -> AnnouncementResult:
+    """Needs an operator token. `start: "now"` starts a few seconds from now (the
+    server's `announce.lead_s`), so clusters fetch the files first; the play goes to
+    every target cluster at once. A higher priority takes the speaker at its start;
+    what it interrupts resumes when it ends. Who and why go to the audit log."""
+    try:
+        occurrence = announcer.announce(body, by=who.name)
+    except AnnouncementRefused as refused:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from refused
+    return AnnouncementResult(
+        broadcast_id=occurrence.broadcast_id,
+        start=occurrence.start,
+        end=occurrence.end,
+        clusters=list(occurrence.clusters),
+    )
+
+
+@router.post(
+    "/broadcasts/{broadcast_id:path}/stop",
+    summary="Stop a broadcast on some clusters, or on all (= cancel)",
+    responses={
+        404: {"model": ErrorBody, "description": "No broadcast with this id."},
+        409: {"model": ErrorBody, "description": "Not being delivered now."},
+        **REFUSED,
+    },
+)
+def stop_broadcast(
+    broadcast_id: str,
+    who: Operator,
+    store: StoreDep,
+    view: ViewDep,
+    announcer: AnnouncerDep,
+    body: StopRequest | None = None,
+) -> StopResult:
+    """Needs an operator token. With `clusters`, only those are sent `stop` (and get no
+    more of it); the others play on. Without, the whole broadcast is cancelled, like
+    POST /broadcasts/{id}/cancel. Who, which clusters and why go to the audit log."""
+    request = body or StopRequest()
+    if store.broadcast(broadcast_id) is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no broadcast {broadcast_id!r}; GET /broadcasts lists them",
+        )
+    if not request.clusters:
+        if not view.cancel(broadcast_id, by=who.name, reason=request.reason):
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"broadcast {broadcast_id!r} has already ended or was cancelled; nothing to stop",
+            )
+        return StopResult(
+            broadcast_id=broadcast_id, stopped=[], message="cancelled; every cluster sent `stop`"
+        )
+    try:
+        stopped = announcer.stop(broadcast_id, request.clusters, by=who.name, reason=request.reason)
+    except StopRefused as refused:
+        raise HTTPException(refused.status, str(refused)) from refused
+    return StopResult(
+        broadcast_id=broadcast_id,
+        stopped=stopped,
+        message=f"stopped on {len(stopped)} clusters; the others play on",
+    )
