@@ -1,7 +1,7 @@
 """Announcements kept in the database, so that a restart rejoins them.
 
-A table of its own (`announcements`), written once per announcement in one short
-transaction together with its audit entry (who, why): an announcement is rare, and the
+A table of the store's (`announcements`), written once per announcement through the
+store's writer in one transaction with its audit entry (who, why), waited for: the
 person who sent it must learn at once if it could not be kept. Read back at start.
 """
 
@@ -11,60 +11,25 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Column,
-    Date,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, insert, select
 
 from broadcastd.planning.occurrences import Occurrence
+from broadcastd.store import Store
 from broadcastd.store.access import record_change
-from broadcastd.store.engine import read_engine
-from broadcastd.store.schema import UtcDateTime
+from broadcastd.store.schema import announcements
+from broadcastd.store.writer import WriteOp
 from broadcastd.timetable.model import Item
 
 ANNOUNCE = "announce"
 STOP = "stop"
 
-metadata = MetaData()
 
-announcements = Table(
-    "announcements",
-    metadata,
-    Column("id", String(200), primary_key=True, comment="the broadcast id (revision 1)"),
-    Column("commune", String(63), nullable=False),
-    Column("slot", String(63), nullable=False),
-    Column("local_date", Date, nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("title", Text, nullable=False),
-    Column("start_utc", UtcDateTime, nullable=False),
-    Column("end_utc", UtcDateTime, nullable=False),
-    Column("priority", Integer, nullable=False),
-    Column("volume", Integer, nullable=False),
-    Column("clusters", Text, nullable=False, comment="JSON list of cluster ids"),
-    Column("playlist", Text, nullable=False, comment="JSON list of playlist items"),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("created_by", String(63), nullable=False),
-    Column("reason", Text),
-    comment="announcements sent through the API, replanned at every start",
-)
-
-
-def create_tables(engine: Engine) -> None:
-    metadata.create_all(engine)
-
-
-def save(engine: Engine, occ: Occurrence, *, by: str, reason: str | None, at: datetime) -> None:
-    """The announcement and its audit entry, committed before anything is sent."""
+def save(store: Store, occ: Occurrence, *, by: str, reason: str | None, at: datetime) -> None:
+    """The announcement and its audit entry, committed (through the store's writer)
+    before anything is sent; StoreWriteFailed when it could not be kept."""
     zone = occ.start.tzinfo
-    with engine.begin() as conn:
+
+    def apply(conn: Connection) -> None:
         conn.execute(
             insert(announcements),
             {
@@ -89,22 +54,29 @@ def save(engine: Engine, occ: Occurrence, *, by: str, reason: str | None, at: da
         )
         record_change(conn, at, by, ANNOUNCE, occ.base_id, reason)
 
+    store.commit(WriteOp(f"announce {occ.base_id}", apply))
+
 
 def record_stop(
-    engine: Engine, broadcast_id: str, clusters: list[str], *, by: str, reason: str | None,
+    store: Store, broadcast_id: str, clusters: list[str], *, by: str, reason: str | None,
     at: datetime,
 ) -> None:
     """A stop on some clusters, in the audit log of the broadcast."""
     why = f"clusters {', '.join(clusters)}" + (f": {reason}" if reason else "")
-    with engine.begin() as conn:
-        record_change(conn, at, by, STOP, broadcast_id, why)
+    store.commit(
+        WriteOp(
+            f"stop {broadcast_id}",
+            lambda conn: record_change(conn, at, by, STOP, broadcast_id, why),
+        )
+    )
 
 
-def load(engine: Engine, since: datetime) -> list[Occurrence]:
+def load(store: Store, since: datetime) -> list[Occurrence]:
     """Announcements that end after `since`, as occurrences in their commune's zone."""
     a = announcements.c
-    with read_engine(engine).connect() as conn:
-        rows = conn.execute(select(announcements).where(a.end_utc > since)).all()
+    rows = store.read(
+        lambda conn: conn.execute(select(announcements).where(a.end_utc > since)).all()
+    )
     found = []
     for row in rows:
         zone = ZoneInfo(row.timezone)
@@ -125,10 +97,9 @@ def load(engine: Engine, since: datetime) -> list[Occurrence]:
     return found
 
 
-def exists(engine: Engine, base_id: str) -> bool:
-    with read_engine(engine).connect() as conn:
-        row = conn.execute(select(announcements.c.id).where(announcements.c.id == base_id))
-        return row.first() is not None
+def exists(store: Store, base_id: str) -> bool:
+    query = select(announcements.c.id).where(announcements.c.id == base_id)
+    return store.read(lambda conn: conn.execute(query).first() is not None)
 
 
 KEEP = timedelta(days=1)

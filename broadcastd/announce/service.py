@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import Engine
 
 from broadcastd.announce import persist
 from broadcastd.announce.model import AnnouncementRequest
@@ -22,6 +21,7 @@ from broadcastd.audio.catalogue import Catalogue
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
+from broadcastd.store import Store, StoreWriteFailed
 from broadcastd.timetable.model import Timetable
 
 log = structlog.get_logger(__name__)
@@ -74,7 +74,7 @@ class Announcer:
     def __init__(
         self,
         *,
-        engine: Engine,
+        store: Store,
         book: AnnouncementBook,
         scheduler: BroadcastScheduler,
         dispatcher: Dispatcher,
@@ -83,7 +83,7 @@ class Announcer:
         lead_s: float,
         clock: Callable[[], datetime],
     ) -> None:
-        self._engine = engine
+        self._store = store
         self._book = book
         self._scheduler = scheduler
         self._dispatcher = dispatcher
@@ -110,9 +110,9 @@ class Announcer:
                 duration,
                 now,
                 lead_s=self._lead_s,
-                taken=lambda base: self._book.has(base) or persist.exists(self._engine, base),
+                taken=lambda base: self._book.has(base) or persist.exists(self._store, base),
             )
-            persist.save(self._engine, occurrence, by=by, reason=request.reason, at=now)
+            persist.save(self._store, occurrence, by=by, reason=request.reason, at=now)
             self._book.add(occurrence)
         log.warning(
             "announcement",
@@ -143,7 +143,12 @@ class Announcer:
                 422, f"broadcast {broadcast_id!r} does not go to {', '.join(unknown)}. "
                 "Fix: name clusters it targets (GET /broadcasts/{id} lists them)"
             )
-        persist.record_stop(
-            self._engine, broadcast_id, list(clusters), by=by, reason=reason, at=self._clock()
-        )
+        try:
+            persist.record_stop(
+                self._store, broadcast_id, list(clusters), by=by, reason=reason, at=self._clock()
+            )
+        except StoreWriteFailed:
+            # The stop went out: say so; only its line in the audit log is missing.
+            log.error("partial stop not written to the audit log", broadcast_id=broadcast_id,
+                      clusters=list(clusters), by=by, reason=reason)
         return stopped

@@ -353,8 +353,7 @@ class Daemon:
                 broker=settings.broker.url,
             )
         self._before_scheduling(self)
-        persist.create_tables(store.engine)
-        book = AnnouncementBook(persist.load(store.engine, self.clock() - persist.KEEP))
+        book = AnnouncementBook(persist.load(store, self.clock() - persist.KEEP))
         self.scheduler = BroadcastScheduler(
             self.dispatcher,
             lead_time_s=settings.delivery.lead_time_s,
@@ -363,7 +362,7 @@ class Daemon:
             extra=book.between,
         )
         self.announcer = Announcer(
-            engine=store.engine,
+            store=store,
             book=book,
             scheduler=self.scheduler,
             dispatcher=self.dispatcher,

@@ -16,7 +16,7 @@ from broadcastd.store.model import (
     RevisionView,
 )
 from broadcastd.store.queries import PENDING
-from broadcastd.store.store import Store, open_store
+from broadcastd.store.store import Store, StoreWriteFailed, open_store
 from broadcastd.store.writer import WriterClosed
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "RejectedView",
     "RevisionView",
     "Store",
+    "StoreWriteFailed",
     "TokenView",
     "WriterClosed",
     "open_store",

@@ -177,3 +177,25 @@ changes = Table(
     Index("ix_changes_target", "target"),
     comment="the audit log: who changed what, when and why",
 )
+
+
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("id", String(200), primary_key=True, comment="the broadcast id (revision 1)"),
+    Column("commune", String(63), nullable=False),
+    Column("slot", String(63), nullable=False),
+    Column("local_date", Date, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("start_utc", UtcDateTime, nullable=False),
+    Column("end_utc", UtcDateTime, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("volume", Integer, nullable=False),
+    Column("clusters", Text, nullable=False, comment="JSON list of cluster ids"),
+    Column("playlist", Text, nullable=False, comment="JSON list of playlist items"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(63), nullable=False),
+    Column("reason", Text),
+    comment="announcements sent through the API, replanned at every start",
+)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcastd.contract import Ack
@@ -24,7 +25,9 @@ from broadcastd.store.model import (
     RejectedView,
     RevisionView,
 )
-from broadcastd.store.writer import BatchWriter
+from broadcastd.store.writer import BatchWriter, WriteOp
+
+T = TypeVar("T")
 
 Clock = Callable[[], datetime]
 WRITER_STALL_S = 30.0
@@ -38,6 +41,10 @@ def utc_now() -> datetime:
 def open_store(url: str, *, now: Clock = utc_now) -> Store:
     """A store on the database at `url` (tables created); call `start()` before writing."""
     return Store(make_engine(url), now=now)
+
+
+class StoreWriteFailed(RuntimeError):
+    """A write someone waits for (`commit`) did not reach the database."""
 
 
 class Store:
@@ -62,6 +69,29 @@ class Store:
         self._engine.dispose()
 
     # -- writes: queued, applied by the writer thread ------------------------------------
+
+    def commit(self, op: WriteOp[T], timeout: float = 10.0) -> T:
+        """Apply `op` through the writer and wait until it is committed: for a write a
+        person waits on (an announcement must be kept before it is sent). Raises
+        StoreWriteFailed when it was refused or not committed within `timeout`."""
+        done = threading.Event()
+        outcome: list[T] = []
+
+        def committed(value: T) -> None:
+            outcome.append(value)
+            done.set()
+
+        self._writer.submit(
+            WriteOp(op.name, op.apply, on_commit=committed, on_failed=done.set)
+        )
+        if not done.wait(timeout) or not outcome:
+            raise StoreWriteFailed(f"{op.name}: not written to the database")
+        return outcome[0]
+
+    def read(self, query: Callable[[Connection], T]) -> T:
+        """Run `query` on a read-only connection (for a capability's own queries)."""
+        with self._reader.connect() as conn:
+            return query(conn)
 
     def record_broadcast(self, record: BroadcastRecord, clusters: Sequence[str]) -> None:
         """The occurrence (once) and a pending delivery per target cluster (once each)."""

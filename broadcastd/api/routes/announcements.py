@@ -20,6 +20,7 @@ from broadcastd.announce.service import AnnounceDesk, StopRefused
 from broadcastd.api.auth import Principal, require
 from broadcastd.api.deps import StoreDep, ViewDep
 from broadcastd.api.models import ErrorBody
+from broadcastd.store import StoreWriteFailed
 
 router = APIRouter(tags=["announcements"])
 
@@ -31,7 +32,11 @@ REFUSED: dict[int | str, dict[str, Any]] = {
         "description": "Cannot go out as asked: the reason and the fix (`detail` a text), "
         "or a request of the wrong shape (`detail` a list of problems).",
     },
-    503: {"model": ErrorBody, "description": "The daemon is still starting."},
+    503: {
+        "model": ErrorBody,
+        "description": "The daemon is still starting, or the database did not take the "
+        "announcement (nothing was sent).",
+    },
 }
 
 
@@ -66,6 +71,12 @@ def announce(body: AnnouncementRequest, who: Operator, announcer: AnnouncerDep) 
         occurrence = announcer.announce(body, by=who.name)
     except AnnouncementRefused as refused:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from refused
+    except StoreWriteFailed as failed:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the announcement could not be written to the database, so nothing was sent; "
+            "check GET /healthz (a full disk?) and send it again",
+        ) from failed
     return AnnouncementResult(
         broadcast_id=occurrence.broadcast_id,
         start=occurrence.start,
