@@ -6,9 +6,10 @@ delivery or ack is one row on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from broadcastd.store.schema import (
     NO_ITEM,
     UtcDateTime,
     ack_events,
+    broadcast_items,
     broadcast_revisions,
     broadcasts,
     cluster_presence,
@@ -57,7 +59,8 @@ def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:
 
 
 def broadcast_op(record: BroadcastRecord, clusters: Sequence[str], now: Clock) -> WriteOp[None]:
-    """The broadcast if absent, and a pending delivery for each target cluster if absent."""
+    """The broadcast if absent, and a pending delivery for each target cluster if absent;
+    its items' durations once known (what its outcomes are measured against)."""
 
     def apply(conn: Connection) -> None:
         conn.execute(
@@ -76,6 +79,15 @@ def broadcast_op(record: BroadcastRecord, clusters: Sequence[str], now: Clock) -
                 "created_at": now(),
             },
         )
+        if record.item_durations is not None:
+            conn.execute(
+                insert_ignoring_conflicts(conn, broadcast_items),
+                {
+                    "broadcast_id": record.broadcast_id,
+                    "count": len(record.item_durations),
+                    "durations_s": json.dumps(list(record.item_durations)),
+                },
+            )
         if clusters:
             conn.execute(
                 insert_ignoring_conflicts(conn, deliveries),
@@ -192,9 +204,13 @@ class AckWrite:
         return (self.ack.broadcast_id, self.cluster)
 
     @property
-    def event_key(self) -> tuple[str, str, str, int]:
+    def event_key(self) -> EventKey:
+        """Server rule 2 (revision 1.1): (broadcast, cluster, state, item, detail)."""
         item = NO_ITEM if self.ack.item is None else self.ack.item
-        return (self.ack.broadcast_id, self.cluster, self.ack.state, item)
+        return (self.ack.broadcast_id, self.cluster, self.ack.state, item, self.ack.detail)
+
+
+EventKey = tuple[str, str, str, int, str]
 
 
 @dataclass
@@ -202,12 +218,13 @@ class _DeliveryState:
     commune: str
     state: str | None
     item: int | None
+    at: datetime | None
     changed: AckWrite | None = None
 
 
 def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[AckOutcome]:
     """Store a run of acks: one read of their deliveries and known events, one insert,
-    one update of the deliveries that moved forward."""
+    one update of the deliveries that moved forward, and one of the clusters' last seen."""
     keys = list({w.delivery for w in writes})
     current = _delivery_states(conn, keys)
     known = _known_events(conn, list({w.event_key for w in writes}))
@@ -227,13 +244,17 @@ def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[Ack
         known.add(w.event_key)
         new_events.append(_event_row(w, stored_at))
         outcomes.append(AckOutcome.STORED)
-        if moves_forward(delivery.state, delivery.item, w.ack.state, w.ack.item):
-            delivery.state, delivery.item, delivery.changed = w.ack.state, w.ack.item, w
+        if moves_forward(
+            delivery.state, delivery.item, w.ack.state, w.ack.item, delivery.at, w.ack.at
+        ):
+            delivery.state, delivery.item, delivery.at = w.ack.state, w.ack.item, w.ack.at
+            delivery.changed = w
     if new_events:
         conn.execute(insert_ignoring_conflicts(conn, ack_events), new_events)
     changed = [d.changed for d in current.values() if d.changed is not None]
     if changed:
         conn.execute(_ACK_UPDATE, [_state_params(w) for w in changed])
+    _mark_seen(conn, [w for w in writes if w not in unknown])
     if unknown:
         last = unknown[-1]
         _count_rejected(
@@ -260,43 +281,98 @@ def _delivery_states(
         rows = conn.execute(
             text(
                 f"WITH wanted (b, c) AS (VALUES {wanted}) "
-                "SELECT d.broadcast_id, d.cluster, d.last_state, d.last_item, b.commune "
+                "SELECT d.broadcast_id, d.cluster, d.last_state, d.last_item, "
+                "d.last_state_at, b.commune "
                 "FROM wanted JOIN deliveries AS d ON d.broadcast_id = wanted.b "
                 "AND d.cluster = wanted.c JOIN broadcasts AS b ON b.id = d.broadcast_id"
             ),
             params,
         )
-        for bid, cluster, state, item, commune in rows:
-            found[(bid, cluster)] = _DeliveryState(commune, state, item)
+        for bid, cluster, state, item, at, commune in rows:
+            found[(bid, cluster)] = _DeliveryState(commune, state, item, _utc(at))
     return found
 
 
-def _known_events(
-    conn: Connection, keys: list[tuple[str, str, str, int]]
-) -> set[tuple[str, str, str, int]]:
+def _known_events(conn: Connection, keys: list[EventKey]) -> set[EventKey]:
     """Which of these event keys are stored already.
 
     Joined from a VALUES list on the whole unique key, so each key is one index seek
     and the cost follows the batch, not how many events each delivery has had (a
     row-value `IN` makes SQLite scan the whole index).
     """
-    known: set[tuple[str, str, str, int]] = set()
-    for chunk in _chunks(keys, 200):
-        wanted = ", ".join(f"(:b{n}, :c{n}, :s{n}, :i{n})" for n in range(len(chunk)))
+    known: set[EventKey] = set()
+    for chunk in _chunks(keys, 160):
+        wanted = ", ".join(f"(:b{n}, :c{n}, :s{n}, :i{n}, :t{n})" for n in range(len(chunk)))
         params: dict[str, Any] = {}
-        for n, (bid, cluster, state, item) in enumerate(chunk):
-            params.update({f"b{n}": bid, f"c{n}": cluster, f"s{n}": state, f"i{n}": item})
+        for n, (bid, cluster, state, item, detail) in enumerate(chunk):
+            params.update(
+                {f"b{n}": bid, f"c{n}": cluster, f"s{n}": state, f"i{n}": item, f"t{n}": detail}
+            )
         rows = conn.execute(
             text(
-                f"WITH wanted (b, c, s, i) AS (VALUES {wanted}) "
-                "SELECT e.broadcast_id, e.cluster, e.state, e.item FROM wanted "
+                f"WITH wanted (b, c, s, i, t) AS (VALUES {wanted}) "
+                "SELECT e.broadcast_id, e.cluster, e.state, e.item, e.detail FROM wanted "
                 "JOIN ack_events AS e ON e.broadcast_id = wanted.b AND e.cluster = wanted.c "
-                "AND e.state = wanted.s AND e.item = wanted.i"
+                "AND e.state = wanted.s AND e.item = wanted.i AND e.detail = wanted.t"
             ),
             params,
         )
-        known.update((r[0], r[1], r[2], r[3]) for r in rows)
+        known.update((r[0], r[1], r[2], r[3], r[4]) for r in rows)
     return known
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A raw SQL read of a time column: SQLite gives naive UTC text, PostgreSQL aware."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_p = cluster_presence.c
+_SEEN = (
+    update(cluster_presence)
+    .where(
+        _p.commune == bindparam("k_commune"),
+        _p.cluster == bindparam("k_cluster"),
+        _p.last_seen_at < bindparam("k_at", type_=UtcDateTime),
+    )
+    .values(last_seen_at=bindparam("k_at", type_=UtcDateTime))
+)
+
+
+def _mark_seen(conn: Connection, writes: list[AckWrite]) -> None:
+    """An ack is a sign of life: each cluster's last seen moves to its latest ack of the
+    batch, in the ack's own transaction (one row per cluster, not one write per ack).
+
+    A cluster that never published a presence gets a row that still says offline (the
+    contract shows it offline until it does), with when it was last heard from."""
+    latest: dict[tuple[str, str], datetime] = {}
+    if not writes:
+        return
+    for w in writes:
+        key = (w.commune, w.cluster)
+        if key not in latest or w.received_at > latest[key]:
+            latest[key] = w.received_at
+    rows = [
+        {"k_commune": commune, "k_cluster": cluster, "k_at": at}
+        for (commune, cluster), at in latest.items()
+    ]
+    conn.execute(
+        insert_ignoring_conflicts(conn, cluster_presence),
+        [
+            {
+                "commune": r["k_commune"],
+                "cluster": r["k_cluster"],
+                "online": False,
+                "changed_at": r["k_at"],
+                "last_seen_at": r["k_at"],
+            }
+            for r in rows
+        ],
+    )
+    conn.execute(_SEEN, rows)
 
 
 def _chunks(keys: list[K], size: int = 400) -> list[list[K]]:
