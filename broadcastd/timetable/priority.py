@@ -16,21 +16,16 @@ LOWEST, HIGHEST = 0, 100
 
 
 def priority_value(value: object) -> int:
-    """The number for a word or a number; ValueError with the fix for anything else."""
-    if isinstance(value, bool):
-        raise ValueError(_refusal(value))
-    if isinstance(value, int):
-        if LOWEST <= value <= HIGHEST:
-            return value
-        raise ValueError(_refusal(value))
-    if isinstance(value, float) and value.is_integer():
-        return priority_value(int(value))
+    """The number for a word or a number; ValueError with the fix for anything else
+    (pydantic reports a ValueError with the key's line)."""
+    number: object = value
     if isinstance(value, str):
         word = value.strip().lower()
-        if word in CLASSES:
-            return CLASSES[word]
-        if word.isdigit():
-            return priority_value(int(word))
+        number = CLASSES.get(word, int(word) if word.isdigit() else None)
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if isinstance(number, int) and not isinstance(number, bool) and LOWEST <= number <= HIGHEST:
+        return number
     raise ValueError(_refusal(value))
 
 
