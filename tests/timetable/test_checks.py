@@ -332,3 +332,13 @@ def test_a_streams_fallback_is_checked_against_the_catalogue(write: Write, libra
 
     good = text.replace("nhac-hieuu", "nhac-hieu")
     assert load_timetables([write("t.yaml", good)], Catalogue.load(library)).ok
+
+
+def test_find_uses_counts_a_streams_fallback(write: Write) -> None:
+    """`broadcastd audio remove` must not remove the recording a relay falls back to."""
+    text = audio_timetable(
+        "      - stream: http://relay.example/live\n        duration_s: 50\n"
+        "        fallback: nhac-nen\n"
+    )
+    path = write("t.yaml", text)
+    assert find_uses([path], "nhac-nen") == [f"{path}:{line_with(text, 'fallback:')} slot morning"]
