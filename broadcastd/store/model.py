@@ -76,11 +76,16 @@ def moves_forward(
         return new_rank > old_rank
     old = current_item if current_item is not None else -1
     item = new_item if new_item is not None else -1
+    later = current_at is not None and new_at is not None and new_at > current_at
     if new != current:  # suspended, or playing again (resumed): never to an earlier item
         if current_at is not None and new_at is not None and new_at < current_at:
             return False
         return item >= old
-    return new == "playing" and item > old
+    if new == "playing" and item > old:
+        return True
+    # The same state and item again, said later: `playing` `resumed` after the `playing`
+    # it resumes (its detail is news), a second `suspended` by another broadcast.
+    return new in ON_AIR_STATES and item == old and later
 
 
 @dataclass(frozen=True)

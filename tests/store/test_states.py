@@ -46,3 +46,12 @@ def test_alternation_follows_the_clusters_clock(
     base = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)
     at = [base + timedelta(seconds=s) for s in (current_at, new_at)]
     assert moves_forward(current, 1, new, 1, *at) is expected
+
+
+def test_the_same_on_air_state_said_later_is_news() -> None:
+    base = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)
+    earlier, later = base, base + timedelta(minutes=5)
+    assert moves_forward("playing", 1, "playing", 1, earlier, later) is True  # `resumed`
+    assert moves_forward("playing", 1, "playing", 1, later, earlier) is False
+    assert moves_forward("playing", 1, "playing", 1) is False  # no clock: nothing new
+    assert moves_forward("received", None, "received", None, earlier, later) is False

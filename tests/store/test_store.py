@@ -341,3 +341,16 @@ def test_every_ack_moves_its_clusters_last_seen(store: Store) -> None:
     assert coc.online is True and coc.changed_at == SLOT_START
     lung = presences[("man-lan", "ban-lung")]
     assert lung.last_seen_at == later and lung.online is False  # offline until it says so
+
+
+def test_a_suspension_arriving_after_the_resume_it_preceded_does_not_hide_it(
+    store: Store,
+) -> None:
+    store.record_broadcast(morning(), CLUSTERS)
+    resumed = replace(ack("playing", 1, seconds=600), detail="resumed")
+    suspended = replace(ack("suspended", 1, seconds=300), detail="man-lan/announce/2026-11-29")
+    outcomes_of(store, "man-lan", "ban-coc", [ack("playing", 1, seconds=200), resumed])
+    outcomes_of(store, "man-lan", "ban-coc", [suspended])  # late, first time
+    delivery = store.delivery_states(morning().broadcast_id)["ban-coc"]
+    assert (delivery.last_state, delivery.last_detail) == ("playing", "resumed")
+    assert ack_rows(store) == 3
