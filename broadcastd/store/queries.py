@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, exists, func, select
 
@@ -131,6 +131,15 @@ def _event(row: Any) -> AckEventView:
 # -- outcomes -------------------------------------------------------------------------------
 
 
+class _Ack(NamedTuple):
+    """The part of a stored ack an outcome reads (see `outcomes.AckEvent`)."""
+
+    state: str
+    item: int | None
+    detail: str
+    cluster_at: datetime
+
+
 @dataclass(frozen=True)
 class BroadcastOutcomes:
     """One broadcast and, per target cluster, what it did (None: not over yet)."""
@@ -175,11 +184,15 @@ def outcomes_of(
         return result
     ids = [v.broadcast_id for v in over]
     durations = item_durations(conn, ids)
-    events: dict[tuple[str, str], list[AckEventView]] = defaultdict(list)
+    events: dict[tuple[str, str], list[_Ack]] = defaultdict(list)
     a = ack_events.c
+    wanted = (a.broadcast_id, a.cluster, a.state, a.item, a.detail, a.cluster_at)
     for chunk in _chunks(ids, 200):
-        for row in conn.execute(select(ack_events).where(a.broadcast_id.in_(chunk))):
-            events[(row.broadcast_id, row.cluster)].append(_event(row))
+        for got in conn.execute(select(*wanted).where(a.broadcast_id.in_(chunk))):
+            item = None if got.item == NO_ITEM else got.item
+            events[(got.broadcast_id, got.cluster)].append(
+                _Ack(got.state, item, got.detail, got.cluster_at)
+            )
     for view in over:
         plan = _plan(view, durations.get(view.broadcast_id))
         result[view.broadcast_id] = {
