@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
@@ -222,7 +222,9 @@ class _DeliveryState:
     changed: AckWrite | None = None
 
 
-def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[AckOutcome]:
+def apply_acks(
+    conn: Connection, writes: list[AckWrite], now: Clock, seen: SeenMarks | None = None
+) -> list[AckOutcome]:
     """Store a run of acks: one read of their deliveries and known events, one insert,
     one update of the deliveries that moved forward, and one of the clusters' last seen."""
     keys = list({w.delivery for w in writes})
@@ -254,7 +256,7 @@ def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[Ack
     changed = [d.changed for d in current.values() if d.changed is not None]
     if changed:
         conn.execute(_ACK_UPDATE, [_state_params(w) for w in changed])
-    _mark_seen(conn, [w for w in writes if w not in unknown])
+    _mark_seen(conn, [w for w in writes if w not in unknown], seen or SeenMarks())
     if unknown:
         last = unknown[-1]
         _count_rejected(
@@ -330,6 +332,28 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+SEEN_RESOLUTION = timedelta(seconds=5)
+"""`last_seen` from acks moves in steps of this much: a cluster acking every item of a
+busy morning costs a presence write every few seconds, not one per ack."""
+
+
+class SeenMarks:
+    """The `last_seen` each cluster's acks last wrote, in this process (one writer thread):
+    lets a run of acks skip clusters written less than `SEEN_RESOLUTION` ago without
+    touching the database. Only a hint: a batch rolled back and retried may leave a
+    cluster's `last_seen` one step behind until its next ack."""
+
+    def __init__(self) -> None:
+        self._at: dict[tuple[str, str], datetime] = {}
+
+    def due(self, key: tuple[str, str], at: datetime) -> bool:
+        last = self._at.get(key)
+        return last is None or at - last >= SEEN_RESOLUTION
+
+    def mark(self, key: tuple[str, str], at: datetime) -> None:
+        self._at[key] = at
+
+
 _p = cluster_presence.c
 _SEEN = (
     update(cluster_presence)
@@ -342,7 +366,7 @@ _SEEN = (
 )
 
 
-def _mark_seen(conn: Connection, writes: list[AckWrite]) -> None:
+def _mark_seen(conn: Connection, writes: list[AckWrite], seen: SeenMarks) -> None:
     """An ack is a sign of life: each cluster's last seen moves to its latest ack of the
     batch, in the ack's own transaction (one row per cluster, not one write per ack).
 
@@ -355,24 +379,53 @@ def _mark_seen(conn: Connection, writes: list[AckWrite]) -> None:
         key = (w.commune, w.cluster)
         if key not in latest or w.received_at > latest[key]:
             latest[key] = w.received_at
+    due = {key: at for key, at in latest.items() if seen.due(key, at)}
+    if not due:
+        return
     rows = [
         {"k_commune": commune, "k_cluster": cluster, "k_at": at}
-        for (commune, cluster), at in latest.items()
+        for (commune, cluster), at in due.items()
     ]
-    conn.execute(
-        insert_ignoring_conflicts(conn, cluster_presence),
-        [
-            {
-                "commune": r["k_commune"],
-                "cluster": r["k_cluster"],
-                "online": False,
-                "changed_at": r["k_at"],
-                "last_seen_at": r["k_at"],
-            }
-            for r in rows
-        ],
-    )
-    conn.execute(_SEEN, rows)
+    known = _presence_keys(conn, list(due))
+    missing = [r for r in rows if (r["k_commune"], r["k_cluster"]) not in known]
+    if missing:
+        conn.execute(
+            insert_ignoring_conflicts(conn, cluster_presence),
+            [
+                {
+                    "commune": r["k_commune"],
+                    "cluster": r["k_cluster"],
+                    "online": False,
+                    "changed_at": r["k_at"],
+                    "last_seen_at": r["k_at"],
+                }
+                for r in missing
+            ],
+        )
+    if len(missing) < len(rows):
+        conn.execute(_SEEN, [r for r in rows if r not in missing])
+    for key, at in due.items():
+        seen.mark(key, at)
+
+
+def _presence_keys(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (commune, cluster) have a presence row (primary-key seeks, as `_known_events`)."""
+    found: set[tuple[str, str]] = set()
+    for chunk in _chunks(keys):
+        wanted = ", ".join(f"(:m{n}, :c{n})" for n in range(len(chunk)))
+        params: dict[str, Any] = {}
+        for n, (commune, cluster) in enumerate(chunk):
+            params.update({f"m{n}": commune, f"c{n}": cluster})
+        rows = conn.execute(
+            text(
+                f"WITH wanted (m, c) AS (VALUES {wanted}) SELECT p.commune, p.cluster "
+                "FROM wanted JOIN cluster_presence AS p ON p.commune = wanted.m "
+                "AND p.cluster = wanted.c"
+            ),
+            params,
+        )
+        found.update((r[0], r[1]) for r in rows)
+    return found
 
 
 def _chunks(keys: list[K], size: int = 400) -> list[list[K]]:
@@ -414,15 +467,16 @@ def ack_op(
     topic: str,
     on_commit: Callable[[AckOutcome], None] | None,
     on_failed: Callable[[], None] | None,
+    seen: SeenMarks | None = None,
 ) -> WriteOp[AckOutcome]:
     """Store one ack once, and move its delivery forward (never back)."""
     write = AckWrite(commune, cluster, ack, received_at, topic)
     return WriteOp(
         f"record_ack {ack.broadcast_id} {cluster} {ack.state}",
-        lambda conn: apply_acks(conn, [write], now)[0],
+        lambda conn: apply_acks(conn, [write], now, seen)[0],
         on_commit,
         on_failed,
-        bulk=lambda conn, writes: apply_acks(conn, writes, now),
+        bulk=lambda conn, writes: apply_acks(conn, writes, now, seen),
         bulk_key="ack",
         payload=write,
     )

@@ -50,6 +50,7 @@ class Store:
         self._reader = read_engine(engine)
         self._now = now
         self._writer = BatchWriter(engine)
+        self._seen = records.SeenMarks()
 
     @property
     def engine(self) -> Engine:
@@ -108,6 +109,7 @@ class Store:
                 topic=topic or f"{commune}/{cluster}/ack",
                 on_commit=on_commit,
                 on_failed=on_failed,
+                seen=self._seen,
             )
         )
 
