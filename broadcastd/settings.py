@@ -105,7 +105,12 @@ class BrokerSettings(Section):
         default="broadcastd", min_length=1, description="The daemon's MQTT client id."
     )
     topic_prefix: str = Field(default="broadcast", description="Topic root of the contract.")
-    keepalive_s: int = Field(default=30, ge=5, le=600)
+    keepalive_s: int = Field(
+        default=30,
+        ge=5,
+        le=60,
+        description="MQTT keep-alive in seconds; the speaker contract allows at most 60.",
+    )
     tls: BrokerTls | None = Field(
         default=None, description="CA file and client certificate for an mqtts:// broker."
     )

@@ -69,9 +69,7 @@ def render(status: dict[str, Any]) -> str:
         rows = [("CLUSTER", "AREA", "ONLINE", "LAST SEEN", "LAST BROADCAST", "STATE", "SENDS")]
         for cluster in commune["clusters"]:
             last = cluster.get("last_broadcast") or {}
-            state = last.get("state", "")
-            if last.get("detail"):
-                state = f"{state} ({last['detail']})"
+            state = shown_state(last)
             rows.append(
                 (
                     cluster["cluster"],
@@ -95,6 +93,17 @@ def render(status: dict[str, Any]) -> str:
         lines.append("Refused messages:")
         lines.extend(f"  {item['reason']}: {item['count']}" for item in rejected)
     return "\n".join(lines).rstrip()
+
+
+def shown_state(last: dict[str, Any]) -> str:
+    """The last broadcast's state while it is on; once over, what the cluster did
+    (`played`, `missed`, ...), never `pending`; with the why in brackets."""
+    outcome = last.get("outcome")
+    if outcome:
+        detail = last.get("outcome_detail")
+        return f"{outcome} ({detail})" if detail else str(outcome)
+    state = str(last.get("state", ""))
+    return f"{state} ({last['detail']})" if last.get("detail") else state
 
 
 def _short_time(value: str | None) -> str:

@@ -8,7 +8,7 @@ cancel`, which talk to the running daemon over HTTP.
 
 from broadcastd.announce.model import AnnouncementRequest, AnnouncementResult, StopRequest
 from broadcastd.announce.plan import AnnouncementRefused, to_occurrence
-from broadcastd.announce.priority import priority_value
+from broadcastd.timetable.priority import priority_value
 
 __all__ = [
     "AnnouncementRefused",

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from broadcastd.announce.priority import PRIORITY_WORDS
+from broadcastd.timetable.priority import CLASSES
 
 DaemonArgs = Callable[[argparse.ArgumentParser, str], None]
 FINAL = ("finished", "stopped", "failed")
@@ -51,7 +51,7 @@ def register(commands: Any, daemon_args: DaemonArgs) -> None:
     length = when.add_mutually_exclusive_group()
     length.add_argument("--until", help="end, like --at")
     length.add_argument("--duration", type=float, help="length in seconds")
-    words = ", ".join(PRIORITY_WORDS)
+    words = ", ".join(CLASSES)
     announce.add_argument(
         "--priority", default="emergency", help=f"{words}, or 0-100 (default: emergency)"
     )

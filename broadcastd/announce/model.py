@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from broadcastd.announce.priority import priority_value
+from broadcastd.timetable.priority import priority_value
 
 REASON_CHARS = 500
 

@@ -152,10 +152,6 @@ def build_items(
 def _stream(url: str, duration_s: float, title: str | None, fallback: str | None) -> Item:
     fields: dict[str, object] = {"stream": url, "duration_s": duration_s, "title": title}
     if fallback is not None:
-        if "fallback" not in Item.model_fields:  # until timetables take `fallback:`
-            raise AnnouncementRefused(
-                "this server cannot send a stream fallback yet", 'leave out "fallback"'
-            )
         fields["fallback"] = fallback
     return Item.model_validate(fields)
 

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from broadcastd.contract import format_time
+from broadcastd.store.outcomes import Outcome
 
 Timestamp = Annotated[datetime, PlainSerializer(format_time, return_type=str, when_used="json")]
 
@@ -33,6 +34,12 @@ class DeliveryState(StrEnum):
     finished = "finished"
     stopped = "stopped"
     failed = "failed"
+
+
+OUTCOME_HELP = (
+    "What the cluster did, once the broadcast is over (null before): `played`, `partial`, "
+    "`missed`, `preempted`, `cancelled` or `failed`; see docs/outcomes.md."
+)
 
 
 class Phase(StrEnum):
@@ -77,6 +84,10 @@ class LastBroadcast(Model):
     detail: str | None = Field(description="Why, for `failed` or `stopped`.")
     sends: int = Field(description="How many times the `play` was sent.")
     last_send_outcome: str | None = Field(description="`published`, `queued` or `failed`.")
+    outcome: Outcome | None = Field(default=None, description=OUTCOME_HELP)
+    outcome_detail: str | None = Field(
+        default=None, description="Why: the failure's detail, the items not heard, ..."
+    )
 
 
 class ClusterStatus(Model):
@@ -97,7 +108,8 @@ class CommuneCounts(Model):
     online: int
     offline: int
     last_broadcast_states: dict[str, int] = Field(
-        description="Clusters by the state of their last broadcast (`none`: no broadcast yet)."
+        description="Clusters by their last broadcast: its state while it is on, its "
+        "outcome once it is over (never `pending` then); `none`: no broadcast yet."
     )
 
 
@@ -145,6 +157,10 @@ class ClusterDelivery(Model):
     last_sent_at: Timestamp | None
     last_send_outcome: str | None = Field(description="`published`, `queued` or `failed`.")
     published_at: Timestamp | None = Field(description="When the broker confirmed the last send.")
+    outcome: Outcome | None = Field(default=None, description=OUTCOME_HELP)
+    outcome_detail: str | None = Field(
+        default=None, description="Why: the failure's detail, the items not heard, ..."
+    )
 
 
 class Broadcast(Model):
@@ -162,6 +178,10 @@ class Broadcast(Model):
     cancelled_at: Timestamp | None
     phase: Phase
     counts: dict[str, int] = Field(description="Clusters by delivery state.")
+    outcomes: dict[str, int] = Field(
+        default_factory=dict,
+        description="Clusters by outcome once the broadcast is over (empty before).",
+    )
     clusters: list[ClusterDelivery]
 
 
@@ -234,6 +254,9 @@ class Occurrence(Model):
     priority: int
     volume: int
     items: list[str] = Field(description="The playlist, in order.")
+    cancelled: bool = Field(
+        default=False, description="Cancelled: it stays listed, and will not be sent."
+    )
 
 
 class Schedule(Model):

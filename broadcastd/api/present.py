@@ -26,11 +26,13 @@ from broadcastd.store import (
     AckEventView,
     BroadcastView,
     ChangeView,
+    DeliveryOutcome,
     DeliveryView,
     PresenceView,
     RejectedView,
 )
 from broadcastd.store.access import CANCEL, WITHDRAW
+from broadcastd.store.outcomes import Outcome
 
 
 def phase(start: datetime, end: datetime, now: datetime) -> Phase:
@@ -43,13 +45,19 @@ def state_of(delivery: DeliveryView) -> DeliveryState:
     return DeliveryState(delivery.last_state or DeliveryState.pending)
 
 
+Outcomes = dict[str, DeliveryOutcome | None]
+"""Per cluster, what it did (None while the broadcast is on); from `Store.outcomes`."""
+
+
 def broadcast(
     view: BroadcastView,
     deliveries: dict[str, DeliveryView],
     topology: Topology,
     now: datetime,
+    outcomes: Outcomes | None = None,
 ) -> Broadcast:
     zone = topology.zone(view.commune)
+    done = outcomes or {}
     clusters = [
         ClusterDelivery(
             cluster=d.cluster,
@@ -63,10 +71,13 @@ def broadcast(
             last_sent_at=d.last_sent_at.astimezone(zone) if d.last_sent_at else None,
             last_send_outcome=d.last_send_outcome,
             published_at=d.published_at.astimezone(zone) if d.published_at else None,
+            outcome=_outcome(done.get(d.cluster)),
+            outcome_detail=_outcome_detail(done.get(d.cluster)),
         )
         for d in sorted(deliveries.values(), key=lambda d: d.cluster)
     ]
     counts = Counter(c.state.value for c in clusters)
+    outcome_counts = Counter(c.outcome.value for c in clusters if c.outcome is not None)
     return Broadcast(
         broadcast_id=view.broadcast_id,
         commune=view.commune,
@@ -82,6 +93,7 @@ def broadcast(
         cancelled_at=view.cancelled_at.astimezone(zone) if view.cancelled_at else None,
         phase=phase(view.start, view.end, now),
         counts={state.value: counts[state.value] for state in DeliveryState if counts[state.value]},
+        outcomes={o.value: outcome_counts[o.value] for o in Outcome if outcome_counts[o.value]},
         clusters=clusters,
     )
 
@@ -121,8 +133,11 @@ def commune_status(
     presences: dict[tuple[str, str], PresenceView],
     latest: dict[tuple[str, str], tuple[BroadcastView, DeliveryView]],
     topology: Topology,
+    outcomes: dict[str, Outcomes] | None = None,
 ) -> CommuneStatus:
-    """Every cluster of the timetable, including those that never said a word."""
+    """Every cluster of the timetable, including those that never said a word; the last
+    broadcast of each with its outcome once over (`outcomes` by broadcast id)."""
+    done = outcomes or {}
     zone = topology.zone(commune.commune)
     clusters: list[ClusterStatus] = []
     for area, members in commune.areas.items():
@@ -139,11 +154,17 @@ def commune_status(
                     online_changed_at=presence.changed_at.astimezone(zone) if presence else None,
                     firmware=presence.firmware if presence else None,
                     volume=presence.volume if presence else None,
-                    last_broadcast=_last_broadcast(*last, topology) if last else None,
+                    last_broadcast=(
+                        _last_broadcast(
+                            *last, topology, done.get(last[0].broadcast_id, {}).get(cluster)
+                        )
+                        if last
+                        else None
+                    ),
                 )
             )
     online = sum(1 for c in clusters if c.online)
-    states = Counter(c.last_broadcast.state.value if c.last_broadcast else "none" for c in clusters)
+    states = Counter(_shown(c.last_broadcast) for c in clusters)
     return CommuneStatus(
         commune=commune.commune,
         name=commune.name,
@@ -158,7 +179,27 @@ def commune_status(
     )
 
 
-def _last_broadcast(view: BroadcastView, d: DeliveryView, topology: Topology) -> LastBroadcast:
+def _shown(last: LastBroadcast | None) -> str:
+    """What a cluster's last broadcast counts as: its outcome once over, else its state."""
+    if last is None:
+        return "none"
+    return last.outcome.value if last.outcome is not None else last.state.value
+
+
+def _outcome(found: DeliveryOutcome | None) -> Outcome | None:
+    return None if found is None else found.outcome
+
+
+def _outcome_detail(found: DeliveryOutcome | None) -> str | None:
+    return None if found is None else found.detail
+
+
+def _last_broadcast(
+    view: BroadcastView,
+    d: DeliveryView,
+    topology: Topology,
+    outcome: DeliveryOutcome | None = None,
+) -> LastBroadcast:
     zone = topology.zone(view.commune)
     return LastBroadcast(
         broadcast_id=view.broadcast_id,
@@ -172,6 +213,8 @@ def _last_broadcast(view: BroadcastView, d: DeliveryView, topology: Topology) ->
         detail=d.last_detail,
         sends=d.sends,
         last_send_outcome=d.last_send_outcome,
+        outcome=_outcome(outcome),
+        outcome_detail=_outcome_detail(outcome),
     )
 
 
@@ -188,7 +231,7 @@ def rejected(counts: list[RejectedView]) -> list[RejectedCount]:
     ]
 
 
-def occurrence(view: OccurrenceView, now: datetime) -> Occurrence:
+def occurrence(view: OccurrenceView, now: datetime, cancelled: bool = False) -> Occurrence:
     return Occurrence(
         broadcast_id=view.broadcast_id,
         commune=view.commune,
@@ -201,4 +244,5 @@ def occurrence(view: OccurrenceView, now: datetime) -> Occurrence:
         priority=view.priority,
         volume=view.volume,
         items=list(view.items),
+        cancelled=cancelled,
     )

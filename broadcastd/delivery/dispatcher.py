@@ -160,7 +160,9 @@ class Dispatcher:
             occurrence = self._current_revision(occurrence, now)
             bid = occurrence.broadcast_id
             active = ActiveBroadcast(occurrence, self._resolve_items(occurrence))
-            self._store.record_broadcast(self._record(occurrence), occurrence.clusters)
+            self._store.record_broadcast(
+                self._record(occurrence, active.items), occurrence.clusters
+            )
             known = self._store.delivery_states(bid)
             for cluster in occurrence.clusters:
                 delivery = ClusterDelivery(cluster)
@@ -202,7 +204,10 @@ class Dispatcher:
             )
             return True
 
-    def _record(self, occurrence: Occurrence) -> BroadcastRecord:
+    def _record(
+        self, occurrence: Occurrence, items: tuple[PlayItem, ...] | None = None
+    ) -> BroadcastRecord:
+        """`items`: what the `play` carries, kept for the delivery outcomes."""
         return BroadcastRecord(
             broadcast_id=occurrence.broadcast_id,
             commune=occurrence.commune,
@@ -214,6 +219,7 @@ class Dispatcher:
             priority=occurrence.priority,
             volume=occurrence.volume,
             send_at=occurrence.send_at(self._lead_time_s),
+            item_durations=None if items is None else tuple(i.duration_s for i in items),
         )
 
     def _revision(self, base: str) -> RevisionView:

@@ -19,10 +19,15 @@ import paho.mqtt.client as mqtt
 import structlog
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
-from broadcastd.contract.topics import subscriptions
+from broadcastd import __version__
+from broadcastd.contract.messages import ServerPresence
+from broadcastd.contract.topics import server_state_topic, subscriptions
 from broadcastd.settings import BrokerSettings
 
 log = structlog.get_logger(__name__)
+
+OFFLINE_PUBLISH_WAIT_S = 2.0
+"""How long a clean stop waits for the broker to take the retained `online: false`."""
 
 # Never subscribed to (a `$` root is the broker's own): unsubscribing it changes nothing.
 _PROBE_FILTER = "$broadcastd/watchdog-probe"
@@ -60,7 +65,11 @@ class MqttLink:
         on_published: Callable[[int], None] = lambda mid: None,
         on_connection: Callable[[bool], None] = lambda up: None,
         client_id: str | None = None,
+        *,
+        announce_presence: bool = True,
     ) -> None:
+        """`announce_presence`: publish the server's presence (contract 1.1, server rule
+        5) with its Last Will; off only for tools that borrow the link."""
         self._settings = settings
         self._on_message = on_message
         self._on_published = on_published
@@ -86,6 +95,16 @@ class MqttLink:
         # QoS 1 messages would serialise it on round trips to the broker.
         self._client.max_inflight_messages_set(1000)
         self._client.max_queued_messages_set(0)
+        self._presence_topic = (
+            server_state_topic(settings.topic_prefix) if announce_presence else None
+        )
+        if self._presence_topic is not None:
+            # Retained, so a cluster (or a person with mosquitto_sub) connecting later
+            # still sees whether the server is there; the broker publishes the Will when
+            # the daemon vanishes without a DISCONNECT (kill -9, power, network).
+            self._client.will_set(
+                self._presence_topic, ServerPresence(online=False).to_payload(), 1, True
+            )
         password = settings.resolved_password()
         if settings.username:
             self._client.username_pw_set(settings.username, password)
@@ -118,6 +137,15 @@ class MqttLink:
         self._client.loop_start()
 
     def stop(self) -> None:
+        """A clean DISCONNECT sends no Will, so say `online: false` first (retained)."""
+        if self._presence_topic is not None and self.connected:
+            info = self._client.publish(
+                self._presence_topic, ServerPresence(online=False).to_payload(), 1, True
+            )
+            try:
+                info.wait_for_publish(OFFLINE_PUBLISH_WAIT_S)
+            except (RuntimeError, ValueError):
+                log.warning("server presence offline not published before disconnect")
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
@@ -202,6 +230,13 @@ class MqttLink:
         # Subscribing on every connect brings subscriptions back after a reconnect,
         # whether or not the broker kept the session.
         client.subscribe([(name, 1) for name in subscriptions(self._settings.topic_prefix)])
+        if self._presence_topic is not None:
+            client.publish(
+                self._presence_topic,
+                ServerPresence(online=True, version=__version__).to_payload(),
+                1,
+                True,
+            )
         self._connected.set()
         log.info(
             "broker connected",

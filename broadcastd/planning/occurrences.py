@@ -64,7 +64,12 @@ class Occurrence:
             "end": self.end.isoformat(),
             "priority": self.priority,
             "volume": self.volume,
-            "playlist": [item.model_dump(mode="json") for item in self.playlist],
+            # No `fallback` key without one: fingerprints sent before it existed stay equal
+            # (else an upgrade would resend every open broadcast as a new revision).
+            "playlist": [
+                item.model_dump(mode="json", exclude={"fallback"} if item.fallback is None else None)
+                for item in self.playlist
+            ],
         }
         text = json.dumps(content, sort_keys=True, ensure_ascii=True)
         return hashlib.sha256(text.encode()).hexdigest()[:32]

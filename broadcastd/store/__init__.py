@@ -15,7 +15,8 @@ from broadcastd.store.model import (
     RejectedView,
     RevisionView,
 )
-from broadcastd.store.queries import PENDING
+from broadcastd.store.outcomes import DeliveryOutcome, Outcome
+from broadcastd.store.queries import PENDING, BroadcastOutcomes
 from broadcastd.store.store import Store, StoreWriteFailed, open_store
 from broadcastd.store.writer import WriterClosed
 
@@ -23,11 +24,14 @@ __all__ = [
     "PENDING",
     "AckEventView",
     "AckOutcome",
+    "BroadcastOutcomes",
     "BroadcastRecord",
     "BroadcastView",
     "ChangeView",
+    "DeliveryOutcome",
     "DeliveryView",
     "DuplicateToken",
+    "Outcome",
     "PresenceView",
     "RejectedView",
     "RevisionView",

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 
 from broadcastd.store.schema import metadata
+from broadcastd.store.upgrade import upgrade
 
 BUSY_TIMEOUT_MS = 5000
 READ_ONLY = "broadcastd_read_only"
@@ -21,7 +22,7 @@ READ_ONLY = "broadcastd_read_only"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url` with the tables created."""
+    """An engine for `url` with the tables created, and an older database upgraded."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         database = engine.url.database
@@ -29,6 +30,7 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         _tune_sqlite(engine)
     metadata.create_all(engine)
+    upgrade(engine)
     return engine
 
 

@@ -24,6 +24,9 @@ class BroadcastRecord:
     priority: int
     volume: int
     send_at: datetime
+    item_durations: tuple[float, ...] | None = None
+    """Seconds of each item of the `play`, in order; None when not resolved (a cancel
+    of a broadcast never sent). Kept once, for the delivery outcomes."""
 
 
 class AckOutcome(StrEnum):
@@ -49,12 +52,20 @@ def state_rank(state: str) -> int:
 
 
 def moves_forward(
-    current: str | None, current_item: int | None, new: str, new_item: int | None
+    current: str | None,
+    current_item: int | None,
+    new: str,
+    new_item: int | None,
+    current_at: datetime | None = None,
+    new_at: datetime | None = None,
 ) -> bool:
     """Whether an ack may replace a delivery's last state: never backwards, never after the end.
 
     Acks arrive out of order (QoS 1 redelivery, resends); a late `received` must not hide
-    a `playing`, and a later `playing` item is progress.
+    a `playing`, and a later `playing` item is progress. `playing` and `suspended` rank
+    equal and may alternate, but not to an earlier item, nor (when both times are known)
+    to an ack the cluster stamped earlier: a redelivered `suspended` must not hide the
+    `playing` `resumed` that followed it.
     """
     if current is None:
         return True
@@ -65,9 +76,16 @@ def moves_forward(
         return new_rank > old_rank
     old = current_item if current_item is not None else -1
     item = new_item if new_item is not None else -1
+    later = current_at is not None and new_at is not None and new_at > current_at
     if new != current:  # suspended, or playing again (resumed): never to an earlier item
+        if current_at is not None and new_at is not None and new_at < current_at:
+            return False
         return item >= old
-    return new == "playing" and item > old
+    if new == "playing" and item > old:
+        return True
+    # The same state and item again, said later: `playing` `resumed` after the `playing`
+    # it resumes (its detail is news), a second `suspended` by another broadcast.
+    return new in ON_AIR_STATES and item == old and later
 
 
 @dataclass(frozen=True)

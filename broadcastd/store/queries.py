@@ -6,13 +6,16 @@ never take SQLite's write lock (WAL lets them see the last commit while the writ
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, exists, func, select
 
+from broadcastd.contract.topics import REVISION_MARK
 from broadcastd.store.model import (
     AckEventView,
     BroadcastView,
@@ -21,9 +24,11 @@ from broadcastd.store.model import (
     RejectedView,
     RevisionView,
 )
+from broadcastd.store.outcomes import DeliveryOutcome, Plan, delivery_outcome, settled
 from broadcastd.store.schema import (
     NO_ITEM,
     ack_events,
+    broadcast_items,
     broadcast_revisions,
     broadcasts,
     cluster_presence,
@@ -107,19 +112,133 @@ def ack_events_of(conn: Connection, broadcast_id: str) -> list[AckEventView]:
     rows = conn.execute(
         select(ack_events).where(a.broadcast_id == broadcast_id).order_by(a.received_at, a.id)
     )
-    return [
-        AckEventView(
-            broadcast_id=row.broadcast_id,
-            cluster=row.cluster,
-            state=row.state,
-            item=None if row.item == NO_ITEM else row.item,
-            detail=row.detail,
-            cluster_at=row.cluster_at,
-            received_at=row.received_at,
-            stored_at=row.stored_at,
-        )
-        for row in rows
-    ]
+    return [_event(row) for row in rows]
+
+
+def _event(row: Any) -> AckEventView:
+    return AckEventView(
+        broadcast_id=row.broadcast_id,
+        cluster=row.cluster,
+        state=row.state,
+        item=None if row.item == NO_ITEM else row.item,
+        detail=row.detail,
+        cluster_at=row.cluster_at,
+        received_at=row.received_at,
+        stored_at=row.stored_at,
+    )
+
+
+# -- outcomes -------------------------------------------------------------------------------
+
+
+class _Ack(NamedTuple):
+    """The part of a stored ack an outcome reads (see `outcomes.AckEvent`)."""
+
+    state: str
+    item: int | None
+    detail: str
+    cluster_at: datetime
+
+
+@dataclass(frozen=True)
+class BroadcastOutcomes:
+    """One broadcast and, per target cluster, what it did (None: not over yet)."""
+
+    broadcast: BroadcastView
+    outcomes: dict[str, DeliveryOutcome | None]
+
+
+def item_durations(
+    conn: Connection, broadcast_ids: Sequence[str]
+) -> dict[str, tuple[float, ...]]:
+    """The recorded items' seconds of each broadcast that has them."""
+    i = broadcast_items.c
+    found: dict[str, tuple[float, ...]] = {}
+    for chunk in _chunks(broadcast_ids, 500):
+        for row in conn.execute(select(i.broadcast_id, i.durations_s).where(
+            i.broadcast_id.in_(chunk)
+        )):
+            found[row.broadcast_id] = tuple(float(s) for s in json.loads(row.durations_s))
+    return found
+
+
+def outcomes_of(
+    conn: Connection, views: Sequence[BroadcastView], now: datetime
+) -> dict[str, dict[str, DeliveryOutcome | None]]:
+    """Per broadcast, per target cluster, its outcome (None while the broadcast is on).
+
+    The one place outcomes are read: the API, `broadcastd status`, the console and the
+    monthly plan-vs-actual report all come through here (or `outcomes_between`)."""
+    d = deliveries.c
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for chunk in _chunks([v.broadcast_id for v in views], 500):
+        for row in conn.execute(select(d.broadcast_id, d.cluster).where(
+            d.broadcast_id.in_(chunk)
+        )):
+            clusters[row.broadcast_id].append(row.cluster)
+    result: dict[str, dict[str, DeliveryOutcome | None]] = {
+        v.broadcast_id: dict.fromkeys(sorted(clusters[v.broadcast_id])) for v in views
+    }
+    over = [v for v in views if settled(_plan(v, None), now)]
+    if not over:
+        return result
+    ids = [v.broadcast_id for v in over]
+    durations = item_durations(conn, ids)
+    events: dict[tuple[str, str], list[_Ack]] = defaultdict(list)
+    a = ack_events.c
+    wanted = (a.broadcast_id, a.cluster, a.state, a.item, a.detail, a.cluster_at)
+    for chunk in _chunks(ids, 200):
+        for got in conn.execute(select(*wanted).where(a.broadcast_id.in_(chunk))):
+            item = None if got.item == NO_ITEM else got.item
+            events[(got.broadcast_id, got.cluster)].append(
+                _Ack(got.state, item, got.detail, got.cluster_at)
+            )
+    for view in over:
+        plan = _plan(view, durations.get(view.broadcast_id))
+        result[view.broadcast_id] = {
+            cluster: delivery_outcome(plan, events.get((view.broadcast_id, cluster), []), now)
+            for cluster in sorted(clusters[view.broadcast_id])
+        }
+    return result
+
+
+def outcomes_between(
+    conn: Connection,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    commune: str | None = None,
+) -> list[BroadcastOutcomes]:
+    """Every broadcast starting in [since, until), oldest first, with its outcomes:
+    what the monthly plan-vs-actual report reads."""
+    b = broadcasts.c
+    query = select(broadcasts).where(b.start_utc >= since, b.start_utc < until)
+    if commune is not None:
+        query = query.where(b.commune == commune)
+    views = [_broadcast(row) for row in conn.execute(query.order_by(b.start_utc, b.id))]
+    found = outcomes_of(conn, views, now)
+    return [BroadcastOutcomes(v, found[v.broadcast_id]) for v in views]
+
+
+def cancelled_occurrences(conn: Connection, base_ids: Sequence[str]) -> set[str]:
+    """Which of these occurrences (planner ids) are cancelled in their current revision
+    (an earlier revision replaced by an edit is cancelled too, but its occurrence is not)."""
+    r, b = broadcast_revisions.c, broadcasts.c
+    current = {base: base for base in base_ids}
+    for chunk in _chunks(base_ids, 500):
+        for row in conn.execute(select(r.base_id, r.revision).where(r.base_id.in_(chunk))):
+            if row.revision > 1:
+                current[row.base_id] = f"{row.base_id}{REVISION_MARK}{row.revision}"
+    base_of = {bid: base for base, bid in current.items()}
+    found: set[str] = set()
+    for chunk in _chunks(list(base_of), 500):
+        rows = conn.execute(select(b.id).where(b.id.in_(chunk), b.cancelled_at.is_not(None)))
+        found.update(base_of[row.id] for row in rows)
+    return found
+
+
+def _plan(view: BroadcastView, durations: tuple[float, ...] | None) -> Plan:
+    return Plan(view.start, view.end, durations, view.cancelled_at)
 
 
 def presences(

@@ -6,9 +6,10 @@ delivery or ack is one row on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from broadcastd.store.schema import (
     NO_ITEM,
     UtcDateTime,
     ack_events,
+    broadcast_items,
     broadcast_revisions,
     broadcasts,
     cluster_presence,
@@ -57,7 +59,8 @@ def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:
 
 
 def broadcast_op(record: BroadcastRecord, clusters: Sequence[str], now: Clock) -> WriteOp[None]:
-    """The broadcast if absent, and a pending delivery for each target cluster if absent."""
+    """The broadcast if absent, and a pending delivery for each target cluster if absent;
+    its items' durations once known (what its outcomes are measured against)."""
 
     def apply(conn: Connection) -> None:
         conn.execute(
@@ -76,6 +79,15 @@ def broadcast_op(record: BroadcastRecord, clusters: Sequence[str], now: Clock) -
                 "created_at": now(),
             },
         )
+        if record.item_durations is not None:
+            conn.execute(
+                insert_ignoring_conflicts(conn, broadcast_items),
+                {
+                    "broadcast_id": record.broadcast_id,
+                    "count": len(record.item_durations),
+                    "durations_s": json.dumps(list(record.item_durations)),
+                },
+            )
         if clusters:
             conn.execute(
                 insert_ignoring_conflicts(conn, deliveries),
@@ -192,9 +204,13 @@ class AckWrite:
         return (self.ack.broadcast_id, self.cluster)
 
     @property
-    def event_key(self) -> tuple[str, str, str, int]:
+    def event_key(self) -> EventKey:
+        """Server rule 2 (revision 1.1): (broadcast, cluster, state, item, detail)."""
         item = NO_ITEM if self.ack.item is None else self.ack.item
-        return (self.ack.broadcast_id, self.cluster, self.ack.state, item)
+        return (self.ack.broadcast_id, self.cluster, self.ack.state, item, self.ack.detail)
+
+
+EventKey = tuple[str, str, str, int, str]
 
 
 @dataclass
@@ -202,12 +218,15 @@ class _DeliveryState:
     commune: str
     state: str | None
     item: int | None
+    at: datetime | None
     changed: AckWrite | None = None
 
 
-def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[AckOutcome]:
+def apply_acks(
+    conn: Connection, writes: list[AckWrite], now: Clock, seen: SeenMarks | None = None
+) -> list[AckOutcome]:
     """Store a run of acks: one read of their deliveries and known events, one insert,
-    one update of the deliveries that moved forward."""
+    one update of the deliveries that moved forward, and one of the clusters' last seen."""
     keys = list({w.delivery for w in writes})
     current = _delivery_states(conn, keys)
     known = _known_events(conn, list({w.event_key for w in writes}))
@@ -227,13 +246,17 @@ def apply_acks(conn: Connection, writes: list[AckWrite], now: Clock) -> list[Ack
         known.add(w.event_key)
         new_events.append(_event_row(w, stored_at))
         outcomes.append(AckOutcome.STORED)
-        if moves_forward(delivery.state, delivery.item, w.ack.state, w.ack.item):
-            delivery.state, delivery.item, delivery.changed = w.ack.state, w.ack.item, w
+        if moves_forward(
+            delivery.state, delivery.item, w.ack.state, w.ack.item, delivery.at, w.ack.at
+        ):
+            delivery.state, delivery.item, delivery.at = w.ack.state, w.ack.item, w.ack.at
+            delivery.changed = w
     if new_events:
         conn.execute(insert_ignoring_conflicts(conn, ack_events), new_events)
     changed = [d.changed for d in current.values() if d.changed is not None]
     if changed:
         conn.execute(_ACK_UPDATE, [_state_params(w) for w in changed])
+    _mark_seen(conn, [w for w in writes if w not in unknown], seen or SeenMarks())
     if unknown:
         last = unknown[-1]
         _count_rejected(
@@ -260,43 +283,149 @@ def _delivery_states(
         rows = conn.execute(
             text(
                 f"WITH wanted (b, c) AS (VALUES {wanted}) "
-                "SELECT d.broadcast_id, d.cluster, d.last_state, d.last_item, b.commune "
+                "SELECT d.broadcast_id, d.cluster, d.last_state, d.last_item, "
+                "d.last_state_at, b.commune "
                 "FROM wanted JOIN deliveries AS d ON d.broadcast_id = wanted.b "
                 "AND d.cluster = wanted.c JOIN broadcasts AS b ON b.id = d.broadcast_id"
             ),
             params,
         )
-        for bid, cluster, state, item, commune in rows:
-            found[(bid, cluster)] = _DeliveryState(commune, state, item)
+        for bid, cluster, state, item, at, commune in rows:
+            found[(bid, cluster)] = _DeliveryState(commune, state, item, _utc(at))
     return found
 
 
-def _known_events(
-    conn: Connection, keys: list[tuple[str, str, str, int]]
-) -> set[tuple[str, str, str, int]]:
+def _known_events(conn: Connection, keys: list[EventKey]) -> set[EventKey]:
     """Which of these event keys are stored already.
 
     Joined from a VALUES list on the whole unique key, so each key is one index seek
     and the cost follows the batch, not how many events each delivery has had (a
     row-value `IN` makes SQLite scan the whole index).
     """
-    known: set[tuple[str, str, str, int]] = set()
-    for chunk in _chunks(keys, 200):
-        wanted = ", ".join(f"(:b{n}, :c{n}, :s{n}, :i{n})" for n in range(len(chunk)))
+    known: set[EventKey] = set()
+    for chunk in _chunks(keys, 160):
+        wanted = ", ".join(f"(:b{n}, :c{n}, :s{n}, :i{n}, :t{n})" for n in range(len(chunk)))
         params: dict[str, Any] = {}
-        for n, (bid, cluster, state, item) in enumerate(chunk):
-            params.update({f"b{n}": bid, f"c{n}": cluster, f"s{n}": state, f"i{n}": item})
+        for n, (bid, cluster, state, item, detail) in enumerate(chunk):
+            params.update(
+                {f"b{n}": bid, f"c{n}": cluster, f"s{n}": state, f"i{n}": item, f"t{n}": detail}
+            )
         rows = conn.execute(
             text(
-                f"WITH wanted (b, c, s, i) AS (VALUES {wanted}) "
-                "SELECT e.broadcast_id, e.cluster, e.state, e.item FROM wanted "
+                f"WITH wanted (b, c, s, i, t) AS (VALUES {wanted}) "
+                "SELECT e.broadcast_id, e.cluster, e.state, e.item, e.detail FROM wanted "
                 "JOIN ack_events AS e ON e.broadcast_id = wanted.b AND e.cluster = wanted.c "
-                "AND e.state = wanted.s AND e.item = wanted.i"
+                "AND e.state = wanted.s AND e.item = wanted.i AND e.detail = wanted.t"
             ),
             params,
         )
-        known.update((r[0], r[1], r[2], r[3]) for r in rows)
+        known.update((r[0], r[1], r[2], r[3], r[4]) for r in rows)
     return known
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A raw SQL read of a time column: SQLite gives naive UTC text, PostgreSQL aware."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+SEEN_RESOLUTION = timedelta(seconds=5)
+"""`last_seen` from acks moves in steps of this much: a cluster acking every item of a
+busy morning costs a presence write every few seconds, not one per ack."""
+
+
+class SeenMarks:
+    """The `last_seen` each cluster's acks last wrote, in this process (one writer thread):
+    lets a run of acks skip clusters written less than `SEEN_RESOLUTION` ago without
+    touching the database. Only a hint: a batch rolled back and retried may leave a
+    cluster's `last_seen` one step behind until its next ack."""
+
+    def __init__(self) -> None:
+        self._at: dict[tuple[str, str], datetime] = {}
+
+    def due(self, key: tuple[str, str], at: datetime) -> bool:
+        last = self._at.get(key)
+        return last is None or at - last >= SEEN_RESOLUTION
+
+    def mark(self, key: tuple[str, str], at: datetime) -> None:
+        self._at[key] = at
+
+
+_p = cluster_presence.c
+_SEEN = (
+    update(cluster_presence)
+    .where(
+        _p.commune == bindparam("k_commune"),
+        _p.cluster == bindparam("k_cluster"),
+        _p.last_seen_at < bindparam("k_at", type_=UtcDateTime),
+    )
+    .values(last_seen_at=bindparam("k_at", type_=UtcDateTime))
+)
+
+
+def _mark_seen(conn: Connection, writes: list[AckWrite], seen: SeenMarks) -> None:
+    """An ack is a sign of life: each cluster's last seen moves to its latest ack of the
+    batch, in the ack's own transaction (one row per cluster, not one write per ack).
+
+    A cluster that never published a presence gets a row that still says offline (the
+    contract shows it offline until it does), with when it was last heard from."""
+    latest: dict[tuple[str, str], datetime] = {}
+    if not writes:
+        return
+    for w in writes:
+        key = (w.commune, w.cluster)
+        if key not in latest or w.received_at > latest[key]:
+            latest[key] = w.received_at
+    due = {key: at for key, at in latest.items() if seen.due(key, at)}
+    if not due:
+        return
+    rows = [
+        {"k_commune": commune, "k_cluster": cluster, "k_at": at}
+        for (commune, cluster), at in due.items()
+    ]
+    known = _presence_keys(conn, list(due))
+    missing = [r for r in rows if (r["k_commune"], r["k_cluster"]) not in known]
+    if missing:
+        conn.execute(
+            insert_ignoring_conflicts(conn, cluster_presence),
+            [
+                {
+                    "commune": r["k_commune"],
+                    "cluster": r["k_cluster"],
+                    "online": False,
+                    "changed_at": r["k_at"],
+                    "last_seen_at": r["k_at"],
+                }
+                for r in missing
+            ],
+        )
+    if len(missing) < len(rows):
+        conn.execute(_SEEN, [r for r in rows if r not in missing])
+    for key, at in due.items():
+        seen.mark(key, at)
+
+
+def _presence_keys(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (commune, cluster) have a presence row (primary-key seeks, as `_known_events`)."""
+    found: set[tuple[str, str]] = set()
+    for chunk in _chunks(keys):
+        wanted = ", ".join(f"(:m{n}, :c{n})" for n in range(len(chunk)))
+        params: dict[str, Any] = {}
+        for n, (commune, cluster) in enumerate(chunk):
+            params.update({f"m{n}": commune, f"c{n}": cluster})
+        rows = conn.execute(
+            text(
+                f"WITH wanted (m, c) AS (VALUES {wanted}) SELECT p.commune, p.cluster "
+                "FROM wanted JOIN cluster_presence AS p ON p.commune = wanted.m "
+                "AND p.cluster = wanted.c"
+            ),
+            params,
+        )
+        found.update((r[0], r[1]) for r in rows)
+    return found
 
 
 def _chunks(keys: list[K], size: int = 400) -> list[list[K]]:
@@ -338,15 +467,16 @@ def ack_op(
     topic: str,
     on_commit: Callable[[AckOutcome], None] | None,
     on_failed: Callable[[], None] | None,
+    seen: SeenMarks | None = None,
 ) -> WriteOp[AckOutcome]:
     """Store one ack once, and move its delivery forward (never back)."""
     write = AckWrite(commune, cluster, ack, received_at, topic)
     return WriteOp(
         f"record_ack {ack.broadcast_id} {cluster} {ack.state}",
-        lambda conn: apply_acks(conn, [write], now)[0],
+        lambda conn: apply_acks(conn, [write], now, seen)[0],
         on_commit,
         on_failed,
-        bulk=lambda conn, writes: apply_acks(conn, writes, now),
+        bulk=lambda conn, writes: apply_acks(conn, writes, now, seen),
         bulk_key="ack",
         payload=write,
     )

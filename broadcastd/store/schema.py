@@ -106,7 +106,30 @@ ack_events = Table(
     Column("cluster_at", UtcDateTime, nullable=False, comment="the cluster's own clock"),
     Column("received_at", UtcDateTime, nullable=False),
     Column("stored_at", UtcDateTime, nullable=False),
-    UniqueConstraint("broadcast_id", "cluster", "state", "item", name="uq_ack_events_key"),
+    # Contract 1.1, server rule 2: `detail` is part of the key (`playing` item 1 with
+    # `resumed` is a new event). Databases made with the older key are upgraded at start
+    # by `upgrade.py`.
+    UniqueConstraint(
+        "broadcast_id", "cluster", "state", "item", "detail", name="uq_ack_events_key"
+    ),
+)
+
+ACK_KEY = ("broadcast_id", "cluster", "state", "item", "detail")
+"""The columns of `uq_ack_events_key`: what makes two acks the same event."""
+
+broadcast_items = Table(
+    "broadcast_items",
+    metadata,
+    Column("broadcast_id", String(200), ForeignKey("broadcasts.id"), primary_key=True),
+    Column("count", Integer, nullable=False, comment="how many items the `play` carried"),
+    Column(
+        "durations_s",
+        Text,
+        nullable=False,
+        comment="JSON list of each item's seconds, in order: what an outcome is measured by",
+    ),
+    comment="the playlist as sent, one row per broadcast (absent for broadcasts recorded "
+    "before it existed, or cancelled before they were sent)",
 )
 
 broadcast_revisions = Table(
@@ -133,7 +156,12 @@ cluster_presence = Table(
     Column("firmware", String(200)),
     Column("volume", Integer),
     Column("changed_at", UtcDateTime, nullable=False, comment="when `online` last flipped"),
-    Column("last_seen_at", UtcDateTime, nullable=False, comment="last presence message"),
+    Column(
+        "last_seen_at",
+        UtcDateTime,
+        nullable=False,
+        comment="the last message the cluster sent: a presence or an ack",
+    ),
 )
 
 rejected_messages = Table(

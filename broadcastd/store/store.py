@@ -25,6 +25,8 @@ from broadcastd.store.model import (
     RejectedView,
     RevisionView,
 )
+from broadcastd.store.outcomes import DeliveryOutcome
+from broadcastd.store.queries import BroadcastOutcomes
 from broadcastd.store.writer import BatchWriter, WriteOp
 
 T = TypeVar("T")
@@ -55,6 +57,7 @@ class Store:
         self._reader = read_engine(engine)
         self._now = now
         self._writer = BatchWriter(engine)
+        self._seen = records.SeenMarks()
 
     @property
     def engine(self) -> Engine:
@@ -136,6 +139,7 @@ class Store:
                 topic=topic or f"{commune}/{cluster}/ack",
                 on_commit=on_commit,
                 on_failed=on_failed,
+                seen=self._seen,
             )
         )
 
@@ -290,6 +294,25 @@ class Store:
     def rejected_counts(self) -> list[RejectedView]:
         with self._reader.connect() as conn:
             return queries.rejected_counts(conn)
+
+    def outcomes(
+        self, views: Sequence[BroadcastView], now: datetime
+    ) -> dict[str, dict[str, DeliveryOutcome | None]]:
+        """Per broadcast, per target cluster, what it did (None while the broadcast is on)."""
+        with self._reader.connect() as conn:
+            return queries.outcomes_of(conn, views, now)
+
+    def outcomes_between(
+        self, since: datetime, until: datetime, now: datetime, commune: str | None = None
+    ) -> list[BroadcastOutcomes]:
+        """Broadcasts starting in [since, until), oldest first, with their outcomes."""
+        with self._reader.connect() as conn:
+            return queries.outcomes_between(conn, since, until, now, commune)
+
+    def cancelled_occurrences(self, base_ids: Sequence[str]) -> set[str]:
+        """Which occurrences (planner ids) people cancelled, in their current revision."""
+        with self._reader.connect() as conn:
+            return queries.cancelled_occurrences(conn, base_ids)
 
     def last_deliveries(
         self, now: datetime, commune: str | None = None

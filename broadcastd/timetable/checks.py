@@ -288,26 +288,40 @@ def check_audio(
     findings: list[Finding] = []
     for placed in placed_slots(timetable):
         for index, item in enumerate(placed.slot.playlist):
-            if item.audio is None:
-                continue
-            path = placed.path + ("playlist", index, "audio")
-            if item.audio not in durations:
-                findings.append(Finding(
-                    path,
-                    f"{placed.label} plays audio `{item.audio}`, which is not in the "
-                    "catalogue" + _close(item.audio, known),
-                    f"correct the name (`broadcastd audio list` shows them), or import the "
-                    f"file with `broadcastd audio add FILE --name {item.audio}`",
-                ))
-            elif item.audio in missing_files:
-                findings.append(Finding(
-                    path,
-                    f"the file of audio `{item.audio}` ({placed.label}) is missing from the "
-                    "audio library",
-                    "run `broadcastd audio check`, then import the recording again with "
-                    f"`broadcastd audio add FILE --name {item.audio}`",
-                ))
+            for key, name in (("audio", item.audio), ("fallback", item.fallback)):
+                if name is not None:
+                    path = placed.path + ("playlist", index, key)
+                    findings += _audio_name(path, placed.label, key, name, durations,
+                                            missing_files, known)
     return findings + check_lengths(timetable, durations)
+
+
+def _audio_name(
+    path: KeyPath,
+    label: str,
+    key: str,
+    name: str,
+    durations: Mapping[str, float],
+    missing_files: AbstractSet[str],
+    known: list[str],
+) -> list[Finding]:
+    """A catalogue name in a playlist (an `audio:` item, or a stream's `fallback:`)."""
+    role = "plays audio" if key == "audio" else "falls back to audio"
+    if name not in durations:
+        return [Finding(
+            path,
+            f"{label} {role} `{name}`, which is not in the catalogue" + _close(name, known),
+            f"correct the name (`broadcastd audio list` shows them), or import the "
+            f"file with `broadcastd audio add FILE --name {name}`",
+        )]
+    if name in missing_files:
+        return [Finding(
+            path,
+            f"the file of audio `{name}` ({label}) is missing from the audio library",
+            "run `broadcastd audio check`, then import the recording again with "
+            f"`broadcastd audio add FILE --name {name}`",
+        )]
+    return []
 
 
 def playlist_length(slot: SlotBody, durations: Mapping[str, float]) -> float | None:

@@ -293,7 +293,8 @@ def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> Timet
 
 
 def _uses_in(root: yaml.Node, audio_name: str) -> list[tuple[int, str]]:
-    """(line, "slot morning") for each playlist item naming `audio_name`."""
+    """(line, "slot morning") for each playlist item naming `audio_name` (as `audio:` or
+    as a stream's `fallback:`)."""
     found: list[tuple[int, str]] = []
 
     def scan(slot: yaml.Node, label: str) -> None:
@@ -301,10 +302,11 @@ def _uses_in(root: yaml.Node, audio_name: str) -> list[tuple[int, str]]:
         if not isinstance(playlist, yaml.SequenceNode):
             return
         for item in playlist.value:
-            pair = child(item, "audio")
-            if pair is not None and scalar(pair[1]) == audio_name:
-                slot_id = scalar(value_node(slot, ("id",))) or "?"
-                found.append((pair[0].start_mark.line + 1, label.format(slot=slot_id)))
+            for key in ("audio", "fallback"):
+                pair = child(item, key)
+                if pair is not None and scalar(pair[1]) == audio_name:
+                    slot_id = scalar(value_node(slot, ("id",))) or "?"
+                    found.append((pair[0].start_mark.line + 1, label.format(slot=slot_id)))
 
     slots = value_node(root, ("slots",))
     for slot in slots.value if isinstance(slots, yaml.SequenceNode) else []:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from broadcastd.contract.topics import ID_RULE
+from broadcastd.timetable.priority import priority_value
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -130,6 +131,10 @@ class Item(Model):
 
     audio: Id | None = Field(default=None, description="Catalogue name in audio_library/.")
     stream: str | None = Field(default=None, description="URL of a live stream (relay).")
+    fallback: Id | None = Field(
+        default=None,
+        description="Catalogue name played while the stream cannot be opened (streams only).",
+    )
     duration_s: float | None = Field(
         default=None, gt=0, description="How long to play the stream, in seconds."
     )
@@ -157,6 +162,11 @@ class Item(Model):
                 "the stream item has no `duration_s:`; add how many seconds to play it, "
                 "for example `duration_s: 1500`"
             )
+        if self.audio is not None and self.fallback is not None:
+            raise ValueError(
+                "the audio item has a `fallback:`; only a `stream:` item takes one (what "
+                "plays while the stream cannot be opened): remove it"
+            )
         if self.audio is not None and self.duration_s is not None:
             raise ValueError(
                 "the audio item has a `duration_s:`; remove it: the library knows the duration"
@@ -173,8 +183,10 @@ class SlotBody(Model):
     end: time = Field(description="Local end time, after start, on the same day.")
     target: Literal["all"] | Target = Field(default="all", description="Who hears it.")
     volume: int = Field(default=80, ge=0, le=100, description="Speaker volume, 0-100.")
-    priority: int = Field(
-        default=0, ge=0, le=100, description="0 routine ... 100 emergency (preempts lower)."
+    priority: Annotated[int, BeforeValidator(priority_value)] = Field(
+        default=0,
+        description="`routine` (0), `priority` (50), `emergency` (100), or a number 0-100; "
+        "a higher one takes the speaker from a lower one at its start.",
     )
     playlist: list[Item] = Field(min_length=1, description="Items played in order.")
 

@@ -169,6 +169,8 @@ def test_broadcasts_show_local_times_phase_and_per_cluster_states(
         "last_sent_at": "2026-11-29T05:28:00+07:00",
         "last_send_outcome": "published",
         "published_at": "2026-11-29T05:28:01+07:00",
+        "outcome": None,  # live: no outcome yet
+        "outcome_detail": None,
     }
 
 

@@ -72,6 +72,12 @@ def test_a_stream_without_duration_plays_to_the_end() -> None:
     assert occ.playlist[1].duration_s == pytest.approx(600 - 42.3)
 
 
+def test_a_stream_carries_its_fallback_from_the_library() -> None:
+    occ = occurrence(items=[{"stream": "http://relay/live", "fallback": "nhac-nen"}],
+                     duration_s=300)
+    assert (occ.playlist[0].stream, occ.playlist[0].fallback) == ("http://relay/live", "nhac-nen")
+
+
 @pytest.mark.parametrize(
     ("fields", "words"),
     [

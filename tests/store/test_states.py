@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from broadcastd.store.model import moves_forward
@@ -27,3 +29,29 @@ def test_shown_state(
     current: str | None, current_item: int | None, new: str, new_item: int | None, expected: bool
 ) -> None:
     assert moves_forward(current, current_item, new, new_item) is expected
+
+
+@pytest.mark.parametrize(
+    ("current", "current_at", "new", "new_at", "expected"),
+    [
+        ("playing", 20, "suspended", 10, False),  # redelivered `suspended` from before
+        ("suspended", 20, "playing", 10, False),  # a `playing` stamped before the suspension
+        ("suspended", 10, "playing", 20, True),  # resumed
+        ("playing", 10, "suspended", 20, True),
+    ],
+)
+def test_alternation_follows_the_clusters_clock(
+    current: str, current_at: int, new: str, new_at: int, expected: bool
+) -> None:
+    base = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)
+    at = [base + timedelta(seconds=s) for s in (current_at, new_at)]
+    assert moves_forward(current, 1, new, 1, *at) is expected
+
+
+def test_the_same_on_air_state_said_later_is_news() -> None:
+    base = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)
+    earlier, later = base, base + timedelta(minutes=5)
+    assert moves_forward("playing", 1, "playing", 1, earlier, later) is True  # `resumed`
+    assert moves_forward("playing", 1, "playing", 1, later, earlier) is False
+    assert moves_forward("playing", 1, "playing", 1) is False  # no clock: nothing new
+    assert moves_forward("received", None, "received", None, earlier, later) is False

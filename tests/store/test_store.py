@@ -308,3 +308,49 @@ def test_the_latest_revision_is_what_a_cluster_last_had_and_its_decision_is_stor
         assert store.revision("man-lan/evening/2026-11-29") is None
     finally:
         store.stop()
+
+
+def test_a_resumed_broadcast_shows_playing_even_when_the_suspension_is_redelivered(
+    store: Store,
+) -> None:
+    store.record_broadcast(morning(), CLUSTERS)
+    suspended = replace(ack("suspended", 1, seconds=300), detail="man-lan/announce/2026-11-29")
+    resumed = replace(ack("playing", 1, seconds=600), detail="resumed")
+    outcomes = outcomes_of(
+        store, "man-lan", "ban-coc", [ack("playing", 1, seconds=200), suspended, resumed]
+    )
+    outcomes += outcomes_of(store, "man-lan", "ban-coc", [suspended, resumed])  # QoS 1 again
+    assert outcomes == [AckOutcome.STORED] * 3 + [AckOutcome.DUPLICATE] * 2
+    delivery = store.delivery_states(morning().broadcast_id)["ban-coc"]
+    assert (delivery.last_state, delivery.last_detail) == ("playing", "resumed")
+    assert ack_rows(store) == 3
+
+
+def test_every_ack_moves_its_clusters_last_seen(store: Store) -> None:
+    store.record_broadcast(morning(), CLUSTERS)
+    store.record_presence("man-lan", "ban-coc", True, "2.1.0", 80, SLOT_START)
+    assert store.flush()
+    later = SLOT_START + timedelta(minutes=5)
+    store.record_ack("man-lan", "ban-coc", ack("playing", 0), later)
+    store.record_ack("man-lan", "ban-lung", ack("received"), later)  # never sent its state
+    store.record_ack("man-lan", "ban-coc", ack("received"), SLOT_START)  # older: no move back
+    assert store.flush()
+    presences = store.presences()
+    coc = presences[("man-lan", "ban-coc")]
+    assert coc.last_seen_at == later
+    assert coc.online is True and coc.changed_at == SLOT_START
+    lung = presences[("man-lan", "ban-lung")]
+    assert lung.last_seen_at == later and lung.online is False  # offline until it says so
+
+
+def test_a_suspension_arriving_after_the_resume_it_preceded_does_not_hide_it(
+    store: Store,
+) -> None:
+    store.record_broadcast(morning(), CLUSTERS)
+    resumed = replace(ack("playing", 1, seconds=600), detail="resumed")
+    suspended = replace(ack("suspended", 1, seconds=300), detail="man-lan/announce/2026-11-29")
+    outcomes_of(store, "man-lan", "ban-coc", [ack("playing", 1, seconds=200), resumed])
+    outcomes_of(store, "man-lan", "ban-coc", [suspended])  # late, first time
+    delivery = store.delivery_states(morning().broadcast_id)["ban-coc"]
+    assert (delivery.last_state, delivery.last_detail) == ("playing", "resumed")
+    assert ack_rows(store) == 3

@@ -314,3 +314,31 @@ def test_broken_catalogue_is_an_error_and_timetables_are_still_checked(
     assert code == 1
     assert "catalogue.yaml" in output.splitlines()[0]
     assert f"{bad}:13:" in output
+
+
+def test_a_streams_fallback_is_checked_against_the_catalogue(write: Write, library: Path) -> None:
+    text = audio_timetable(
+        "      - stream: http://relay.example/live\n        duration_s: 50\n"
+        "        fallback: nhac-hieuu\n"
+    )
+    found = load_timetables([write("t.yaml", text)], Catalogue.load(library))
+    assert errors(found) == [(
+        line_with(text, "fallback:"), "slots -> morning -> playlist -> 0 -> fallback",
+        ("slot `morning` falls back to audio `nhac-hieuu`, which is not in the catalogue "
+         "(did you mean `nhac-hieu`?)"),
+    )]
+    (problem,) = found.errors
+    assert "broadcastd audio add FILE --name nhac-hieuu" in problem.fix
+
+    good = text.replace("nhac-hieuu", "nhac-hieu")
+    assert load_timetables([write("t.yaml", good)], Catalogue.load(library)).ok
+
+
+def test_find_uses_counts_a_streams_fallback(write: Write) -> None:
+    """`broadcastd audio remove` must not remove the recording a relay falls back to."""
+    text = audio_timetable(
+        "      - stream: http://relay.example/live\n        duration_s: 50\n"
+        "        fallback: nhac-nen\n"
+    )
+    path = write("t.yaml", text)
+    assert find_uses([path], "nhac-nen") == [f"{path}:{line_with(text, 'fallback:')} slot morning"]

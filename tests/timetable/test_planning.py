@@ -164,3 +164,22 @@ def test_shipped_man_lan_morning_reaches_all_22_clusters() -> None:
     # Khải Xuân's morning starts at 06:00: next after Mạn Lạn's.
     upcoming = next_occurrence(communes["khai-xuan"], hanoi(MONDAY, 5, 40))
     assert upcoming is not None and upcoming.broadcast_id == "khai-xuan/morning/2026-11-30"
+
+
+def test_a_playlist_without_fallback_keeps_the_fingerprint_it_was_sent_with() -> None:
+    """The digest a daemon before `fallback:` stored (issue 8): equal, so an upgrade
+    does not resend every open broadcast as a new revision; a fallback changes it."""
+    data = {
+        "commune": {"id": "man-lan", "name": "X"},
+        "areas": [{"id": "khu-1", "name": "K", "clusters": ["loa-01"]}],
+        "slots": [{"id": "morning", "start": "05:30", "end": "06:00", "playlist": [
+            {"audio": "nhac-hieu"},
+            {"stream": "http://relay.example/live", "duration_s": 1700, "title": "T"},
+        ]}],
+    }
+    since, until = datetime(2026, 11, 28, 20, tzinfo=UTC), datetime(2026, 11, 29, 2, tzinfo=UTC)
+    (sent,) = occurrences(Timetable.model_validate(data), since, until)
+    assert sent.fingerprint == "a1363c8cfa1a90536ce0ca2c68472c69"
+    data["slots"][0]["playlist"][1]["fallback"] = "nhac-hieu"  # type: ignore[index]
+    (changed,) = occurrences(Timetable.model_validate(data), since, until)
+    assert changed.fingerprint != sent.fingerprint

@@ -255,3 +255,32 @@ def test_an_id_with_a_line_break_around_it_is_refused_not_trimmed(load: Load) ->
     assert problem.line == line_with(text, "loa-03")
     assert "line break" in problem.message
     assert problem.fix == "write it as `loa-03`"
+
+
+def test_priority_takes_a_class_word_or_a_number(load: Load) -> None:
+    for written, expected in [("emergency", 100), ("priority", 50), ("routine", 0), ("70", 70)]:
+        text = BASE.replace('    end: "06:00"', f'    end: "06:00"\n    priority: {written}')
+        found = load(text)
+        assert found.ok, [str(p) for p in found.problems]
+        (slot,) = found.by_commune()["thu-nghiem"].slots
+        assert slot.priority == expected
+
+
+def test_an_unknown_priority_lists_the_words_and_the_range(load: Load) -> None:
+    for written in ("urgent", "101", "-1", "2.5"):
+        text = BASE.replace('    end: "06:00"', f'    end: "06:00"\n    priority: {written}')
+        problem = only_error(load(text))
+        assert problem.line == line_with(text, "priority:")
+        assert problem.key_path == "slots -> morning -> priority"
+        said = problem.message + " " + problem.fix
+        assert "`emergency` (100)" in said and "0 to 100" in said, said
+
+
+def test_a_fallback_only_on_a_stream(load: Load) -> None:
+    text = BASE.replace(
+        "      - stream: http://relay.example/live\n        duration_s: 1700\n",
+        "      - audio: nhac-hieu\n        fallback: thoi-tiet\n",
+    )
+    problem = only_error(load(text))
+    assert problem.line == line_with(text, "- audio:")
+    assert "only a `stream:` item takes one" in problem.message + problem.fix

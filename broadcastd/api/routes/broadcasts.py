@@ -28,7 +28,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("", summary="Broadcasts, newest first, with every cluster's state")
+@router.get(
+    "", summary="Broadcasts, newest first, with every cluster's state, and outcome once over"
+)
 def list_broadcasts(
     store: StoreDep,
     topology: TopologyDep,
@@ -52,8 +54,12 @@ def list_broadcasts(
     )
     deliveries = store.deliveries_of([v.broadcast_id for v in views])
     moment = now()
+    outcomes = store.outcomes(views, moment)
     items = [
-        present.broadcast(v, deliveries.get(v.broadcast_id, {}), topology, moment) for v in views
+        present.broadcast(
+            v, deliveries.get(v.broadcast_id, {}), topology, moment, outcomes[v.broadcast_id]
+        )
+        for v in views
     ]
     return BroadcastList(count=len(items), broadcasts=items)
 
@@ -68,7 +74,11 @@ def get_broadcast(
     view = store.broadcast(broadcast_id)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _unknown(broadcast_id))
-    summary = present.broadcast(view, store.delivery_states(broadcast_id), topology, now())
+    moment = now()
+    outcomes = store.outcomes([view], moment)[broadcast_id]
+    summary = present.broadcast(
+        view, store.delivery_states(broadcast_id), topology, moment, outcomes
+    )
     return present.broadcast_detail(
         summary, store.ack_events(broadcast_id), store.changes(broadcast_id), topology
     )

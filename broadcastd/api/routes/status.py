@@ -15,7 +15,7 @@ router = APIRouter(tags=["status"])
 
 @router.get(
     "/status",
-    summary="Clusters: online, last seen, last broadcast and its state",
+    summary="Clusters: online, last seen, last broadcast and its state or outcome",
     responses={404: {"model": ErrorBody, "description": "No such commune in the timetables."}},
 )
 def get_status(
@@ -38,10 +38,13 @@ def get_status(
             raise HTTPException(404, f"no commune {commune!r} in the timetables")
     presences = store.presences(commune)
     latest = store.last_deliveries(moment, commune)
+    last_views = {view.broadcast_id: view for view, _ in latest.values()}
+    outcomes = store.outcomes(list(last_views.values()), moment)
     return Status(
         generated_at=moment,
         communes=[
-            present.commune_status(known, presences, latest, topology) for known in wanted
+            present.commune_status(known, presences, latest, topology, outcomes)
+            for known in wanted
         ],
         rejected=present.rejected(store.rejected_counts()),
         problems=list(view.health().problems),

@@ -1,0 +1,74 @@
+"""Contract 1.1, server rule 5: the daemon's own presence, retained, with a Last Will."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from broadcastd import __version__
+
+from .conftest import PLAYLIST
+from .site import Site, Slot, timetable
+
+pytestmark = pytest.mark.integration
+
+
+class Watcher:
+    """What a cluster (or `mosquitto_sub`) sees on `<prefix>/server/state`."""
+
+    def __init__(self, prefix: str) -> None:
+        self.seen: list[dict[str, Any]] = []
+        self._changed = threading.Condition()
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"watch-{prefix}")
+        self._client.on_message = self._received
+        self._client.connect("127.0.0.1", 1883)
+        self._client.subscribe(f"{prefix}/server/state", qos=1)
+        self._client.loop_start()
+
+    def _received(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        with self._changed:
+            self.seen.append(json.loads(msg.payload))
+            self._changed.notify_all()
+
+    def wait_for(self, online: bool, after: int, timeout_s: float = 15.0) -> dict[str, Any]:
+        """The first message past the first `after` ones saying `online`."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: any(m["online"] is online for m in self.seen[after:]), timeout_s
+            )
+            found = [m for m in self.seen[after:] if m["online"] is online]
+        assert found, f"no online={online} after message {after}: {self.seen}"
+        return found[0]
+
+    def close(self) -> None:
+        self._client.loop_stop()
+        self._client.disconnect()
+
+
+def test_the_server_says_online_and_its_will_or_a_clean_stop_says_offline(site: Site) -> None:
+    site.write(timetable(Slot.ahead(site.commune, seconds=600, length_s=60), PLAYLIST))
+    watcher = Watcher(site.prefix)
+    try:
+        site.start()
+        assert watcher.wait_for(True, 0) == {"v": 1, "online": True, "version": __version__}
+
+        assert site.process is not None
+        marker = len(watcher.seen)
+        site.process.kill()  # kill -9: no DISCONNECT, the broker publishes the Will
+        site.process.wait()
+        site.process = None
+        assert watcher.wait_for(False, marker) == {"v": 1, "online": False}
+
+        marker = len(watcher.seen)
+        site.start()
+        watcher.wait_for(True, marker)
+        marker = len(watcher.seen)
+        assert site.stop() == 0  # SIGTERM: a clean DISCONNECT, so no Will; it says so itself
+        assert watcher.wait_for(False, marker) == {"v": 1, "online": False}
+    finally:
+        watcher.close()
