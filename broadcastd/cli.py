@@ -1,4 +1,4 @@
-"""The `broadcastd` command: run, validate, status, token, simulate, audio, announce,
+"""The `broadcastd` command: run, validate, status, token, user, simulate, audio, announce,
 stop, cancel."""
 
 from __future__ import annotations
@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="API tokens: create, list, revoke")
     access_cli.register(token, _config_arg)
     token.set_defaults(handler=cmd_token)
+
+    user = commands.add_parser("user", help="console users: add, list, remove, passwd")
+    access_cli.register_users(user, _config_arg)
+    user.set_defaults(handler=cmd_token)
 
     simulate_cli.register(commands)
     announce_cli.register(commands, daemon_args)
@@ -289,6 +293,7 @@ def _api_token(args: argparse.Namespace) -> str | None:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    """`token ...` and `user ...`: both work on the database the configuration names."""
     from broadcastd.access import cli as access_cli
     from broadcastd.settings import SettingsError
 
@@ -297,4 +302,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return EXIT_SETUP
+    if args.command == "user":
+        return access_cli.run_users(args, settings.database.url)
     return access_cli.run(args, settings.database.url)
+

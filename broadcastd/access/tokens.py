@@ -23,7 +23,7 @@ RESERVED_NAMES = frozenset({"anonymous", "timetable"})
 
 
 class TokenNameError(ValueError):
-    """A token name that cannot be used; the message says what to write instead."""
+    """A token (or user) name that cannot be used; the message says what to write instead."""
 
 
 def new_token() -> str:
@@ -35,15 +35,16 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def check_token_name(name: str) -> str:
-    """The name, if it is id-like and not reserved; else TokenNameError."""
+def check_token_name(name: str, kind: str = "token", example: str = "district-script") -> str:
+    """The name, if it is id-like and not reserved; else TokenNameError. Users' names
+    follow the same rule (`kind="user"`): both appear as `by` in the audit log."""
     if not NAME_RULE.fullmatch(name):
         raise TokenNameError(
-            f"token name {name!r} is not allowed: use lower-case letters, digits and '-', "
-            "starting with a letter or digit, at most 63 characters (e.g. `district-script`)"
+            f"{kind} name {name!r} is not allowed: use lower-case letters, digits and '-', "
+            f"starting with a letter or digit, at most 63 characters (e.g. `{example}`)"
         )
     if name in RESERVED_NAMES:
         raise TokenNameError(
-            f"token name {name!r} is reserved (the audit log uses it); pick another"
+            f"{kind} name {name!r} is reserved (the audit log uses it); pick another"
         )
     return name

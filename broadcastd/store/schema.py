@@ -1,5 +1,5 @@
 """Tables of the broadcast record: broadcasts, deliveries, ack events, presence, rejections;
-and of access: API tokens and the audit log of changes.
+and of access: API tokens, users and their sessions, and the audit log of changes.
 
 Times go through `UtcDateTime`, so SQLite (which drops offsets silently) and PostgreSQL
 both hold UTC and every read gives back an aware UTC datetime.
@@ -204,6 +204,31 @@ changes = Table(
     Column("reason", Text),
     Index("ix_changes_target", "target"),
     comment="the audit log: who changed what, when and why",
+)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False, comment="argon2id, never the password"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_sign_in_at", UtcDateTime),
+    comment="people who sign in to the console; the same roles as the API tokens",
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True, comment="sha256 of the session id"),
+    Column("user_name", String(63), nullable=False),
+    Column("csrf", String(64), nullable=False, comment="the token every form POST must carry"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, comment="absolute end, whatever the use"),
+    Index("ix_sessions_user", "user_name"),
+    comment="console sign-ins; the session id itself is only in the browser's cookie",
 )
 
 
