@@ -190,6 +190,12 @@ class HttpSettings(Section):
     tls: HttpTls | None = Field(
         default=None, description="Serve HTTPS with this certificate and key."
     )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark the console's session cookie Secure (sent only over HTTPS) though "
+        "this server speaks plain HTTP: for a TLS reverse proxy in front. With `tls` set it "
+        "is Secure anyway.",
+    )
     max_connections: int = Field(
         default=1000,
         ge=8,
@@ -272,6 +278,21 @@ class AnnounceSettings(Section):
     )
 
 
+class ConsoleSettings(Section):
+    session_idle_min: float = Field(
+        default=30.0,
+        gt=0,
+        le=7 * 24 * 60,
+        description="A console session unused this many minutes ends (sign in again).",
+    )
+    session_max_h: float = Field(
+        default=12.0,
+        gt=0,
+        le=30 * 24,
+        description="A console session ends this many hours after sign-in, however much used.",
+    )
+
+
 class LoggingSettings(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "console"] = Field(
@@ -286,6 +307,7 @@ class Settings(Section):
     paths: PathSettings = Field(default_factory=PathSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     announce: AnnounceSettings = Field(default_factory=AnnounceSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @model_validator(mode="before")

@@ -17,6 +17,9 @@ from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import announcements, broadcasts, health, schedule, status
+from broadcastd.console import auth as console_auth
+from broadcastd.console.sessions import SessionPolicy, Sessions
+from broadcastd.settings import ConsoleSettings
 from broadcastd.store import Store
 
 if TYPE_CHECKING:
@@ -31,6 +34,8 @@ OPEN_PATHS = (
     "/docs",  # the page and schema say what exists, not what is in it
     "/openapi.json",
     SWAGGER,
+    "/login",  # the console's sign-in form (not in the schema: a page, not the API)
+    console_auth.STATIC_PATH,
 )
 """Routes anyone may read; every other reading route needs a viewer token unless
 `http.anonymous_read`."""
@@ -47,7 +52,10 @@ slashes (`man-lan/morning/2026-11-29`) and are used as is in paths.
 below). Roles: `viewer` reads, `operator` also cancels, stops and announces
 (`POST /announcements`), `admin` also manages tokens. Reading needs a viewer token unless
 the server sets `http.anonymous_read: true`; `/healthz` and `/audio/...` are always open.
-Tokens are made on the server with `broadcastd token create --name NAME --role ROLE`."""
+Tokens are made on the server with `broadcastd token create --name NAME --role ROLE`.
+A browser signed in at `/login` (a user from `broadcastd user add`) may call the same
+routes with its session cookie; its changing requests must carry the session's CSRF
+token (form field `csrf` or header `X-CSRF-Token`)."""
 
 
 def utc_now() -> datetime:
@@ -63,12 +71,16 @@ def create_app(
     anonymous_read: bool = False,
     readers: Sequence[APIRouter] = (),
     announcer: Callable[[], AnnounceDesk | None] = lambda: None,
+    console: ConsoleSettings | None = None,
+    secure_cookies: bool = False,
 ) -> FastAPI:
     """The API over `store` and the running daemon's `view`; `now` is the clock it shows.
 
     `readers` are further routers (metrics) that get the same read guard as /status;
     routes that change something declare `Depends(require(Role.OPERATOR))` themselves.
     `announcer()` is the daemon's, once delivery runs (None before: announcing answers 503).
+    `console` times the console's sessions; `secure_cookies` marks their cookie Secure
+    (the server, or a proxy in front, speaks HTTPS).
     """
     app = FastAPI(
         title="broadcastd",
@@ -79,7 +91,14 @@ def create_app(
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    context = ApiContext(store=store, view=view, now=now, anonymous_read=anonymous_read)
+    policy = SessionPolicy.from_settings(console or ConsoleSettings(), secure_cookie=secure_cookies)
+    context = ApiContext(
+        store=store,
+        view=view,
+        now=now,
+        anonymous_read=anonymous_read,
+        sessions=Sessions(store, policy, now),
+    )
     install_context(app, context)
     app.state.announcer = announcer
     app.add_middleware(ChangesNeedAnOperator, context=context)
@@ -90,6 +109,12 @@ def create_app(
         app.include_router(router, dependencies=read, responses=AUTH_RESPONSES)
     if audio_router is not None:
         app.include_router(audio_router)
+    app.include_router(console_auth.router)
+    app.mount(
+        console_auth.STATIC_PATH,
+        StaticFiles(directory=console_auth.STATIC),
+        name="console-static",
+    )
     _install_docs(app)
     return app
 

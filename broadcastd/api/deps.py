@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, FastAPI, Request
 
 from broadcastd.api.views import CommuneTopology, HealthReport, OccurrenceView
+from broadcastd.console.limits import SignInLimiter
+from broadcastd.console.sessions import Sessions
 from broadcastd.store import Store
 
 Clock = Callable[[], datetime]
@@ -66,6 +68,9 @@ class ApiContext:
     anonymous_read: bool = False
     """Reading without a token allowed (`http.anonymous_read`)."""
     token_use: TokenUse = field(default_factory=TokenUse)
+    sessions: Sessions | None = None
+    """Console sign-ins; None: only tokens are accepted."""
+    sign_ins: SignInLimiter = field(default_factory=SignInLimiter)
 
 
 def install_context(app: FastAPI, context: ApiContext) -> None:

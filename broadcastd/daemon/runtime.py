@@ -396,6 +396,8 @@ class Daemon:
             anonymous_read=self.settings.http.anonymous_read,
             readers=[metrics_router(self.metrics)],
             announcer=lambda: self.announcer,
+            console=self.settings.console,
+            secure_cookies=self.settings.http.tls is not None or self.settings.http.secure_cookies,
         )
 
     def _start_http(self) -> None:

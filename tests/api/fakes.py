@@ -136,6 +136,15 @@ def make_token(store: Store, name: str, role: Role) -> str:
     return token
 
 
+def make_user(store: Store, name: str, role: Role, password: str) -> None:
+    """A console user in the store as `broadcastd user add` makes one."""
+    from broadcastd.access.passwords import hash_password
+    from broadcastd.store.users import add_user
+
+    with store.engine.begin() as conn:
+        add_user(conn, name, role.value, hash_password(password), datetime.now(UTC), "test")
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

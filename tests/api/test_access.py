@@ -23,9 +23,10 @@ from broadcastd.daemon.runtime import Daemon
 from broadcastd.settings import Settings
 from broadcastd.store import Store, open_store
 
-from .fakes import MORNING_ID, bearer, make_token, serve
+from .fakes import MORNING_ID, bearer, make_token, make_user, serve
 
 READING = {"get", "head"}
+PASSWORD = "long-enough-password"
 SAMPLE_PARAMS = {"broadcast_id": MORNING_ID, "file": "0" * 64 + ".mp3"}
 
 
@@ -69,6 +70,8 @@ def daemon_app_server(tmp_path: Path, anonymous_read: bool) -> Iterator[Server]:
     store.start()
     daemon.store = store
     tokens = {role: make_token(store, f"test-{role.value}", role) for role in Role}
+    for role in Role:
+        make_user(store, f"user-{role.value}", role, PASSWORD)
     try:
         with serve(daemon.http_app()) as base_url, httpx.Client(
             base_url=base_url, timeout=10
@@ -111,6 +114,49 @@ def test_every_change_refuses_no_token_unknown_token_and_a_viewer(server: Server
         for role in (Role.OPERATOR, Role.ADMIN):
             response = server.client.request(method, path, headers=bearer(server.tokens[role]))
             assert response.status_code not in (401, 403), (method, path, role, response.text)
+
+
+def signed_in(base_url: str, role: Role) -> tuple[httpx.Client, str]:
+    """A client holding a session of the user with `role`, and the session's CSRF token."""
+    client = httpx.Client(base_url=base_url, timeout=10)
+    answer = client.post("/login", data={"name": f"user-{role.value}", "password": PASSWORD})
+    assert answer.status_code == 303, answer.text
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert found
+    return client, found.group(1)
+
+
+def test_every_change_with_a_session_needs_its_role_and_its_csrf_token(server: Server) -> None:
+    base_url = str(server.client.base_url)
+    viewer, viewer_csrf = signed_in(base_url, Role.VIEWER)
+    try:
+        for method, path in server.changing():
+            response = viewer.request(method, path, headers={"X-CSRF-Token": viewer_csrf})
+            assert response.status_code == 403, (method, path, response.text)
+    finally:
+        viewer.close()
+    for role in (Role.OPERATOR, Role.ADMIN):
+        client, csrf = signed_in(base_url, role)
+        try:
+            for method, path in server.changing():
+                for headers in ({}, {"X-CSRF-Token": "forged"}):
+                    response = client.request(method, path, headers=headers)
+                    assert response.status_code == 403, (method, path, role, response.text)
+                response = client.request(method, path, headers={"X-CSRF-Token": csrf})
+                assert response.status_code not in (401, 403), (method, path, role, response.text)
+        finally:
+            client.close()
+
+
+def test_every_guarded_read_takes_a_viewer_session(server: Server) -> None:
+    client, _ = signed_in(str(server.client.base_url), Role.VIEWER)
+    try:
+        for method, path, template in server.reading():
+            if template not in OPEN_PATHS:
+                response = client.request(method, path)
+                assert response.status_code not in (401, 403), (method, path, response.text)
+    finally:
+        client.close()
 
 
 def test_even_with_anonymous_read_a_change_needs_a_token(open_server: Server) -> None:
@@ -252,4 +298,17 @@ def test_a_change_route_added_without_a_guard_still_needs_an_operator(
         assert client.put("/forgotten", headers=bearer("bcd_nope")).status_code == 401
         assert calls == []
         assert client.post("/forgotten", headers=bearer(operator)).status_code == 200
-    assert calls == ["changed"]
+        assert calls == ["changed"]
+        # With a session instead of a token, the net checks its CSRF token too.
+        make_user(store, "office-user", Role.OPERATOR, PASSWORD)
+        assert client.post(
+            "/login", data={"name": "office-user", "password": PASSWORD}
+        ).status_code == 303
+        found = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+        assert found
+        assert client.post("/forgotten").status_code == 403
+        assert client.post("/forgotten", data={"note": "x"}).status_code == 403
+        assert calls == ["changed"]
+        changed = client.post("/forgotten", data={"csrf": found.group(1), "note": "x"})
+        assert changed.status_code == 200
+    assert calls == ["changed", "changed"]
