@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from broadcastd.access import Role, token_digest
 from broadcastd.api.deps import ApiContext, ContextDep
 from broadcastd.console.auth import SELF_CHECKED
-from broadcastd.console.sessions import COOKIE, csrf_matches, csrf_of
+from broadcastd.console.sessions import COOKIE, CSRF_HEADER, csrf_matches, csrf_of
 from broadcastd.store.users import SessionView
 
 log = structlog.get_logger(__name__)
@@ -203,9 +203,11 @@ class ChangesNeedAnOperator:
         token = _bearer_of(request)
         csrf = None
         if token is None and COOKIE in request.cookies:
-            body = await request.body()  # kept on `request`, so the form is parsed from it
-            csrf = await csrf_of(request)
-            receive = _replay(body, receive)
+            csrf = request.headers.get(CSRF_HEADER)
+            if csrf is None:  # then perhaps a form's field: read the body, hand it on
+                body = await request.body()  # kept on `request`: the form is parsed from it
+                csrf = await csrf_of(request)
+                receive = _replay(body, receive)
         try:
             await run_in_threadpool(
                 authorize, request, self.context, token, Role.OPERATOR, csrf

@@ -30,6 +30,7 @@ from broadcastd.access.passwords import (
 from broadcastd.api.deps import ApiContext, ContextDep
 from broadcastd.console.limits import keys_of
 from broadcastd.console.sessions import COOKIE, SessionPolicy, csrf_matches, csrf_of
+from broadcastd.store import StoreWriteFailed
 from broadcastd.store.users import Credentials, credentials_of, rehash_password
 from broadcastd.store.writer import WriteOp
 
@@ -49,15 +50,19 @@ home page exists."""
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 TOO_MANY = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút."
+NOT_KEPT = "Máy chủ không ghi được phiên đăng nhập (lỗi cơ sở dữ liệu). Hãy thử lại sau."
 CROSS_SITE = "Biểu mẫu này phải được gửi từ chính trang của máy chủ."
 
 router = APIRouter(include_in_schema=False)
 
 
 def _page(request: Request, code: int = 200, **values: Any) -> HTMLResponse:
-    return templates.TemplateResponse(
+    """The sign-in page; never cached (it may hold the session's CSRF token)."""
+    response = templates.TemplateResponse(
         request, "login.html", {"static": STATIC_PATH, **values}, status_code=code
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _context(request: Request) -> ApiContext:
@@ -75,9 +80,13 @@ def sign_in_page(request: Request, context: ContextDep) -> HTMLResponse:
 
 
 def _same_origin(request: Request) -> bool:
-    """No Origin header (old browsers, scripts) or one naming this server."""
+    """No Origin header (old browsers, scripts) or one naming this server's host (the
+    port is not compared: a proxy's `Host` often leaves it out)."""
     origin = request.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if origin is None:
+        return True
+    host = urlsplit(f"//{request.headers.get('host', '')}").hostname
+    return host is not None and urlsplit(origin).hostname == host
 
 
 @router.post("/login")
@@ -108,8 +117,15 @@ def sign_in(
                     user=name, client=client)
         return _page(request, status.HTTP_401_UNAUTHORIZED, error=WRONG, name=name)
     context.sign_ins.succeeded(keys[0])
-    _rehash_if_old(context, found, password)
-    session_id, _ = sessions.start(found.name)
+    try:
+        _rehash_if_old(context, found, password)
+        previous = request.cookies.get(COOKIE)
+        if previous:  # signing in again replaces the session this browser had
+            sessions.end(previous)
+        session_id, _ = sessions.start(found.name)
+    except StoreWriteFailed:
+        log.error("sign-in failed", why="database not writable", user=found.name)
+        return _page(request, status.HTTP_503_SERVICE_UNAVAILABLE, error=NOT_KEPT, name=name)
     log.info("signed in", user=found.name, role=found.role, client=client)
     response = RedirectResponse(AFTER_SIGN_IN, status.HTTP_303_SEE_OTHER)
     _set_cookie(response, session_id, sessions.policy)
@@ -156,7 +172,12 @@ async def sign_out(request: Request) -> Response:
                         method="POST", path="/logout", user=session.user)
             return Response("missing or wrong CSRF token; reload the page and try again",
                             status.HTTP_403_FORBIDDEN)
-        await run_in_threadpool(sessions.end, session_id)
+        try:
+            await run_in_threadpool(sessions.end, session_id)
+        except StoreWriteFailed:
+            log.error("sign-out failed", why="database not writable", user=session.user)
+            return Response("the session could not be ended (database error); try again",
+                            status.HTTP_503_SERVICE_UNAVAILABLE)
         log.info("signed out", user=session.user)
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",

@@ -15,14 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from starlette.requests import Request
 
 from broadcastd.access.tokens import token_digest
 from broadcastd.settings import ConsoleSettings
-from broadcastd.store import Store
+from broadcastd.store import Store, StoreWriteFailed
 from broadcastd.store.users import (
     SessionView,
     end_session,
+    end_sessions_before,
     session_by_digest,
     start_session,
     touch_session,
@@ -71,18 +73,20 @@ class Sessions:
         self.now = now
 
     def start(self, user: str) -> tuple[str, SessionView]:
-        """A new session for `user` (already checked): its id, for the cookie, and view."""
+        """A new session for `user` (already checked): its id, for the cookie, and view.
+        Sessions that have ended unseen (a closed browser) are deleted on the way.
+        StoreWriteFailed when it could not be kept."""
         session_id = secrets.token_urlsafe(32)
         digest = token_digest(session_id)
         csrf = secrets.token_urlsafe(32)
         at = self.now()
         expires_at = at + self.policy.lifetime
-        self.store.commit(
-            WriteOp(
-                "session start",
-                lambda conn: start_session(conn, digest, user, csrf, at, expires_at),
-            )
-        )
+
+        def apply(conn: Connection) -> None:
+            end_sessions_before(conn, at - self.policy.idle, at)
+            start_session(conn, digest, user, csrf, at, expires_at)
+
+        self.store.commit(WriteOp("session start", apply))
         return session_id, SessionView(digest, user, "", csrf, at, at, expires_at)
 
     def find(self, session_id: str | None) -> SessionView | None:
@@ -96,18 +100,25 @@ class Sessions:
             return None
         now = self.now()
         if not self.policy.live(session, now):
-            self._end(digest)
+            try:
+                self._end(digest)
+            except StoreWriteFailed:
+                pass  # ended all the same: its times say so at every use
             return None
         if now - session.last_seen_at >= TOUCH_EVERY:
-            self.store.commit(
-                WriteOp("session seen", lambda conn: touch_session(conn, digest, now))
-            )
+            try:
+                self.store.commit(
+                    WriteOp("session seen", lambda conn: touch_session(conn, digest, now))
+                )
+            except StoreWriteFailed:
+                pass  # reading goes on; the session may end early if this persists
         return session
 
     def end(self, session_id: str) -> None:
         self._end(token_digest(session_id))
 
     def _end(self, digest: str) -> None:
+        """StoreWriteFailed when the row could not be deleted (sign-out says so)."""
         self.store.commit(WriteOp("session end", lambda conn: end_session(conn, digest)))
 
 

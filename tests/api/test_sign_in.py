@@ -14,10 +14,12 @@ from structlog.testing import capture_logs
 
 from broadcastd.access import Role
 from broadcastd.access.passwords import hash_password
+from broadcastd.access.tokens import token_digest
 from broadcastd.api import create_app
 from broadcastd.console.sessions import COOKIE
 from broadcastd.settings import ConsoleSettings, Settings
 from broadcastd.store import Store
+from broadcastd.store.schema import sessions
 from broadcastd.store.users import remove_user, set_password
 
 from .fakes import MORNING, MORNING_ID, Clock, FakeDaemon, make_user, serve
@@ -197,6 +199,52 @@ def test_removing_the_user_or_changing_the_password_ends_sessions(
     assert third.client.get("/status").status_code == 200  # other users keep theirs
 
 
+def test_a_password_changed_from_a_session_ends_only_the_others(
+    base_url: str, store: Store
+) -> None:
+    """What the console's own "change my password" will do: the session that asked
+    stays, the user's other sessions (another phone) end."""
+    here, there = Browser(base_url), Browser(base_url)
+    for browser in (here, there):
+        assert browser.sign_in(OPERATOR).status_code == 303
+    kept = token_digest(here.session_id() or "")
+    with store.engine.begin() as conn:
+        set_password(conn, OPERATOR, hash_password("a-new-password"), datetime.now(UTC), "test",
+                     keep_session=kept)
+    assert here.client.get("/status").status_code == 200
+    assert there.client.get("/status").status_code == 401
+
+
+def stored_sessions(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return len(conn.execute(sessions.select()).all())
+
+
+def test_signing_in_again_replaces_the_session_and_clears_abandoned_ones(
+    base_url: str, store: Store, clock: Clock
+) -> None:
+    abandoned, browser = Browser(base_url), Browser(base_url)
+    assert abandoned.sign_in(VIEWER).status_code == 303  # then the browser is closed
+    clock.now += timedelta(minutes=31)
+    assert browser.sign_in(OPERATOR).status_code == 303
+    first = browser.session_id()
+    assert stored_sessions(store) == 1  # the abandoned one, idle too long, is gone
+    assert browser.sign_in(OPERATOR).status_code == 303
+    assert browser.session_id() != first and stored_sessions(store) == 1
+    replayed = httpx.get(f"{browser.client.base_url}/status", cookies={COOKIE: first or ""})
+    assert replayed.status_code == 401
+
+
+def test_the_sign_in_page_is_not_cached_and_a_proxy_port_is_not_cross_site(
+    browser: Browser,
+) -> None:
+    assert browser.client.get("/login").headers["cache-control"] == "no-store"
+    host = browser.client.base_url.host
+    behind_proxy = browser.sign_in(VIEWER, Origin=f"https://{host}:8443")
+    assert behind_proxy.status_code == 303
+    assert browser.client.get("/login").headers["cache-control"] == "no-store"
+
+
 def test_a_viewer_session_reads_but_cannot_cancel(browser: Browser, daemon: FakeDaemon) -> None:
     assert browser.sign_in(VIEWER).status_code == 303
     assert browser.client.get(f"/broadcasts/{MORNING_ID}").status_code == 200
@@ -289,3 +337,21 @@ def test_the_cookie_is_secure_behind_tls_or_a_tls_proxy(tmp_path: Path) -> None:
     assert secure_flag({"secure_cookies": True}, tmp_path / "proxy")
     tls = {"cert_file": str(tmp_path / "cert.pem"), "key_file": str(tmp_path / "key.pem")}
     assert secure_flag({"tls": tls}, tmp_path / "tls")
+
+
+def test_a_session_the_database_cannot_keep_is_a_503_without_a_cookie(
+    browser: Browser, store: Store
+) -> None:
+    from sqlalchemy import text
+
+    with store.engine.begin() as conn:  # the fault: every new session row is refused
+        conn.execute(text(
+            "CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        ))
+    with capture_logs() as logs:
+        answer = browser.sign_in(VIEWER)
+    assert answer.status_code == 503 and "set-cookie" not in answer.headers
+    assert "Hãy thử lại sau" in answer.text
+    assert any(e["event"] == "sign-in failed" and e["user"] == VIEWER for e in logs)
+    assert browser.client.get("/status").status_code == 401
