@@ -105,18 +105,17 @@ def sign_in(
         return _page(request, status.HTTP_403_FORBIDDEN, error=CROSS_SITE, name=name)
     keys = keys_of(name, client)
     now = context.now()
-    wait = context.sign_ins.retry_after(keys, now)
+    wait = context.sign_ins.attempt(keys, now)
     if wait is not None:
         log.warning("sign-in refused", why="too many failures", user=name, client=client)
         return _too_many(request, name, wait)
     found = context.store.read(lambda conn: credentials_of(conn, name))
     # An unknown name costs the same hash as a wrong password: timing tells nothing.
     if not verify_password(found.password_hash if found else dummy_hash(), password) or not found:
-        context.sign_ins.failed(keys, now)
         log.warning("sign-in refused", why="unknown user" if found is None else "wrong password",
                     user=name, client=client)
         return _page(request, status.HTTP_401_UNAUTHORIZED, error=WRONG, name=name)
-    context.sign_ins.succeeded(keys[0])
+    context.sign_ins.succeeded(keys, now)
     try:
         _rehash_if_old(context, found, password)
         previous = request.cookies.get(COOKIE)

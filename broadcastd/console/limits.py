@@ -30,29 +30,37 @@ class SignInLimiter:
         self._lock = threading.Lock()
         self._failures: dict[str, deque[datetime]] = {}
 
-    def retry_after(self, keys: Sequence[str], now: datetime) -> timedelta | None:
-        """How long until any of `keys` may try again; None when all may now."""
-        waits = []
+    def attempt(self, keys: Sequence[str], now: datetime) -> timedelta | None:
+        """Count an attempt against `keys` as a failure until `succeeded` says otherwise,
+        and None; or, when any key has had its failures, how long until it may try
+        again (nothing counted). Counting first, under the lock, means that attempts
+        sent in parallel cannot all pass the check before the first one fails."""
         with self._lock:
+            waits = []
             for key in keys:
                 times = self._recent(key, now)
                 if len(times) >= self.max_failures:
                     waits.append(times[-self.max_failures] + self.window - now)
-        return max(waits) if waits else None
-
-    def failed(self, keys: Sequence[str], now: datetime) -> None:
-        with self._lock:
+            if waits:
+                return max(waits)
             if len(self._failures) >= MAX_KEYS:
                 for key in list(self._failures):
                     if not self._recent(key, now):
                         del self._failures[key]
             for key in keys:
                 self._failures.setdefault(key, deque(maxlen=self.max_failures)).append(now)
+            return None
 
-    def succeeded(self, key: str) -> None:
-        """The right password for a name clears that name's count (not the address's)."""
+    def succeeded(self, keys: Sequence[str], now: datetime) -> None:
+        """The right password: the name's count is cleared, and this attempt no longer
+        counts against the address (its earlier failures still do)."""
+        name, *others = keys
         with self._lock:
-            self._failures.pop(key, None)
+            self._failures.pop(name, None)
+            for key in others:
+                times = self._failures.get(key)
+                if times and now in times:
+                    times.remove(now)
 
     def _recent(self, key: str, now: datetime) -> deque[datetime]:
         times = self._failures.get(key, deque())
