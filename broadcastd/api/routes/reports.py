@@ -42,7 +42,8 @@ Area = Annotated[str | None, Query(description="Only this area (khu), e.g. `ban-
 Language = Annotated[Lang, Query(description="`vi` (default) or `en`: headers and words.")]
 
 
-def _download(media: str, suffix: str, description: str) -> dict[str, Any]:
+def _download(media: str, description: str) -> dict[str, Any]:
+    """The route's answer: a file of `media`, or a refusal."""
     return {
         "response_class": Response,
         "responses": {
@@ -57,7 +58,7 @@ def _download(media: str, suffix: str, description: str) -> dict[str, Any]:
 @router.get(
     "/deliveries.csv",
     summary="Plan vs actual, one line per (broadcast, cluster), as CSV",
-    **_download(CSV, "csv", "UTF-8 with a BOM; commune-local times."),
+    **_download(CSV, "UTF-8 with a BOM; commune-local times."),
 )
 def deliveries_csv(
     store: StoreDep, view: ViewDep, now: ClockDep, first: First, last: Last,
@@ -72,7 +73,7 @@ def deliveries_csv(
 @router.get(
     "/deliveries.xlsx",
     summary="Plan vs actual as an Excel workbook: rows, per cluster, per day",
-    **_download(XLSX, "xlsx", "Sheets: the rows, per cluster summary, per day totals."),
+    **_download(XLSX, "Sheets: the rows, per cluster summary, per day totals."),
 )
 def deliveries_xlsx(
     store: StoreDep, view: ViewDep, now: ClockDep, first: First, last: Last,
