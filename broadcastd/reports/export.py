@@ -65,7 +65,7 @@ def to_xlsx(report: Report, lang: Lang = "vi") -> bytes:
     rows_title, clusters_title, days_title = SHEETS[lang]
     sheet = _sheet(book, rows_title, headers(ROW_COLUMNS, lang), ROW_WIDTHS)
     for row in report.rows:
-        sheet.append([_excel(value) for value in _row_values(row, lang)])
+        sheet.append([_excel(value, sheet) for value in _row_values(row, lang)])
     sheet = _sheet(book, clusters_title, headers(CLUSTER_COLUMNS, lang), CLUSTER_WIDTHS)
     for summary in report.clusters():
         sheet.append([summary.commune, summary.area or "", summary.cluster,
@@ -98,16 +98,28 @@ def _row_values(row: DeliveryRow, lang: Lang) -> Iterator[Any]:
     yield row.sends
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula: a title typed by an operator must
+stay text (OWASP's CSV injection)."""
+
+
 def _text(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.strftime(TIME_TEXT)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return "" if value is None else value
 
 
-def _excel(value: Any) -> Any:
-    """Excel has no time zones: the commune-local wall time, which is what people read."""
+def _excel(value: Any, sheet: WriteOnlyWorksheet) -> Any:
+    """Excel has no time zones: the commune-local wall time, which is what people read.
+    Text that looks like a formula is written as text (openpyxl would make it one)."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
     return value
 
 

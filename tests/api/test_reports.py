@@ -281,3 +281,20 @@ def test_reports_need_a_viewer_token(viewer: httpx.Client) -> None:
     no_token = httpx.get(f"{viewer.base_url}{url}", params=RANGE)
     assert no_token.status_code == 401
     assert viewer.get(url, params=RANGE).status_code == 200
+
+
+def test_a_title_that_looks_like_a_formula_stays_text(
+    viewer: httpx.Client, store: Store
+) -> None:
+    sly = replace(KHAI, broadcast_id="khai-xuan/announce/2026-11-02", slot="announce",
+                  date=KHAI.date.replace(day=2), title='=HYPERLINK("http://x","bấm")')
+    store.record_broadcast(sly, ["khai-1"])
+    assert store.flush()
+    params = {**RANGE, "commune": "khai-xuan"}
+    text = viewer.get("/reports/deliveries.csv", params=params).content.decode("utf-8-sig")
+    titles = {r[3]: r[5] for r in list(csv.reader(io.StringIO(text)))[1:]}
+    assert titles[sly.broadcast_id] == "'" + sly.title  # Excel shows it, runs nothing
+    book = openpyxl.load_workbook(io.BytesIO(
+        viewer.get("/reports/deliveries.xlsx", params=params).content))
+    cells = {row[3].value: row[5] for row in book["Chi tiết"].iter_rows(min_row=2)}
+    assert (cells[sly.broadcast_id].value, cells[sly.broadcast_id].data_type) == (sly.title, "s")
