@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.announce import kept_section
 from bench.report import Row, table
+from bench.reports import kept_section as kept_reports_section
 
 
 def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
@@ -15,6 +16,7 @@ def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
     notes = notes_path.read_text(encoding="utf-8") if notes_path.exists() else ""
     # Measured by bench/announce.py, not by this run: carried over as it is.
     announcements = kept_section(path)
+    reports = kept_reports_section(path)  # bench/reports.py's, likewise
     text = f"""# Benchmarks
 
 How fast broadcastd is on one machine, next to the limit of that machine (a bare paho
@@ -38,5 +40,6 @@ Linux {machine['kernel']}, Python {machine['python']}, SQLite {machine['sqlite']
 {table(found)}
 
 {announcements}
+{reports}
 {notes}"""
     path.write_text(text, encoding="utf-8")

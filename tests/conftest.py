@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import uuid
 
@@ -10,11 +11,24 @@ import pytest
 MOSQUITTO = ("127.0.0.1", 1883)
 
 
+# Ports for the servers tests start, below the kernel's ephemeral range (32768-60999
+# by default): a port the kernel handed out for `bind(0)` and closed goes back to that
+# range, where any outgoing connection (a paho client, another test run) may take it as
+# its source port before the daemon binds it.
+_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port nothing listens on now, outside the ephemeral range."""
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-32000")
 
 
 def broker_reachable(address: tuple[str, int] = MOSQUITTO) -> bool:

@@ -55,6 +55,9 @@ PROGRAMMES = (
     Programme("thoi-tiet", "Dự báo thời tiết",
               "Dự báo thời tiết: ngày mai trời nhiều mây, có mưa rào, nhiệt độ từ hai mươi "
               "ba đến ba mươi độ.", 11.0),
+    Programme("canh-bao-lu", "Cảnh báo lũ",
+              "Cảnh báo khẩn cấp. Nước sông Thao đang lên nhanh. Bà con khu bảy và khu tám "
+              "di chuyển người và tài sản lên chỗ cao ngay.", 12.0),
 )
 
 JINGLE_NOTES = (523.25, 659.25, 783.99, 1046.5)  # C major arpeggio
@@ -99,16 +102,19 @@ def _speak(text: str, workdir: Path) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--library", type=Path, default=Path("audio_library"))
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="make only this programme (again), leaving the others as they are")
     args = parser.parse_args(argv)
+    chosen = [p for p in PROGRAMMES if not args.only or p.name in args.only]
     tools = locate_tools()
     if shutil.which("espeak-ng") is None:
         print("espeak-ng not installed: demo programmes will be tone melodies")
     catalogue = Catalogue.load(args.library)
-    for programme in PROGRAMMES:
+    for programme in chosen:
         if catalogue.get(programme.name) is not None:
             remove_item(args.library, programme.name, lambda _name: [])
     with tempfile.TemporaryDirectory() as tmp:
-        for programme in PROGRAMMES:
+        for programme in chosen:
             source = _render_programme(programme, tools, Path(tmp))
             report = import_file(source, args.library, name=programme.name,
                                  title=programme.title, tools=tools)

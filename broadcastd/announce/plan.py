@@ -216,7 +216,7 @@ def to_occurrence(
     return Occurrence(
         commune=request.commune,
         slot=slot,
-        title=request.title or "Announcement",
+        title=request.title or "Thông báo",  # what officials call it; the id says the rest
         local_date=start.date(),
         start=start,
         end=end,

@@ -16,7 +16,7 @@ from broadcastd.access import Role
 from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
-from broadcastd.api.routes import announcements, broadcasts, health, schedule, status
+from broadcastd.api.routes import announcements, broadcasts, health, reports, schedule, status
 from broadcastd.console import auth as console_auth
 from broadcastd.console.sessions import SessionPolicy, Sessions
 from broadcastd.settings import ConsoleSettings
@@ -105,7 +105,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(announcements.router, responses=AUTH_RESPONSES)
     read = [Depends(require(Role.VIEWER))]
-    for router in (status.router, broadcasts.router, schedule.router, *readers):
+    for router in (status.router, broadcasts.router, schedule.router, reports.router, *readers):
         app.include_router(router, dependencies=read, responses=AUTH_RESPONSES)
     if audio_router is not None:
         app.include_router(audio_router)

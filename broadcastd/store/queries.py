@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, exists, func, select
+from sqlalchemy import Connection, Row, and_, case, exists, func, select, type_coerce
 
 from broadcastd.contract.topics import REVISION_MARK
 from broadcastd.store.model import (
@@ -27,6 +27,7 @@ from broadcastd.store.model import (
 from broadcastd.store.outcomes import DeliveryOutcome, Plan, delivery_outcome, settled
 from broadcastd.store.schema import (
     NO_ITEM,
+    UtcDateTime,
     ack_events,
     broadcast_items,
     broadcast_revisions,
@@ -218,6 +219,47 @@ def outcomes_between(
     views = [_broadcast(row) for row in conn.execute(query.order_by(b.start_utc, b.id))]
     found = outcomes_of(conn, views, now)
     return [BroadcastOutcomes(v, found[v.broadcast_id]) for v in views]
+
+
+@dataclass(frozen=True)
+class DeliveryTimes:
+    """When one delivery's cluster first said `received`, `playing` and `finished` (its own
+    clock, as outcomes read it; None: never), and how many times it was sent."""
+
+    sends: int
+    received: datetime | None
+    playing: datetime | None
+    finished: datetime | None
+
+
+def delivery_times_between(
+    conn: Connection, since: datetime, until: datetime, commune: str | None = None
+) -> dict[tuple[str, str], DeliveryTimes]:
+    """Per (broadcast, cluster) of the broadcasts `outcomes_between` returns for the same
+    range, its sends and first ack times: one SQL pass, for the plan-vs-actual report."""
+    b, d, a = broadcasts.c, deliveries.c, ack_events.c
+
+    def first(state: str) -> Any:
+        # Typed as the column, so SQLite's text comes back an aware UTC datetime.
+        earliest = func.min(case((a.state == state, a.cluster_at)))
+        return type_coerce(earliest, UtcDateTime()).label(state)
+
+    query = (
+        select(d.broadcast_id, d.cluster, d.sends, first("received"), first("playing"),
+               first("finished"))
+        .join_from(deliveries, broadcasts, b.id == d.broadcast_id)
+        .outerjoin(ack_events, and_(a.broadcast_id == d.broadcast_id, a.cluster == d.cluster))
+        .where(b.start_utc >= since, b.start_utc < until)
+        .group_by(d.broadcast_id, d.cluster, d.sends)
+    )
+    if commune is not None:
+        query = query.where(b.commune == commune)
+    return {
+        (row.broadcast_id, row.cluster): DeliveryTimes(
+            row.sends or 0, row.received, row.playing, row.finished
+        )
+        for row in conn.execute(query)
+    }
 
 
 def cancelled_occurrences(conn: Connection, base_ids: Sequence[str]) -> set[str]:

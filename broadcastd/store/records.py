@@ -273,54 +273,55 @@ def apply_acks(
 def _delivery_states(
     conn: Connection, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], _DeliveryState]:
-    """The deliveries these acks belong to, one primary-key seek each (see `_known_events`)."""
-    found: dict[tuple[str, str], _DeliveryState] = {}
-    for chunk in _chunks(keys):
-        wanted = ", ".join(f"(:b{n}, :c{n})" for n in range(len(chunk)))
-        params: dict[str, Any] = {}
-        for n, (bid, cluster) in enumerate(chunk):
-            params.update({f"b{n}": bid, f"c{n}": cluster})
-        rows = conn.execute(
-            text(
-                f"WITH wanted (b, c) AS (VALUES {wanted}) "
-                "SELECT d.broadcast_id, d.cluster, d.last_state, d.last_item, "
-                "d.last_state_at, b.commune "
-                "FROM wanted JOIN deliveries AS d ON d.broadcast_id = wanted.b "
-                "AND d.cluster = wanted.c JOIN broadcasts AS b ON b.id = d.broadcast_id"
-            ),
-            params,
-        )
-        for bid, cluster, state, item, at, commune in rows:
-            found[(bid, cluster)] = _DeliveryState(commune, state, item, _utc(at))
-    return found
+    """The deliveries these acks belong to, one primary-key seek each (see `_seek`)."""
+    rows = _seek(
+        conn,
+        keys,
+        "SELECT d.broadcast_id, d.cluster, d.last_state, d.last_item, d.last_state_at, "
+        "b.commune FROM wanted JOIN deliveries AS d ON d.broadcast_id = wanted.k0 "
+        "AND d.cluster = wanted.k1 JOIN broadcasts AS b ON b.id = d.broadcast_id",
+    )
+    return {
+        (bid, cluster): _DeliveryState(commune, state, item, _utc(at))
+        for bid, cluster, state, item, at, commune in rows
+    }
 
 
 def _known_events(conn: Connection, keys: list[EventKey]) -> set[EventKey]:
-    """Which of these event keys are stored already.
+    """Which of these event keys are stored already (one seek on the unique key each)."""
+    rows = _seek(
+        conn,
+        keys,
+        "SELECT e.broadcast_id, e.cluster, e.state, e.item, e.detail FROM wanted "
+        "JOIN ack_events AS e ON e.broadcast_id = wanted.k0 AND e.cluster = wanted.k1 "
+        "AND e.state = wanted.k2 AND e.item = wanted.k3 AND e.detail = wanted.k4",
+        chunk=160,
+    )
+    return {(r[0], r[1], r[2], r[3], r[4]) for r in rows}
 
-    Joined from a VALUES list on the whole unique key, so each key is one index seek
-    and the cost follows the batch, not how many events each delivery has had (a
-    row-value `IN` makes SQLite scan the whole index).
+
+def _seek(
+    conn: Connection, keys: Sequence[tuple[Any, ...]], query: str, *, chunk: int = 400
+) -> list[Any]:
+    """Rows of `query`, which joins `wanted (k0, k1, ...)`: the keys as a VALUES list.
+
+    Joined from a VALUES list on a whole key, each key is one index seek and the cost
+    follows the batch, not how many rows each key's table holds (a row-value `IN`
+    makes SQLite scan the whole index). Chunked under SQLite's bound-parameter limit.
     """
-    known: set[EventKey] = set()
-    for chunk in _chunks(keys, 160):
-        wanted = ", ".join(f"(:b{n}, :c{n}, :s{n}, :i{n}, :t{n})" for n in range(len(chunk)))
-        params: dict[str, Any] = {}
-        for n, (bid, cluster, state, item, detail) in enumerate(chunk):
-            params.update(
-                {f"b{n}": bid, f"c{n}": cluster, f"s{n}": state, f"i{n}": item, f"t{n}": detail}
-            )
-        rows = conn.execute(
-            text(
-                f"WITH wanted (b, c, s, i, t) AS (VALUES {wanted}) "
-                "SELECT e.broadcast_id, e.cluster, e.state, e.item, e.detail FROM wanted "
-                "JOIN ack_events AS e ON e.broadcast_id = wanted.b AND e.cluster = wanted.c "
-                "AND e.state = wanted.s AND e.item = wanted.i AND e.detail = wanted.t"
-            ),
-            params,
+    found: list[Any] = []
+    if not keys:
+        return found
+    width = len(keys[0])
+    columns = ", ".join(f"k{i}" for i in range(width))
+    for part in _chunks(list(keys), chunk):
+        wanted = ", ".join(
+            "(" + ", ".join(f":p{n}_{i}" for i in range(width)) + ")" for n in range(len(part))
         )
-        known.update((r[0], r[1], r[2], r[3], r[4]) for r in rows)
-    return known
+        params = {f"p{n}_{i}": value for n, key in enumerate(part) for i, value in enumerate(key)}
+        statement = f"WITH wanted ({columns}) AS (VALUES {wanted}) {query}"
+        found.extend(conn.execute(text(statement), params))
+    return found
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -409,23 +410,14 @@ def _mark_seen(conn: Connection, writes: list[AckWrite], seen: SeenMarks) -> Non
 
 
 def _presence_keys(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (commune, cluster) have a presence row (primary-key seeks, as `_known_events`)."""
-    found: set[tuple[str, str]] = set()
-    for chunk in _chunks(keys):
-        wanted = ", ".join(f"(:m{n}, :c{n})" for n in range(len(chunk)))
-        params: dict[str, Any] = {}
-        for n, (commune, cluster) in enumerate(chunk):
-            params.update({f"m{n}": commune, f"c{n}": cluster})
-        rows = conn.execute(
-            text(
-                f"WITH wanted (m, c) AS (VALUES {wanted}) SELECT p.commune, p.cluster "
-                "FROM wanted JOIN cluster_presence AS p ON p.commune = wanted.m "
-                "AND p.cluster = wanted.c"
-            ),
-            params,
-        )
-        found.update((r[0], r[1]) for r in rows)
-    return found
+    """Which (commune, cluster) have a presence row (one primary-key seek each)."""
+    rows = _seek(
+        conn,
+        keys,
+        "SELECT p.commune, p.cluster FROM wanted JOIN cluster_presence AS p "
+        "ON p.commune = wanted.k0 AND p.cluster = wanted.k1",
+    )
+    return {(r[0], r[1]) for r in rows}
 
 
 def _chunks(keys: list[K], size: int = 400) -> list[list[K]]:

@@ -26,7 +26,7 @@ from broadcastd.store.model import (
     RevisionView,
 )
 from broadcastd.store.outcomes import DeliveryOutcome
-from broadcastd.store.queries import BroadcastOutcomes
+from broadcastd.store.queries import BroadcastOutcomes, DeliveryTimes
 from broadcastd.store.writer import BatchWriter, WriteOp
 
 T = TypeVar("T")
@@ -308,6 +308,13 @@ class Store:
         """Broadcasts starting in [since, until), oldest first, with their outcomes."""
         with self._reader.connect() as conn:
             return queries.outcomes_between(conn, since, until, now, commune)
+
+    def delivery_times_between(
+        self, since: datetime, until: datetime, commune: str | None = None
+    ) -> dict[tuple[str, str], DeliveryTimes]:
+        """Per (broadcast, cluster) starting in [since, until): sends and first ack times."""
+        with self._reader.connect() as conn:
+            return queries.delivery_times_between(conn, since, until, commune)
 
     def cancelled_occurrences(self, base_ids: Sequence[str]) -> set[str]:
         """Which occurrences (planner ids) people cancelled, in their current revision."""

@@ -166,7 +166,10 @@ def test_even_with_anonymous_read_a_change_needs_a_token(open_server: Server) ->
 
 def test_reading_needs_a_viewer_token(server: Server) -> None:
     guarded = [(m, p) for m, p, template in server.reading() if template not in OPEN_PATHS]
-    assert {p for _, p in guarded} >= {"/status", "/broadcasts", "/schedule", "/metrics"}
+    assert {p for _, p in guarded} >= {
+        "/status", "/broadcasts", "/schedule", "/metrics",
+        "/reports/deliveries.csv", "/reports/deliveries.xlsx",
+    }
     for method, path in guarded:
         assert server.client.request(method, path).status_code == 401, (method, path)
         for role in Role:

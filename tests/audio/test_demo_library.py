@@ -13,6 +13,7 @@ TITLES = {
     "ban-tin-chieu": "Bản tin buổi chiều", "giam-ngheo": "Chính sách giảm nghèo",
     "hoc-nghe": "Đào tạo nghề", "suc-khoe": "Sức khỏe cộng đồng",
     "khuyen-nong": "Khuyến nông", "thoi-tiet": "Dự báo thời tiết",
+    "canh-bao-lu": "Cảnh báo lũ",  # what the README's `broadcastd announce` example sends
 }
 
 

@@ -32,6 +32,7 @@ from broadcastd.service.mosquitto_acl import (
     main,
     read_credentials,
 )
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "broadcast"
@@ -112,12 +113,6 @@ def test_credentials_are_kept_on_a_rerun_and_dropped_with_the_cluster(tmp_path: 
         user: first[user] for user in ("broadcastd", "man-lan.c01", "man-lan.c02")
     }
     assert credentials.stat().st_mode & 0o777 == 0o600
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Broker:
