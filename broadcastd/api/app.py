@@ -18,6 +18,7 @@ from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import announcements, broadcasts, health, reports, schedule, status
 from broadcastd.console import auth as console_auth
+from broadcastd.console import pages as console_pages
 from broadcastd.console.sessions import SessionPolicy, Sessions
 from broadcastd.settings import ConsoleSettings
 from broadcastd.store import Store
@@ -110,6 +111,7 @@ def create_app(
     if audio_router is not None:
         app.include_router(audio_router)
     app.include_router(console_auth.router)
+    app.include_router(console_pages.router)  # each page checks the session itself
     app.mount(
         console_auth.STATIC_PATH,
         StaticFiles(directory=console_auth.STATIC),

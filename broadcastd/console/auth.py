@@ -44,9 +44,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 SELF_CHECKED = frozenset({"/login", "/logout"})
 """Changing routes that check the caller themselves (see the module's docstring)."""
 
-AFTER_SIGN_IN = "/login"
-"""Where sign-in leads: the sign-in page says who is signed in, until the console's
-home page exists."""
+AFTER_SIGN_IN = "/"
+"""Where sign-in leads without a `next`: the Today page."""
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 TOO_MANY = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút."
@@ -71,12 +70,23 @@ def _context(request: Request) -> ApiContext:
     return context
 
 
+def next_page(asked: str | None) -> str:
+    """Where to go after sign-in: `asked` if it is a path on this server (never another
+    site: `//host` and `/\\host` are refused), else the Today page."""
+    if not asked or not asked.startswith("/") or asked.startswith(("//", "/\\")):
+        return AFTER_SIGN_IN
+    parts = urlsplit(asked)
+    if parts.scheme or parts.netloc:
+        return AFTER_SIGN_IN
+    return asked
+
+
 @router.get("/login", response_class=HTMLResponse)
-def sign_in_page(request: Request, context: ContextDep) -> HTMLResponse:
+def sign_in_page(request: Request, context: ContextDep, next: str | None = None) -> HTMLResponse:
     """The form; for a signed-in user, who they are and the sign-out button."""
     session = context.sessions.find(request.cookies.get(COOKIE)) if context.sessions else None
     return _page(request, user=session.user if session else None,
-                 csrf=session.csrf if session else None)
+                 csrf=session.csrf if session else None, next=next_page(next))
 
 
 def _same_origin(request: Request) -> bool:
@@ -95,6 +105,7 @@ def sign_in(
     context: ContextDep,
     name: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = AFTER_SIGN_IN,
 ) -> Response:
     sessions = context.sessions
     assert sessions is not None
@@ -102,7 +113,8 @@ def sign_in(
     if not _same_origin(request):
         log.warning("sign-in refused", why="cross-site form", user=name, client=client,
                     origin=request.headers.get("origin"))
-        return _page(request, status.HTTP_403_FORBIDDEN, error=CROSS_SITE, name=name)
+        return _page(request, status.HTTP_403_FORBIDDEN, error=CROSS_SITE, name=name,
+                     next=next_page(next))
     keys = keys_of(name, client)
     now = context.now()
     wait = context.sign_ins.attempt(keys, now)
@@ -114,7 +126,8 @@ def sign_in(
     if not verify_password(found.password_hash if found else dummy_hash(), password) or not found:
         log.warning("sign-in refused", why="unknown user" if found is None else "wrong password",
                     user=name, client=client)
-        return _page(request, status.HTTP_401_UNAUTHORIZED, error=WRONG, name=name)
+        return _page(request, status.HTTP_401_UNAUTHORIZED, error=WRONG, name=name,
+                     next=next_page(next))
     context.sign_ins.succeeded(keys, now)
     try:
         _rehash_if_old(context, found, password)
@@ -124,9 +137,10 @@ def sign_in(
         session_id, _ = sessions.start(found.name)
     except StoreWriteFailed:
         log.error("sign-in failed", why="database not writable", user=found.name)
-        return _page(request, status.HTTP_503_SERVICE_UNAVAILABLE, error=NOT_KEPT, name=name)
+        return _page(request, status.HTTP_503_SERVICE_UNAVAILABLE, error=NOT_KEPT, name=name,
+                     next=next_page(next))
     log.info("signed in", user=found.name, role=found.role, client=client)
-    response = RedirectResponse(AFTER_SIGN_IN, status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(next_page(next), status.HTTP_303_SEE_OTHER)
     _set_cookie(response, session_id, sessions.policy)
     return response
 

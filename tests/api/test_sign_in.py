@@ -98,7 +98,7 @@ def test_a_good_password_gives_a_session_cookie_that_reads(browser: Browser) -> 
     assert browser.client.get("/status").status_code == 401
     with capture_logs() as logs:
         answer = browser.sign_in(VIEWER)
-    assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
     cookie = set_cookie_of(answer)
     assert cookie.startswith(f"{COOKIE}=")
     flags = {part.strip().lower() for part in cookie.split(";")[1:]}

@@ -18,9 +18,9 @@ from broadcastd.announce.model import (
 from broadcastd.announce.plan import AnnouncementRefused
 from broadcastd.announce.service import AnnounceDesk, StopRefused
 from broadcastd.api.auth import Principal, require
-from broadcastd.api.deps import StoreDep, ViewDep
+from broadcastd.api.deps import DaemonView, StoreDep, ViewDep
 from broadcastd.api.models import ErrorBody
-from broadcastd.store import StoreWriteFailed
+from broadcastd.store import Store, StoreWriteFailed
 
 router = APIRouter(tags=["announcements"])
 
@@ -105,7 +105,19 @@ def stop_broadcast(
     """Needs an operator token. With `clusters`, only those are sent `stop` (and get no
     more of it); the others play on. Without, the whole broadcast is cancelled, like
     POST /broadcasts/{id}/cancel. Who, which clusters and why go to the audit log."""
-    request = body or StopRequest()
+    return stop_on(broadcast_id, body or StopRequest(), who, store, view, announcer)
+
+
+def stop_on(
+    broadcast_id: str,
+    request: StopRequest,
+    who: Principal,
+    store: Store,
+    view: DaemonView,
+    announcer: AnnounceDesk,
+) -> StopResult:
+    """The stop itself, for this route and the console's stop form: HTTPException (404,
+    409, or the refusal's code) with the message for people when it cannot be done."""
     if store.broadcast(broadcast_id) is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
