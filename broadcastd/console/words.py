@@ -22,7 +22,7 @@ outcome once over."""
 SYMBOLS: dict[str, str] = {
     "pending": "…",
     "playing": "▶",
-    "suspended": "⏸",
+    "suspended": "‖",
     Outcome.played: "✓",
     Outcome.partial: "◐",
     Outcome.missed: "✗",
