@@ -52,7 +52,7 @@ def _lang(request: Request) -> Lang:
 
 def _render(
     request: Request, template: str, session: SessionView, topology: Topology,
-    code: int = 200, **values: Any,
+    now: datetime, code: int = 200, **values: Any,
 ) -> HTMLResponse:
     """A page in the base layout; `?lang=` is remembered in a cookie."""
     lang = _lang(request)
@@ -70,6 +70,7 @@ def _render(
             "role": words(lang)[f"roles.{session.role}"],
             "csrf": session.csrf,
             "here": request.url.path,
+            "month_report": _month_report(topology, now, lang),
             **values,
         },
         status_code=code,
@@ -78,6 +79,13 @@ def _render(
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")
     return response
+
+
+def _month_report(topology: Topology, now: datetime, lang: Lang) -> str:
+    """The query of this month's report so far (the nav's downloads), in the first
+    commune's local date: a bare /reports link would only be refused for its dates."""
+    today = _local(now, topology).date()
+    return f"from={today.replace(day=1).isoformat()}&to={today.isoformat()}&lang={lang}"
 
 
 def _today(context: ApiContext, topology: Topology, lang: Lang) -> dict[str, Any]:
@@ -128,7 +136,7 @@ def today_page(request: Request, context: ContextDep) -> Response:
     if session is None:
         return _to_sign_in(request)
     topology = Topology(context.view.topology())
-    return _render(request, "today.html", session, topology,
+    return _render(request, "today.html", session, topology, context.now(),
                    fragment=TODAY_FRAGMENT, refresh_ms=REFRESH_S * 1000,
                    legend=legend(_lang(request)),
                    **_today(context, topology, _lang(request)))
@@ -190,7 +198,7 @@ def broadcast_page(request: Request, broadcast_id: str, context: ContextDep) -> 
     store = context.store
     found = store.broadcast(broadcast_id)
     if found is None:
-        return _render(request, "missing.html", session, topology, 404,
+        return _render(request, "missing.html", session, topology, context.now(), 404,
                        broadcast_id=broadcast_id)
     moment: datetime = context.now()
     summary = present.broadcast(found, store.delivery_states(broadcast_id), topology, moment,
@@ -201,7 +209,7 @@ def broadcast_page(request: Request, broadcast_id: str, context: ContextDep) -> 
                      if o.broadcast_id == broadcast_id), [])
     page = model.broadcast_page(detail, words(lang), lang, moment, playlist)
     return _render(
-        request, "broadcast.html", session, topology, page=page,
+        request, "broadcast.html", session, topology, moment, page=page,
         operator=Role(session.role).allows(Role.OPERATOR),
         stopped=request.query_params.get("stopped") == "1",
         problem=request.query_params.get("problem"),
