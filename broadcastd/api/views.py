@@ -25,6 +25,8 @@ class CommuneTopology:
     name: str
     timezone: str
     areas: dict[str, list[str]]
+    area_names: dict[str, str] = field(default_factory=dict)
+    """What people call each area (`khu-7` -> `Khu 7`), for pages; ids where absent."""
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,8 @@ def commune_day(
     ordered = sorted(planned, key=lambda p: (p.start, p.broadcast_id))
     offline = {c.cluster for c in status.clusters if not c.online}
     rows = [
-        Row(area, index == 0, len(members), cluster, cluster in offline,
+        Row(commune.area_names.get(area, area), index == 0, len(members), cluster,
+            cluster in offline,
             [p.cells.get(cluster) for p in ordered])
         for area, members in commune.areas.items()
         for index, cluster in enumerate(members)

@@ -38,6 +38,7 @@ class LiveView:
                 name=timetable.commune.name,
                 timezone=timetable.commune.timezone,
                 areas={area.id: list(area.clusters) for area in timetable.areas},
+                area_names={area.id: area.name for area in timetable.areas},
             )
             for timetable in self._daemon.state.timetables
         ]

@@ -33,6 +33,7 @@ TOPOLOGY = [
         name="Mạn Lạn",
         timezone="Asia/Ho_Chi_Minh",
         areas={"ban-coc": ["coc-1", "coc-2"], "na-hu": ["na-hu-1"]},
+        area_names={"ban-coc": "Bản Cóc", "na-hu": "Nà Hu"},
     ),
     CommuneTopology(
         commune="khai-xuan",

@@ -79,6 +79,8 @@ def test_today_shows_problems_first_every_cluster_by_area_and_offline(
     assert "start: 25:00" in page
     cells = re.findall(r'data-broadcast="([^"]+)" data-cluster="([^"]+)" data-key="([^"]+)"', page)
     assert cells == [(MORNING_ID, "coc-1", "pending"), (MORNING_ID, "coc-2", "pending")]
+    areas = re.findall(r'<th scope="rowgroup" rowspan="\d+">([^<]+)</th>', page)
+    assert areas == ["Bản Cóc", "Nà Hu"]  # as the timetable names them, not their ids
     assert page.count("mất kết nối") >= 4  # no cluster has said a word: all offline
     assert "Khải Xuân" in page  # a commune without broadcasts today is listed too
     assert "Hôm nay không có buổi phát nào." in page
