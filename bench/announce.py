@@ -34,6 +34,7 @@ import httpx
 from bench.broker import BenchBroker
 from bench.proc import REPO
 from bench.scenarios import Fleet, free_port, wait_until
+from bench.sections import Section
 from bench.site import BenchDaemon, bench_zone, timetable
 
 DOC = REPO / "docs" / "benchmarks.md"
@@ -130,26 +131,12 @@ Times are wall clock on the same machine (daemon, broker and fleet share its 2 c
 """
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the section between the markers, or append it."""
-    page = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in page and END in page:
-        head, _, rest = page.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        page = head + text.strip() + tail
-    else:
-        page = page.rstrip() + "\n\n" + text
-    path.write_text(page, encoding="utf-8")
+SECTION = Section(BEGIN, END)
 
 
 def kept_section(path: Path) -> str:
     """The announcements section of a page, for `bench/docs.py` to carry over."""
-    if not path.exists():
-        return ""
-    page = path.read_text(encoding="utf-8")
-    if BEGIN not in page or END not in page:
-        return ""
-    return BEGIN + page.partition(BEGIN)[2].partition(END)[0] + END + "\n"
+    return SECTION.kept(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(figures, command)
     print(text)
     if not args.no_doc:
-        write_section(args.doc, text)
+        SECTION.write(args.doc, text)
         print(f"section written to {args.doc}")
     return 0
 

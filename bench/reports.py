@@ -35,6 +35,7 @@ if __package__ in (None, ""):  # `python bench/reports.py`: make `broadcastd` im
 
 from fastapi.testclient import TestClient
 
+from bench.sections import Section
 from broadcastd.api import CommuneTopology, HealthReport, OccurrenceView, create_app
 from broadcastd.store import Store, open_store
 from broadcastd.store.schema import (
@@ -249,25 +250,12 @@ job, not a page (the XLSX is openpyxl writing 750,000 cells).
 """
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the section between the markers, or append it."""
-    page = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in page and END in page:
-        head, _, rest = page.partition(BEGIN)
-        page = head + text.strip() + rest.partition(END)[2]
-    else:
-        page = page.rstrip() + "\n\n" + text
-    path.write_text(page, encoding="utf-8")
+SECTION = Section(BEGIN, END)
 
 
 def kept_section(path: Path) -> str:
     """The reports section of a page, for `bench/docs.py` to carry over."""
-    if not path.exists():
-        return ""
-    page = path.read_text(encoding="utf-8")
-    if BEGIN not in page or END not in page:
-        return ""
-    return BEGIN + page.partition(BEGIN)[2].partition(END)[0] + END + "\n"
+    return SECTION.kept(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(figures, indent=2))
     if not args.no_doc:
         command = "PYTHONPATH=. python bench/reports.py"
-        write_section(args.doc, section(figures, command))
+        SECTION.write(args.doc, section(figures, command))
         print(f"wrote {args.doc}")
     return 0
 
