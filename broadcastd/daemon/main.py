@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import FrameType
 
 import structlog
@@ -26,6 +28,8 @@ STATUS_INTERVAL_S = 10.0
 # Bounds on how long a worker may stay silent before the watchdog ping is withheld.
 MIN_SILENCE_S = 2.0
 MAX_SILENCE_S = 15.0
+# How soon the main loop acts on a signal.
+_SIGNAL_POLL_S = 0.1
 
 
 def max_silence_s(interval_s: float) -> float:
@@ -63,7 +67,8 @@ def serve(
 ) -> None:
     """Run until `stop` is set (by a signal, or by the caller in tests)."""
     notifier = Notifier()
-    _install_signals(daemon, stop, notifier)
+    requests = _SignalRequests()
+    _install_signals(requests)
     try:
         daemon.start()
     except BaseException:
@@ -83,8 +88,7 @@ def serve(
     notifier.status(daemon.status_line())
     on_started()
     try:
-        while not stop.wait(0.5):
-            pass
+        _wait(daemon, stop, notifier, requests)
     finally:
         log.info("stopping")
         notifier.stopping()
@@ -94,28 +98,60 @@ def serve(
         notifier.close()
 
 
-def _install_signals(daemon: Daemon, stop: threading.Event, notifier: Notifier) -> None:
+@dataclass
+class _SignalRequests:
+    """What signals asked for, set by their handlers and acted on by the main loop.
+
+    A handler only assigns an attribute: it runs on the main thread between two
+    bytecodes, and anything that takes a lock there (Event.set, a log line, starting a
+    thread) deadlocks when the interrupted code holds that lock, as `Event.wait`
+    does each time it wakes; two quick SIGTERMs froze the daemon that way.
+    """
+
+    stop: str | None = None
+    reloads: int = 0
+
+
+def _install_signals(requests: _SignalRequests) -> None:
     if threading.current_thread() is not threading.main_thread():
         return
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
-        log.info("signal received, stopping", signal=signal.Signals(signum).name)
-        stop.set()
+        requests.stop = signal.Signals(signum).name
 
     def request_reload(signum: int, frame: FrameType | None) -> None:
-        # Not in the handler itself: a reload takes locks the interrupted code may hold.
-        def run() -> None:
-            notifier.reloading()
-            try:
-                daemon.reload()
-            except Exception:  # a reload bug must not leave systemd waiting
-                log.exception("reload failed; the running timetables stay")
-            finally:
-                notifier.ready()
-                notifier.status(daemon.status_line())
-
-        threading.Thread(target=run, name="reload", daemon=True).start()
+        requests.reloads += 1
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGHUP, request_reload)
+
+
+def _wait(
+    daemon: Daemon, stop: threading.Event, notifier: Notifier, requests: _SignalRequests
+) -> None:
+    """Until `stop` is set or a signal asks to stop; reloads run on a thread of their own."""
+    reloads_done = 0
+    while not stop.is_set() and requests.stop is None:
+        if requests.reloads != reloads_done:
+            reloads_done = requests.reloads
+            _reload_in_background(daemon, notifier)
+        time.sleep(_SIGNAL_POLL_S)
+    if requests.stop is not None:
+        log.info("signal received, stopping", signal=requests.stop)
+        stop.set()
+
+
+def _reload_in_background(daemon: Daemon, notifier: Notifier) -> None:
+    # Not on the main thread: a reload may take a while and the loop must see SIGTERM.
+    def run() -> None:
+        notifier.reloading()
+        try:
+            daemon.reload()
+        except Exception:  # a reload bug must not leave systemd waiting
+            log.exception("reload failed; the running timetables stay")
+        finally:
+            notifier.ready()
+            notifier.status(daemon.status_line())
+
+    threading.Thread(target=run, name="reload", daemon=True).start()
