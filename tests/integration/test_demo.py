@@ -27,6 +27,11 @@ def deliveries(database: Path) -> list[tuple[str, str, int, str | None]]:
     return [(str(b), str(c), int(s), st) for b, c, s, st in rows]
 
 
+def demo_rows(rows: list[tuple[str, str, int, str | None]]) -> list[tuple[str, str, int, str | None]]:
+    """The demo's own broadcasts (`<commune>/demo-HHMM-<slot>/<date>`)."""
+    return [row for row in rows if row[0].split("/")[1].startswith("demo-")]
+
+
 def test_the_demo_fleet_gets_every_first_play_without_a_resend(tmp_path: Path) -> None:
     database = tmp_path / "demo.db"
     config = tmp_path / "broadcastd.yaml"
@@ -52,7 +57,7 @@ def test_the_demo_fleet_gets_every_first_play_without_a_resend(tmp_path: Path) -
         deadline = time.monotonic() + 40
         rows = deliveries(database)
         while time.monotonic() < deadline and not (
-            rows and all(state in ("ready", "playing") for *_, state in rows)
+            demo_rows(rows) and all(state in ("ready", "playing") for *_, state in demo_rows(rows))
         ):
             assert daemon.poll() is None, log.read_text()
             time.sleep(0.5)
@@ -64,8 +69,10 @@ def test_the_demo_fleet_gets_every_first_play_without_a_resend(tmp_path: Path) -
         daemon.wait(30)
 
     text = log.read_text()
-    assert rows, text[-3000:]
-    assert {state for *_, state in rows} <= {"ready", "playing"}, rows
+    assert demo_rows(rows), text[-3000:]
+    assert {state for *_, state in demo_rows(rows)} <= {"ready", "playing"}, rows
+    # Run inside a real window (05:30-06:00 or 17:00-18:15 in Mạn Lạn), the real slot is
+    # joined too; its relay URL is an example host, so a cluster playing it may fail.
     assert [row for row in rows if row[2] != 1] == []  # one send each: no resend needed
     # What the README promises a newcomer sees.
     for line in ("simulated fleet online", "play sent", "audio fetched", "ack stored"):
