@@ -14,6 +14,7 @@ from broadcastd.audio.ffmpeg import locate_tools
 from broadcastd.simulate.fleet import ClusterId, Fleet, FleetConfig
 from tests.conftest import free_port
 
+from .browser import chromium  # noqa: F401  (the browser tests' fixture)
 from .site import Site, cluster_names
 
 # Two short bulletins; the tests' playlists name them.
