@@ -15,9 +15,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, time
 
-from broadcastd.timetable.model import WEEKDAYS, Slot, SlotBody, Timetable
+from broadcastd.timetable.model import Slot, SlotBody, Timetable
 from broadcastd.timetable.problems import Finding
 from broadcastd.timetable.source import KeyPath
+from broadcastd.timetable.weekdays import WEEKDAYS
 
 SHORT_PLAYLIST_SHARE = 0.5  # under half its window, a playlist leaves the speakers silent
 

@@ -82,10 +82,18 @@ _UNIONS: dict[str, tuple[str, str]] = {
         "write `target: all`, or `target: {areas: [khu-1, khu-2]}`",
     ),
     "days": (
-        "`days` must be `daily` or a list of weekdays (mon tue wed thu fri sat sun)",
-        "write `days: daily` or `days: [mon, thu]`",
+        (
+            "`days` must be `daily` or a list of weekdays (mon tue wed thu fri sat sun, "
+            "or thứ hai ... chủ nhật, t2 ... t7, cn)"
+        ),
+        "write `days: daily` or `days: [mon, thu]` or `days: [thứ hai, thứ năm]`",
     ),
 }
+
+_EXPECTED_TOO: dict[str, str] = {
+    "days": "; or in Vietnamese: thứ hai, thứ ba, ..., thứ bảy, chủ nhật (t2 ... t7, cn)",
+}
+"""What a choice may also be written as, beyond the model's own words."""
 
 _TYPE_WORDS: dict[str, str] = {
     "int_parsing": "a whole number",
@@ -200,7 +208,7 @@ def _one(error: ErrorDetails, path: KeyPath) -> Finding:
     if kind == "value_error":
         return _rule(path, str(error["msg"]))
     if kind == "literal_error":
-        expected = str(ctx.get("expected", "")).replace("'", "")
+        expected = str(ctx.get("expected", "")).replace("'", "") + _EXPECTED_TOO.get(field, "")
         return Finding(
             path,
             f"`{shown(value)}` is not allowed here; the choices are: {expected}",

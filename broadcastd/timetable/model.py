@@ -26,8 +26,8 @@ from pydantic import (
 
 from broadcastd.contract.topics import ID_RULE
 from broadcastd.timetable.priority import priority_value
+from broadcastd.timetable.weekdays import WEEKDAYS, read_days
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
@@ -214,8 +214,10 @@ class SlotBody(Model):
 
 
 class Slot(SlotBody):
-    days: Literal["daily"] | list[Weekday] = Field(
-        default="daily", description="`daily`, or weekdays: [mon, tue, wed, thu, fri, sat, sun]."
+    days: Annotated[Literal["daily"] | list[Weekday], BeforeValidator(read_days)] = Field(
+        default="daily",
+        description="`daily` (or `hằng ngày`), or weekdays: [mon, tue, wed, thu, fri, sat, "
+        "sun], or in Vietnamese: [thứ hai, ..., thứ bảy, chủ nhật], [t2, ..., t7, cn].",
     )
 
     def runs_on(self, day: date) -> bool:
