@@ -8,8 +8,6 @@ list and the YAML node tree.
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +15,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
+from broadcastd.ids import id_from_text
 from broadcastd.timetable.model import (
     Area,
     Commune,
@@ -113,13 +112,6 @@ _TYPE_WORDS: dict[str, str] = {
     "bool_type": "true or false",
     "bool_parsing": "true or false",
 }
-
-
-def suggest_id(text: str) -> str:
-    """An id made from a name: 'Khu Đông' -> 'khu-dong' (marks dropped, đ as d)."""
-    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:63].rstrip("-")
 
 
 def shown(value: Any) -> str:
@@ -249,7 +241,7 @@ def _unknown_key(path: KeyPath) -> Finding:
 
 
 def _bad_id(path: KeyPath, value: str) -> Finding:
-    suggestion = suggest_id(value)
+    suggestion = id_from_text(value)
     fix = f"write `{suggestion}`" if suggestion else "choose an id such as `khu-1`"
     return Finding(path, f"`{value}` is not a valid id: {ID_RULE}", fix)
 
