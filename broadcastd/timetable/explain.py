@@ -73,6 +73,7 @@ EXAMPLES: dict[str, str] = {
     "skip": "skip: [morning]",
     "add": 'add: [{id: tiem-chung, start: "07:00", end: "07:10", playlist: [...]}]',
     "note": 'note: "Tết Nguyên Đán"',
+    "on": "on: [{date: 2026-12-02, playlist: [{audio: ban-tin-dac-biet}]}]",
 }
 
 _UNIONS: dict[str, tuple[str, str]] = {
