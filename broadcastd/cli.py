@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from broadcastd.i18n import LANGUAGES, from_environment
+
 if TYPE_CHECKING:
     from broadcastd.settings import Settings
 
@@ -87,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="broadcastd", description="Scheduler daemon for commune loudspeaker clusters."
     )
     parser.add_argument("--version", action="version", version=f"broadcastd {__version__}")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="language of messages: vi (default) or en; else $BROADCASTD_LANG, else "
+        "$LC_ALL/$LC_MESSAGES/$LANG (en_* gives English)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the daemon")
@@ -135,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # One language for this run, chosen once and handed to the commands in `args`.
+    args.lang = from_environment(args.lang)
     # Sub-commands registered by their own packages name their entry `handler` or `func`.
     handler = getattr(args, "handler", None) or args.func
     result: int = handler(args)
@@ -207,7 +218,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             return EXIT_SETUP
         paths = paths or [settings.paths.schedules]
         library = library or settings.paths.audio_library
-    text, code = validate(paths, library, datetime.now(UTC))
+    text, code = validate(paths, library, datetime.now(UTC), args.lang)
     print(text)
     return code
 

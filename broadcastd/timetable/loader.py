@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from broadcastd.audio.catalogue import Catalogue
+from broadcastd.i18n import _
 from broadcastd.timetable import checks
 from broadcastd.timetable.explain import explain
 from broadcastd.timetable.model import Timetable
@@ -128,14 +129,14 @@ def timetable_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
             )
             if not found:
                 problems.append(_problem(
-                    path, "no timetable files (*.yaml) in this folder",
-                    "add one file per commune; see docs/timetables.md",
+                    path, _("no timetable files (*.yaml) in this folder"),
+                    _("add one file per commune; see docs/timetables.md"),
                 ))
         elif path.is_file():
             found = [path]
         else:
             problems.append(_problem(
-                path, "no such file or folder", "check the path you gave"
+                path, _("no such file or folder"), _("check the path you gave")
             ))
             found = []
         for file in found:
@@ -150,15 +151,24 @@ def _read(path: Path) -> tuple[Any, yaml.Node | None] | Problem:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         return _problem(
-            path, "the file is not UTF-8 text",
-            "save it with the UTF-8 encoding (in Notepad: Save As, Encoding: UTF-8)",
+            path, _("the file is not UTF-8 text"),
+            _("save it with the UTF-8 encoding (in Notepad: Save As, Encoding: UTF-8)"),
         )
     except OSError as exc:
-        return _problem(path, f"the file cannot be read: {exc.strerror}", "check its permissions")
+        return _problem(
+            path,
+            _("the file cannot be read: {reason}").format(reason=exc.strerror),
+            _("check its permissions"),
+        )
     try:
         return read_yaml(text)
     except YamlSyntaxError as exc:
-        return _problem(path, f"this is not valid YAML: {exc.problem}", exc.hint, exc.line)
+        return _problem(
+            path,
+            _("this is not valid YAML: {problem}").format(problem=exc.problem),
+            exc.hint,
+            exc.line,
+        )
 
 
 def _to_problem(path: Path, root: yaml.Node | None, finding: Finding) -> Problem:
@@ -218,17 +228,22 @@ def load_file(
     data, root = read
     if root is None:
         return None, [_problem(
-            path, "the file is empty", "write the commune's timetable; see docs/timetables.md"
+            path,
+            _("the file is empty"),
+            _("write the commune's timetable; see docs/timetables.md"),
         )]
     if not isinstance(data, dict):
         return None, [_problem(
-            path, "the file does not hold a timetable (`commune:`, `areas:`, `slots:` ...)",
-            "start from the example in docs/timetables.md", root.start_mark.line + 1,
+            path, _("the file does not hold a timetable (`commune:`, `areas:`, `slots:` ...)"),
+            _("start from the example in docs/timetables.md"), root.start_mark.line + 1,
         )]
     problems = [
         Problem(
-            path, line, display_path(root, key_path), f"`{key_path[-1]}` is written twice here",
-            "keep one of them: YAML would silently use only the last",
+            path,
+            line,
+            display_path(root, key_path),
+            _("`{key}` is written twice here").format(key=key_path[-1]),
+            _("keep one of them: YAML would silently use only the last"),
         )
         for key_path, line in duplicate_keys(root)[:MAX_PROBLEMS]
     ]
@@ -243,8 +258,11 @@ def load_file(
     if len(problems) >= MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS]
         problems.append(_problem(
-            path, f"more problems than the first {MAX_PROBLEMS} shown were not listed",
-            "fix these, then run `broadcastd validate` again",
+            path,
+            _("more problems than the first {count} shown were not listed").format(
+                count=MAX_PROBLEMS
+            ),
+            _("fix these, then run `broadcastd validate` again"),
         ))
     loaded = LoadedTimetable(timetable, path, root) if timetable is not None else None
     return loaded, problems
@@ -260,8 +278,11 @@ def _load_guarded(
         return load_file(path, audio)
     except Exception as exc:  # noqa: BLE001 - one file must not stop every commune
         return None, [_problem(
-            path, f"the file could not be checked ({type(exc).__name__}: {exc})",
-            "report this to the maintainers with the file; meanwhile fix or remove it",
+            path,
+            _("the file could not be checked ({error})").format(
+                error=f"{type(exc).__name__}: {exc}"
+            ),
+            _("report this to the maintainers with the file; meanwhile fix or remove it"),
         )]
 
 

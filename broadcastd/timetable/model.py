@@ -25,7 +25,9 @@ from pydantic import (
 )
 
 from broadcastd.contract.topics import ID_RULE
+from broadcastd.i18n import _
 from broadcastd.timetable.priority import priority_value
+from broadcastd.timetable.problems import RuleBroken
 from broadcastd.timetable.weekdays import WEEKDAYS, read_days
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -37,9 +39,9 @@ def _as_written(value: object) -> object:
     """Ids are taken as written: the ACL, topics and client ids use the raw text, so
     `"c01\n"` must be refused rather than trimmed to `c01` here only."""
     if isinstance(value, str) and value != value.strip():
-        raise ValueError(
-            f"the id {value!r} has spaces or a line break around it; "
-            f"write it as `{value.strip()}`"
+        raise RuleBroken(
+            _("the id {value} has spaces or a line break around it").format(value=repr(value)),
+            _("write it as `{fixed}`").format(fixed=value.strip()),
         )
     return value
 
@@ -73,9 +75,9 @@ def parse_clock(value: object) -> time:
         if match:
             hours, minutes, seconds = match.groups()
             return time(int(hours), int(minutes), int(seconds or 0))
-    raise ValueError(
-        f"{value!r} is not a time of day; "
-        'write the time as HH:MM or HH:MM:SS in quotes, for example "05:30"'
+    raise RuleBroken(
+        _("{value} is not a time of day").format(value=repr(value)),
+        _('write the time as HH:MM or HH:MM:SS in quotes, for example "05:30"'),
     )
 
 
@@ -94,8 +96,9 @@ class Commune(Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as {DEFAULT_TIMEZONE}"
+            raise RuleBroken(
+                _("unknown time zone {value}").format(value=repr(value)),
+                _("use an IANA name such as {zone}").format(zone=DEFAULT_TIMEZONE),
             ) from exc
         return value
 
@@ -119,9 +122,9 @@ class Target(Model):
     @model_validator(mode="after")
     def _not_empty(self) -> Target:
         if not self.areas and not self.clusters:
-            raise ValueError(
-                "the target names no area and no cluster; "
-                "name at least one area or cluster, or write `target: all`"
+            raise RuleBroken(
+                _("the target names no area and no cluster"),
+                _("name at least one area or cluster, or write `target: all`"),
             )
         return self
 
@@ -144,32 +147,39 @@ class Item(Model):
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(
-                f"the stream {value!r} is not a web address; write the full http:// or "
-                "https:// URL, for example http://phat-thanh.thanhba.example/tiep-song"
+            raise RuleBroken(
+                _("the stream {value} is not a web address").format(value=repr(value)),
+                _(
+                    "write the full http:// or https:// URL, for example "
+                    "http://phat-thanh.thanhba.example/tiep-song"
+                ),
             )
         return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Item:
         if (self.audio is None) == (self.stream is None):
-            raise ValueError(
-                "a playlist item needs exactly one of `audio:` or `stream:`; write "
-                "`- audio: <catalogue name>`, or `- stream: <URL>` with `duration_s:`"
+            raise RuleBroken(
+                _("a playlist item needs exactly one of `audio:` or `stream:`"),
+                _("write `- audio: <catalogue name>`, or `- stream: <URL>` with `duration_s:`"),
             )
         if self.stream is not None and self.duration_s is None:
-            raise ValueError(
-                "the stream item has no `duration_s:`; add how many seconds to play it, "
-                "for example `duration_s: 1500`"
+            raise RuleBroken(
+                _("the stream item has no `duration_s:`"),
+                _("add how many seconds to play it, for example `duration_s: 1500`"),
             )
         if self.audio is not None and self.fallback is not None:
-            raise ValueError(
-                "the audio item has a `fallback:`; only a `stream:` item takes one (what "
-                "plays while the stream cannot be opened): remove it"
+            raise RuleBroken(
+                _("the audio item has a `fallback:`"),
+                _(
+                    "only a `stream:` item takes one (what plays while the stream cannot be "
+                    "opened): remove it"
+                ),
             )
         if self.audio is not None and self.duration_s is not None:
-            raise ValueError(
-                "the audio item has a `duration_s:`; remove it: the library knows the duration"
+            raise RuleBroken(
+                _("the audio item has a `duration_s:`"),
+                _("remove it: the library knows the duration"),
             )
         return self
 
@@ -199,9 +209,11 @@ class SlotBody(Model):
         # A field validator (not a model one), so the error points at the `end:` line.
         start = info.data.get("start")
         if isinstance(start, time) and end <= start:
-            raise ValueError(
-                f"end {end:%H:%M:%S} is not after start {start:%H:%M:%S}; "
-                "move `end` later; a slot may not cross midnight: split it in two"
+            raise RuleBroken(
+                _("end {end} is not after start {start}").format(
+                    end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}"
+                ),
+                _("move `end` later; a slot may not cross midnight: split it in two"),
             )
         return end
 
