@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -139,6 +140,26 @@ def listing(parts: Sequence[Any], separator: str = ", ") -> Text:
     names = {f"part{index}": part for index, part in enumerate(parts)}
     pattern = separator.replace("{", "{{").replace("}", "}}").join("{" + name + "}" for name in names)
     return Text(pattern, args=names)
+
+
+def untranslated(value: Any, lang: Language) -> list[str]:
+    """Message ids in `value` (a `Text` and the `Text`s among its arguments) that the
+    catalogue of `lang` does not translate; a message of placeholders and punctuation
+    only (`{where}:{key} ...`) may stay as it is."""
+    if not isinstance(value, Text) or lang == "en":
+        return []
+    catalogue = _translations(lang)
+    if value.plural is not None:
+        said = catalogue.ngettext(value.msgid, value.plural, value.number or 0)
+    elif value.context is not None:
+        said = catalogue.pgettext(value.context, value.msgid)
+    else:
+        said = catalogue.gettext(value.msgid)
+    has_words = re.search(r"[A-Za-z]", re.sub(r"\{\w+\}", "", value.msgid))
+    missing = [value.msgid] if has_words and said in (value.msgid, value.plural) else []
+    for argument in (value.args or {}).values():
+        missing += untranslated(argument, lang)
+    return missing
 
 
 def say(value: Any, lang: Language) -> Any:

@@ -21,7 +21,7 @@ from broadcastd.i18n import DOMAIN, LANGUAGES
 PACKAGE = Path(__file__).resolve().parents[1]
 LOCALE = Path(__file__).resolve().parent / "locale"
 KEYWORDS = {"_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
-PLACEHOLDER = re.compile(r"\{(\w+)(?:[:!][^{}]*)?\}")
+PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}\s]*)?\}")
 
 
 def po_path(lang: str) -> Path:

@@ -8,6 +8,7 @@ list and the YAML node tree.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -47,7 +48,7 @@ _MODEL_UNDER: dict[str, type[BaseModel]] = {
     "add": SlotBody,
 }
 
-EXAMPLES: dict[str, str] = {
+EXAMPLES: dict[str, str] = {  # YAML as written; a `Text` where the words are Vietnamese too
     "id": "id: khu-1",
     "name": 'name: "Khu 1"',
     "district": 'district: "Huyện Thanh Ba"',
@@ -60,7 +61,7 @@ EXAMPLES: dict[str, str] = {
     "start": 'start: "05:30"',
     "end": 'end: "06:00"',
     "title": 'title: "Bản tin sáng"',
-    "days": "days: [mon, thu]",
+    "days": _("days: [mon, thu]"),
     "target": "target: all",
     "volume": "volume: 80",
     "priority": "priority: emergency",
@@ -210,7 +211,7 @@ def _one(error: ErrorDetails, path: KeyPath) -> Finding:
     if kind == "value_error":
         return _rule(path, error)
     if kind == "literal_error":
-        expected = str(ctx.get("expected", "")).replace("'", "")
+        expected = _choices(str(ctx.get("expected", "")))
         return Finding(
             path,
             _("`{value}` is not allowed here; the choices are: {expected}{also}").format(
@@ -253,6 +254,15 @@ def _one(error: ErrorDetails, path: KeyPath) -> Finding:
         _("{pydantic_message}").format(pydantic_message=str(error["msg"])),
         _("write it like `{example}`").format(example=example),
     )
+
+
+def _choices(expected: str) -> Text | str:
+    """Pydantic's `'mon', 'tue' or 'sun'` as `mon, tue or sun`, `or` in the reader's
+    language."""
+    words = re.findall(r"'([^']*)'", expected)
+    if len(words) < 2:
+        return expected.replace("'", "")
+    return _("{choices} or {last}").format(choices=", ".join(words[:-1]), last=words[-1])
 
 
 def _unknown_key(path: KeyPath) -> Finding:
