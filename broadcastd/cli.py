@@ -286,7 +286,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     except AccessError as exc:
         print(exc, file=sys.stderr)
         return exc.code
-    text, code = fetch_and_render(access.url, access.token)
+    text, code = fetch_and_render(access.url, access.token, lang=args.lang)
     print(text)
     return code
 

@@ -20,6 +20,7 @@ import yaml
 
 from broadcastd.audio.errors import CatalogueError, NameTaken
 from broadcastd.audio.names import NAME_RULE_TEXT, is_valid_name
+from broadcastd.i18n import _
 from broadcastd.yaml_reader import ReadLimits, YamlSyntaxError, read_yaml
 
 CATALOGUE_FILE = "catalogue.yaml"
@@ -147,7 +148,7 @@ _READ_LIMITS = ReadLimits(max_bytes=16 << 20, max_nodes=1_000_000)
 
 def parse(text: str) -> dict[str, AudioEntry]:
     """Entries from catalogue text; raises _Problem (with a line) or YamlSyntaxError."""
-    _, root = read_yaml(text, _READ_LIMITS)
+    _data, root = read_yaml(text, _READ_LIMITS)
     if root is None:
         return {}
     version: str | None = None
@@ -272,9 +273,10 @@ class Catalogue:
         """Add an item; a taken name is refused (remove the old one first)."""
         if entry.name in self._entries:
             taken = self._entries[entry.name]
-            raise NameTaken(f"the name {entry.name!r} is already used by {taken.title!r} "
-                            f"(from {taken.source!r}); choose another --name or "
-                            f"`broadcastd audio remove {entry.name}` first")
+            raise NameTaken(_("the name {name} is already used by {title} (from {source}); "
+                              "choose another --name or `broadcastd audio remove {id}` "
+                              "first").format(name=repr(entry.name), title=repr(taken.title),
+                                              source=repr(taken.source), id=entry.name))
         self._entries[entry.name] = entry
 
     def remove(self, name: str) -> AudioEntry:

@@ -162,6 +162,13 @@ def untranslated(value: Any, lang: Language) -> list[str]:
     return missing
 
 
+def said_error(error: BaseException, lang: Language) -> str:
+    """An exception's message in `lang` (raised with a `Text`), else its English text."""
+    if len(error.args) == 1 and isinstance(error.args[0], Text):
+        return error.args[0].render(lang)
+    return str(error)
+
+
 def say(value: Any, lang: Language) -> Any:
     """A `Text` in `lang`; anything else as it is."""
     return value.render(lang) if isinstance(value, Text) else value

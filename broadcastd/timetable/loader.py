@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from broadcastd.audio.catalogue import Catalogue
-from broadcastd.i18n import _
+from broadcastd.i18n import Text, _, listing
 from broadcastd.timetable import checks
 from broadcastd.timetable.explain import explain
 from broadcastd.timetable.model import Timetable
@@ -305,7 +305,7 @@ def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> Timet
     )
     for index, finding in repeated:
         problems.append(_to_problem(loaded[index].path, loaded[index].root, finding))
-    dropped = {index for index, _ in repeated}
+    dropped = {index for index, _finding in repeated}
     kept = [item for index, item in enumerate(loaded) if index not in dropped]
     return TimetableSet(kept, sorted(problems, key=Problem.sort_key))
 
@@ -318,7 +318,7 @@ def _uses_in(root: yaml.Node, audio_name: str) -> list[tuple[int, str]]:
     as a stream's `fallback:`)."""
     found: list[tuple[int, str]] = []
 
-    def scan(slot: yaml.Node, label: str) -> None:
+    def scan(slot: yaml.Node, label: Text) -> None:
         playlist = value_node(slot, ("playlist",))
         if not isinstance(playlist, yaml.SequenceNode):
             return
@@ -331,13 +331,13 @@ def _uses_in(root: yaml.Node, audio_name: str) -> list[tuple[int, str]]:
 
     slots = value_node(root, ("slots",))
     for slot in slots.value if isinstance(slots, yaml.SequenceNode) else []:
-        scan(slot, "slot {slot}")
+        scan(slot, _("slot {slot}"))
     exceptions = value_node(root, ("exceptions",))
     for exception in exceptions.value if isinstance(exceptions, yaml.SequenceNode) else []:
         day = scalar(value_node(exception, ("date",))) or "?"
         added = value_node(exception, ("add",))
         for slot in added.value if isinstance(added, yaml.SequenceNode) else []:
-            scan(slot, "one-off slot {slot} on " + day)
+            scan(slot, _("one-off slot {slot} on {date}").format(date=day))
     return found
 
 
@@ -347,15 +347,18 @@ def find_uses(paths: Sequence[Path], audio_name: str) -> list[str]:
     Works on files with other errors too. A file that cannot be read as YAML is listed
     as a possible use, so that `broadcastd audio remove` stays on the safe side.
     """
-    files, _ = timetable_files([Path(p) for p in paths])
+    files, _unused = timetable_files([Path(p) for p in paths])
     uses: list[str] = []
     for file in files:
         read = _read(file)
         if isinstance(read, Problem):
             where = f"{file}:{read.line}" if read.line else str(file)
-            uses.append(f"{where} cannot be read ({read.message}), so it may use it")
+            uses.append(_("{where} cannot be read ({reason}), so it may use it").format(
+                where=where, reason=read.message))
             continue
-        _, root = read
+        _data, root = read
         if root is not None:
-            uses += [f"{file}:{line} {label}" for line, label in _uses_in(root, audio_name)]
+            uses += [
+                listing([f"{file}:{line}", label], " ") for line, label in _uses_in(root, audio_name)
+            ]
     return uses
