@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from math import ceil
 
 from broadcastd.announce.model import AnnouncementRequest, TargetSpec
+from broadcastd.i18n import Language, Text, _, listing, ngettext, say
 from broadcastd.planning.occurrences import Occurrence, broadcast_id
 from broadcastd.timetable.model import Item, Timetable, parse_clock
 
@@ -21,17 +22,26 @@ _LIST = 12
 
 
 class AnnouncementRefused(ValueError):
-    """Why an announcement cannot go out, and what to change: for a person."""
+    """Why an announcement cannot go out, and what to change: for a person, in the
+    language each reader asks for (`said`); the exception's own text is English."""
 
-    def __init__(self, reason: str, fix: str) -> None:
+    def __init__(self, reason: Text, fix: Text) -> None:
         super().__init__(f"{reason}. Fix: {fix}")
         self.reason = reason
         self.fix = fix
 
+    def said(self, lang: Language) -> str:
+        """`reason. Fix: fix` in `lang`."""
+        line: str = say(_("{reason}. Fix: {fix}").format(reason=self.reason, fix=self.fix), lang)
+        return line
 
-def _names(values: Sequence[str]) -> str:
+
+def _names(values: Sequence[str]) -> Text | str:
     shown = ", ".join(values[:_LIST])
-    return shown + (f" (and {len(values) - _LIST} more)" if len(values) > _LIST else "")
+    if len(values) <= _LIST:
+        return shown
+    more = ngettext("(and {n} more)", "(and {n} more)", len(values) - _LIST)
+    return listing([shown, more], " ")
 
 
 def find_timetable(timetables: Sequence[Timetable], commune: str) -> Timetable:
@@ -40,8 +50,10 @@ def find_timetable(timetables: Sequence[Timetable], commune: str) -> Timetable:
             return timetable
     known = [t.commune.id for t in timetables]
     raise AnnouncementRefused(
-        f"no commune {commune!r} runs on this server",
-        f'write "commune" as one of: {_names(known) or "(none: no timetable loaded)"}',
+        _("no commune {commune} runs on this server").format(commune=repr(commune)),
+        _('write "commune" as one of: {communes}').format(
+            communes=_names(known) or _("(none: no timetable loaded)")
+        ),
     )
 
 
@@ -53,14 +65,18 @@ def target_clusters(timetable: Timetable, target: str | TargetSpec) -> tuple[str
     unknown = [area for area in target.areas if area not in areas]
     if unknown:
         raise AnnouncementRefused(
-            f"commune {timetable.commune.id} has no area {_names(unknown)}",
-            f"use its areas: {_names(areas)}",
+            _("commune {commune} has no area {areas}").format(
+                commune=timetable.commune.id, areas=_names(unknown)
+            ),
+            _("use its areas: {areas}").format(areas=_names(areas)),
         )
     unknown = [cluster for cluster in target.clusters if cluster not in timetable.area_of]
     if unknown:
         raise AnnouncementRefused(
-            f"commune {timetable.commune.id} has no cluster {_names(unknown)}",
-            f"use its clusters: {_names(timetable.clusters)}",
+            _("commune {commune} has no cluster {clusters}").format(
+                commune=timetable.commune.id, clusters=_names(unknown)
+            ),
+            _("use its clusters: {clusters}").format(clusters=_names(timetable.clusters)),
         )
     return tuple(
         cluster
@@ -79,18 +95,23 @@ def parse_moment(text: str, now: datetime, field: str) -> datetime:
         try:
             clock = parse_clock(text)
         except ValueError as exc:
-            raise AnnouncementRefused(f'"{field}": {exc}', "write HH:MM or HH:MM:SS") from exc
+            raise AnnouncementRefused(
+                _('"{field}": {value} is not a time of day').format(field=field, value=repr(text)),
+                _("write HH:MM or HH:MM:SS"),
+            ) from exc
         return datetime.combine(now.date(), clock, tzinfo=now.tzinfo)
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise AnnouncementRefused(
-            f'"{field}": {text!r} is not a time',
-            f'write "now", a time of day like "14:30", or a date and time like "{_ISO_HINT}"',
+            _('"{field}": {value} is not a time').format(field=field, value=repr(text)),
+            _('write "now", a time of day like "14:30", or a date and time like "{example}"')
+            .format(example=_ISO_HINT),
         ) from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise AnnouncementRefused(
-            f'"{field}": {text!r} has no UTC offset', f'add it, like "{_ISO_HINT}"'
+            _('"{field}": {value} has no UTC offset').format(field=field, value=repr(text)),
+            _('add it, like "{example}"').format(example=_ISO_HINT),
         )
     return moment.astimezone(now.tzinfo)
 
@@ -103,9 +124,10 @@ def start_of(request: AnnouncementRequest, now: datetime, lead_s: float) -> date
     start = parse_moment(request.start, now, "start")
     if start < now:
         raise AnnouncementRefused(
-            f"the start {start:%H:%M:%S} ({start.date()}) is already past: it is "
-            f"{now:%H:%M:%S} in the commune",
-            'write "now", or a later time',
+            _("the start {start} ({date}) is already past: it is {now} in the commune").format(
+                start=f"{start:%H:%M:%S}", date=str(start.date()), now=f"{now:%H:%M:%S}"
+            ),
+            _('write "now", or a later time'),
         )
     return start
 
@@ -129,9 +151,11 @@ def build_items(
     ]
     if names:
         raise AnnouncementRefused(
-            f"no audio {_names(names)} in the library",
-            "use a name that `broadcastd audio list` shows, or add the file with "
-            "`broadcastd audio add FILE --name NAME`",
+            _("no audio {names} in the library").format(names=_names(names)),
+            _(
+                "use a name that `broadcastd audio list` shows, or add the file with "
+                "`broadcastd audio add FILE --name NAME`"
+            ),
         )
     built: list[tuple[Item | None, float | None, str | None]] = []
     for position, item in enumerate(request.items):
@@ -141,9 +165,11 @@ def build_items(
         else:
             if item.duration_s is None and position != len(request.items) - 1:
                 raise AnnouncementRefused(
-                    f"item {position + 1}, the stream {item.stream}, has no duration_s and "
-                    "is not the last item, so nothing after it would play",
-                    'give it "duration_s", or make it the last item',
+                    _(
+                        "item {position}, the stream {url}, has no duration_s and is not the "
+                        "last item, so nothing after it would play"
+                    ).format(position=position + 1, url=item.stream),
+                    _('give it "duration_s", or make it the last item'),
                 )
             built.append((None, item.duration_s, item.stream))
     return built
@@ -175,27 +201,32 @@ def to_occurrence(
     clusters = target_clusters(timetable, request.target)
     start = start_of(request, local_now, lead_s)
     items = build_items(request, durations)
-    known = sum(length or 0.0 for _, length, _ in items)
+    known = sum(length or 0.0 for _audio, length, _url in items)
     if request.end is not None:
         end = parse_moment(request.end, start, "end")
     elif request.duration_s is not None:
         end = start + timedelta(seconds=request.duration_s)
-    elif any(length is None for _, length, _ in items):
+    elif any(length is None for _audio, length, _url in items):
         raise AnnouncementRefused(
-            "a stream without duration_s plays to the end of the announcement, "
-            "and this announcement has no end",
-            'give "end" or "duration_s" (or the stream its own "duration_s")',
+            _(
+                "a stream without duration_s plays to the end of the announcement, "
+                "and this announcement has no end"
+            ),
+            _('give "end" or "duration_s" (or the stream its own "duration_s")'),
         )
     else:
         end = start + timedelta(seconds=ceil(known))
     if end <= start:
         raise AnnouncementRefused(
-            f"the end {end:%H:%M:%S} is not after the start {start:%H:%M:%S}",
-            'give a later "end", or "duration_s"',
+            _("the end {end} is not after the start {start}").format(
+                end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}"
+            ),
+            _('give a later "end", or "duration_s"'),
         )
     if end - start > MAX_LENGTH:
         raise AnnouncementRefused(
-            "an announcement lasts at most 24 hours", 'give an earlier "end" or shorter duration'
+            _("an announcement lasts at most 24 hours"),
+            _('give an earlier "end" or shorter duration'),
         )
     playlist: list[Item] = []
     offset = 0.0
@@ -207,8 +238,8 @@ def to_occurrence(
             rest = (end - start).total_seconds() - offset
             if length is None and rest <= 0:
                 raise AnnouncementRefused(
-                    f"the stream {url} has no time left before the end",
-                    'give a later "end", or the stream its own "duration_s"',
+                    _("the stream {url} has no time left before the end").format(url=url),
+                    _('give a later "end", or the stream its own "duration_s"'),
                 )
             playlist.append(_stream(url, length or rest, asked.title, asked.fallback))
         offset += length or 0.0

@@ -19,6 +19,7 @@ from broadcastd.announce.model import AnnouncementRequest
 from broadcastd.announce.plan import to_occurrence
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.delivery.dispatcher import Dispatcher
+from broadcastd.i18n import _
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
 from broadcastd.store import Store, StoreWriteFailed
@@ -63,7 +64,8 @@ class AnnounceDesk(Protocol):
 
 
 class StopRefused(Exception):
-    """A partial stop that cannot be done; `status` is the HTTP code to answer."""
+    """A partial stop that cannot be done; `status` is the HTTP code to answer, the
+    message a `Text` (English as the exception's text, any language with `said_error`)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -134,14 +136,15 @@ class Announcer:
         result = self._dispatcher.stop_clusters(broadcast_id, clusters)
         if result is None:
             raise StopRefused(
-                409, f"broadcast {broadcast_id!r} is not being delivered now (ended, "
-                "cancelled, or not yet sent); nothing to stop"
+                409, _("broadcast {broadcast} is not being delivered now (ended, cancelled, or "
+                       "not yet sent); nothing to stop").format(broadcast=repr(broadcast_id))
             )
         stopped, unknown = result
         if unknown:
             raise StopRefused(
-                422, f"broadcast {broadcast_id!r} does not go to {', '.join(unknown)}. "
-                "Fix: name clusters it targets (GET /broadcasts/{id} lists them)"
+                422, _("broadcast {broadcast} does not go to {clusters}. Fix: name clusters it "
+                       "targets (GET /broadcasts/{{id}} lists them)").format(
+                           broadcast=repr(broadcast_id), clusters=", ".join(unknown))
             )
         try:
             persist.record_stop(
