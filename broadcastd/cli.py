@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from broadcastd.i18n import LANGUAGES, from_environment
+from broadcastd.i18n import DEFAULT, LANGUAGES, _, from_environment, said_error, say
 
 if TYPE_CHECKING:
     from broadcastd.settings import Settings
@@ -52,10 +52,10 @@ def find_config(
     from broadcastd.settings import SettingsError
 
     looked = ", ".join(str(path) for path in candidates)
-    raise SettingsError(
-        f"no configuration file: looked for {looked}. Fix: give one with --config FILE "
-        f"or ${CONFIG_ENV}, or copy config/broadcastd.yaml to one of those places"
-    )
+    raise SettingsError(_(
+        "no configuration file: looked for {looked}. Fix: give one with --config FILE "
+        "or ${variable}, or copy config/broadcastd.yaml to one of those places"
+    ).format(looked=looked, variable=CONFIG_ENV))
 
 
 def load_config(args: argparse.Namespace) -> Settings:
@@ -64,7 +64,9 @@ def load_config(args: argparse.Namespace) -> Settings:
     from broadcastd.settings import load_settings
 
     choice = find_config(getattr(args, "config", None))
-    print(f"broadcastd: config {choice.path} ({choice.source})", file=sys.stderr)
+    source = _("default") if choice.source == "default" else choice.source
+    said = _("broadcastd: config {file} ({source})").format(file=str(choice.path), source=source)
+    print(say(said, getattr(args, "lang", None) or DEFAULT), file=sys.stderr)
     return load_settings(choice.path)
 
 
@@ -214,7 +216,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             settings = load_config(args)
         except SettingsError as exc:
-            print(exc, file=sys.stderr)
+            print(said_error(exc, args.lang), file=sys.stderr)
             return EXIT_SETUP
         paths = paths or [settings.paths.schedules]
         library = library or settings.paths.audio_library
