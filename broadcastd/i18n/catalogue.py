@@ -50,7 +50,10 @@ def read(lang: str) -> Catalog:
 
 def write(catalogue: Catalog, lang: str) -> None:
     with po_path(lang).open("wb") as handle:
-        write_po(handle, catalogue, width=100, sort_by_file=True, ignore_obsolete=True)
+        # File names without line numbers: an edit elsewhere in a module does not churn
+        # every entry of the catalogue (nor conflict with another branch's edit).
+        write_po(handle, catalogue, width=100, sort_by_file=True, ignore_obsolete=True,
+                 include_lineno=False)
 
 
 def placeholders(text: str) -> set[str]:
@@ -92,7 +95,9 @@ def main() -> int:
         if lang == "en":
             continue  # the message ids are English
         catalogue = read(lang)
+        created = catalogue.creation_date
         catalogue.update(template, no_fuzzy_matching=True)
+        catalogue.creation_date = created  # unchanged unless the translations change
         write(catalogue, lang)
         for line in problems(catalogue, template):
             print(f"{po_path(lang)}: {line}")

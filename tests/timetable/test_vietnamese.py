@@ -207,8 +207,8 @@ AUDIO_CASES: dict[str, tuple[str, str, str]] = {
         ("the playlist of slot `morning` lasts 1:00, longer than its window (05:30-05:30:50, "
         "0:50) by 0:10 | shorten it by at least 0:10 (a stream's `duration_s`, or fewer "
         "items), or move `end` later"),
-        ("danh sách phát của khung giờ `morning` dài 1:00, vượt quá khung thời gian "
-        "(05:30-05:30:50, 0:50) 0:10 | rút ngắn ít nhất 0:10 (giảm `duration_s` của luồng "
+        ("danh sách phát của khung giờ `morning` dài 1:00, vượt 0:10 so với khung thời gian "
+        "(05:30-05:30:50, 0:50) | rút ngắn ít nhất 0:10 (giảm `duration_s` của luồng "
         "tiếp sóng, hoặc bớt mục), hoặc lùi `end` muộn hơn"),
     ),
     "playlist much too short": (
