@@ -12,24 +12,12 @@ from broadcastd.audio.catalogue import Catalogue
 from broadcastd.timetable.loader import TimetableSet, find_uses, load_timetables
 from broadcastd.timetable.report import validate
 
-from .helpers import BASE, BULLETINS, line_with, write_library
+from .helpers import BASE, BULLETINS, TWO_SLOTS, audio_timetable, line_with, write_library
 
 Load = Callable[[str], TimetableSet]
 Write = Callable[[str, str], Path]
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # 09:00 in Hanoi, a Sunday
-
-TWO_SLOTS = BASE + """\
-  - id: health
-    days: [mon, thu]
-    start: "05:50"
-    end: "06:10"
-    target: {areas: [khu-2]}
-    playlist:
-      - stream: http://relay.example/health
-        duration_s: 1100
-"""
-
 
 def errors(found: TimetableSet) -> list[tuple[int | None, str, str]]:
     return [(p.line, p.key_path, p.message) for p in found.errors]
@@ -155,12 +143,6 @@ exceptions:
 @pytest.fixture
 def library(tmp_path: Path) -> Path:
     return write_library(tmp_path / "audio_library", dict.fromkeys(BULLETINS, 20.0))
-
-
-def audio_timetable(items: str, end: str = '"05:31"') -> str:
-    return BASE.replace('end: "06:00"', f"end: {end}").replace(
-        "      - stream: http://relay.example/live\n        duration_s: 1700\n", items
-    )
 
 
 def test_unknown_audio_item_names_the_slot_and_line(write: Write, library: Path) -> None:

@@ -20,21 +20,10 @@ from broadcastd.i18n import from_environment, from_request, say
 from broadcastd.timetable.loader import TimetableSet, load_timetables
 from broadcastd.timetable.report import validate
 
-from .helpers import BASE, BULLETINS, write_library
+from .helpers import BASE, BULLETINS, TWO_SLOTS, audio_timetable, write_library
 
 Write = Callable[[str, str], Path]
 REPO = Path(__file__).resolve().parents[2]
-
-OVERLAPPING = BASE + """\
-  - id: health
-    days: [mon, thu]
-    start: "05:50"
-    end: "06:10"
-    target: {areas: [khu-2]}
-    playlist:
-      - stream: http://relay.example/live
-        duration_s: 1000
-"""
 
 # name: (the mistake, English message | fix, Vietnamese message | fix)
 SCHEMA_CASES: dict[str, tuple[str, str, str]] = {
@@ -159,7 +148,7 @@ SCHEMA_CASES: dict[str, tuple[str, str, str]] = {
         "phải là `khu-2`?) | dùng một mã có trong `areas`, hoặc thêm khu đó vào"),
     ),
     "overlap": (
-        OVERLAPPING,
+        TWO_SLOTS,
         ("slot `health` (05:50-06:10) overlaps slot `morning` (05:30-06:00) on mon, thu on "
         "cluster loa-03 | move one of them so they do not overlap, or give them different "
         "targets"),
@@ -181,12 +170,6 @@ SCHEMA_CASES: dict[str, tuple[str, str, str]] = {
         "tệp trống | viết lịch phát của xã vào; xem docs/timetables.md",
     ),
 }
-
-
-def audio_timetable(items: str, end: str) -> str:
-    return BASE.replace('end: "06:00"', f"end: {end}").replace(
-        "      - stream: http://relay.example/live\n        duration_s: 1700\n", items
-    )
 
 
 AUDIO_CASES: dict[str, tuple[str, str, str]] = {
