@@ -231,20 +231,25 @@ class Catalogue:
         except FileNotFoundError:
             return cls(library_dir)
         except UnicodeDecodeError as exc:
-            raise CatalogueError(f"{path}: not UTF-8 text ({exc}); restore it from a backup "
-                                 "or re-import the items") from None
+            raise CatalogueError(_("{file}: not UTF-8 text ({error}); restore it from a backup "
+                                   "or re-import the items").format(file=str(path),
+                                                                    error=str(exc))) from None
         except OSError as exc:
-            raise CatalogueError(f"{path}: cannot be read: {exc.strerror}") from None
+            raise CatalogueError(_("{file}: cannot be read: {reason}").format(
+                file=str(path), reason=exc.strerror)) from None
         try:
             return cls(library_dir, parse(text))
         except _Problem as exc:
-            raise CatalogueError(f"{path}, line {exc.line}: {exc}; fix that line "
-                                 "(or restore the file) and run `broadcastd audio check`"
+            raise CatalogueError(_("{file}, line {line}: {problem}; fix that line (or restore "
+                                   "the file) and run `broadcastd audio check`").format(
+                                       file=str(path), line=exc.line, problem=str(exc))
                                  ) from None
         except YamlSyntaxError as exc:
-            line = f", line {exc.line}" if exc.line is not None else ""
-            raise CatalogueError(f"{path}{line}: not valid YAML ({exc.problem}); {exc.hint}, "
-                                 "or restore the file, and run `broadcastd audio check`"
+            where = (_("{file}, line {line}").format(file=str(path), line=exc.line)
+                     if exc.line is not None else str(path))
+            raise CatalogueError(_("{where}: not valid YAML ({problem}); {hint}, or restore the "
+                                   "file, and run `broadcastd audio check`").format(
+                                       where=where, problem=exc.problem, hint=exc.hint)
                                  ) from None
 
     @property

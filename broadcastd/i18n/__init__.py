@@ -162,11 +162,18 @@ def untranslated(value: Any, lang: Language) -> list[str]:
     return missing
 
 
+def message_of(error: BaseException) -> str:
+    """An exception's message, kept a `Text` when it was raised with one (`str(error)`
+    would make it plain English), to pass on as an argument of another message."""
+    if len(error.args) == 1 and isinstance(error.args[0], Text):
+        return error.args[0]
+    return str(error)
+
+
 def said_error(error: BaseException, lang: Language) -> str:
     """An exception's message in `lang` (raised with a `Text`), else its English text."""
-    if len(error.args) == 1 and isinstance(error.args[0], Text):
-        return error.args[0].render(lang)
-    return str(error)
+    said: str = say(message_of(error), lang)
+    return said
 
 
 def say(value: Any, lang: Language) -> Any:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
-from broadcastd.i18n import DEFAULT, Language, _, from_environment, ngettext, say
+from broadcastd.i18n import DEFAULT, Language, _, from_environment, message_of, ngettext, say
 from broadcastd.planning.occurrences import next_occurrence
 from broadcastd.timetable.loader import TimetableSet, load_timetables
 from broadcastd.timetable.model import Timetable
@@ -96,7 +96,7 @@ def validate(
             catalogue = Catalogue.load(library_dir)
         except CatalogueError as exc:
             preamble.append(
-                _("{error} (audio items were not checked)").format(error=str(exc))
+                _("{error} (audio items were not checked)").format(error=message_of(exc))
             )
     found = load_timetables(list(paths) or [DEFAULT_SCHEDULES], catalogue)
     return render(found, now, preamble, lang)

@@ -314,3 +314,20 @@ def test_a_request_asks_for_its_language() -> None:
     assert from_request(None, "fr-FR, en;q=0.5, vi;q=0.8") == "vi"
     assert from_request(None, "fr-FR") == "vi"
     assert from_request(None, "en;q=0") == "vi"
+
+
+def test_a_broken_catalogue_is_said_in_vietnamese_first(tmp_path: Path, write: Write) -> None:
+    from datetime import UTC, datetime
+
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "catalogue.yaml").write_text("version: 1\nitems: [\n", encoding="utf-8")
+    good = write("good.yaml", BASE)
+    text, code = validate([good], library, datetime(2026, 11, 29, 3, 0, tzinfo=UTC), "vi")
+    assert code == 1
+    first, last = text.splitlines()
+    assert first.startswith(f"{library / 'catalogue.yaml'}, dòng 3: không phải YAML hợp lệ (")
+    assert first.endswith(
+        "hoặc khôi phục tệp, rồi chạy `broadcastd audio check` (chưa kiểm tra các mục âm thanh)"
+    )
+    assert last == "1 lỗi, 0 cảnh báo: hãy sửa các lỗi ở trên rồi chạy lại `broadcastd validate`."
