@@ -291,11 +291,29 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
     if unclosed is not None:
         # The parser trips lines later, where the runaway text ends; the cause is here.
         return YamlSyntaxError(
-            unclosed, problem or _("not valid YAML"),
+            unclosed, _("a quote that is never closed"),
             _("a quote opened on this line is not closed: end the text with the same quote"),
         )
     text_line = source_lines[line - 1] if line and line <= len(source_lines) else ""
-    return YamlSyntaxError(line, problem or _("not valid YAML"), _hint(problem, text_line))
+    return YamlSyntaxError(line, _plain(problem, text_line), _hint(problem, text_line))
+
+
+def _plain(problem: str, text_line: str) -> str:
+    """The parser's problem in words an official reads (and that have a translation);
+    a rarer one as the parser says it."""
+    if "\t" in text_line or "'\\t'" in problem:
+        return _("a tab character, where YAML allows only spaces")
+    if "could not find expected ':'" in problem:
+        return _("a key without its colon")
+    if "mapping values are not allowed" in problem:
+        return _("a colon where no value can start")
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        return _("the lines of one level are not lined up")
+    if "found duplicate anchor" in problem or "found undefined alias" in problem:
+        return _("an `&name` / `*name` mark that is unknown or repeated")
+    if "quoted scalar" in problem:
+        return _("a quote that is never closed")
+    return problem or _("not valid YAML")
 
 
 def _unclosed_quote(lines: list[str], upto: int) -> int | None:

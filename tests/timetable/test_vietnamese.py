@@ -109,11 +109,26 @@ SCHEMA_CASES: dict[str, tuple[str, str, str]] = {
     ),
     "tab": (
         BASE.replace('    start: "05:30"', '\tstart: "05:30"'),
-        ("this is not valid YAML: while scanning for the next token found character '\\t' that "
-        "cannot start any token | replace the tab characters at the start of the line with "
-        "spaces"),
-        ("đây không phải YAML hợp lệ: while scanning for the next token found character '\\t' "
-        "that cannot start any token | thay các ký tự tab ở đầu dòng bằng dấu cách"),
+        ("this is not valid YAML: a tab character, where YAML allows only spaces | replace "
+         "the tab characters at the start of the line with spaces"),
+        ("đây không phải YAML hợp lệ: có ký tự tab, trong khi YAML chỉ cho phép dấu cách | "
+         "thay các ký tự tab ở đầu dòng bằng dấu cách"),
+    ),
+    "colon missing": (
+        BASE.replace("  id: thu-nghiem", "  id thu-nghiem\n  district: x"),
+        ("this is not valid YAML: a colon where no value can start | a value contains `: `; "
+         "put the value in quotes, or check the key above is followed by a colon and that "
+         "this line is indented under it"),
+        ("đây không phải YAML hợp lệ: có dấu hai chấm ở chỗ không thể bắt đầu một giá trị | "
+         "một giá trị có chứa `: `; hãy đặt giá trị trong dấu nháy, hoặc kiểm tra tên mục ở "
+         "trên có dấu hai chấm và dòng này được thụt lề vào dưới nó"),
+    ),
+    "quote not closed": (
+        BASE.replace('  name: "Xã Thử Nghiệm"', '  name: "Xã Thử Nghiệm'),
+        ("this is not valid YAML: a quote that is never closed | a quote opened on this line "
+         "is not closed: end the text with the same quote"),
+        ("đây không phải YAML hợp lệ: có dấu nháy chưa đóng | dấu nháy mở ở dòng này chưa được "
+         "đóng: kết thúc đoạn chữ bằng đúng dấu nháy đó"),
     ),
     "key written twice": (
         BASE.replace('    end: "06:00"', '    end: "06:00"\n    end: "06:15"'),
