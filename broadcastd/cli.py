@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from broadcastd.i18n import DEFAULT, LANGUAGES, _, from_environment, said_error, say
+from broadcastd.i18n import DEFAULT, LANGUAGES, _, from_environment, message_of, said_error, say
 
 if TYPE_CHECKING:
     from broadcastd.settings import Settings
@@ -176,7 +176,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         settings = load_config(args)
     except SettingsError as exc:
-        print(exc, file=sys.stderr)
+        print(said_error(exc, args.lang), file=sys.stderr)
         return EXIT_SETUP
     logs.configure(settings.logging.level, settings.logging.format, zone=settings.logging.timezone)
     fleet: Fleet | None = None
@@ -266,7 +266,7 @@ def daemon_access(args: argparse.Namespace) -> DaemonAccess:
         try:
             settings = load_config(args)
         except SettingsError as exc:
-            raise AccessError(str(exc), EXIT_SETUP) from exc
+            raise AccessError(message_of(exc), EXIT_SETUP) from exc
         host = settings.http.host
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         scheme = "https" if settings.http.tls else "http"
@@ -275,7 +275,10 @@ def daemon_access(args: argparse.Namespace) -> DaemonAccess:
         token = _api_token(args)
     except OSError as exc:
         raise AccessError(
-            f"cannot read the token file {args.token_file}: {exc.strerror}", 2
+            _("cannot read the token file {file}: {reason}").format(
+                file=str(args.token_file), reason=exc.strerror
+            ),
+            2,
         ) from exc
     return DaemonAccess(url, token)
 
@@ -286,7 +289,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         access = daemon_access(args)
     except AccessError as exc:
-        print(exc, file=sys.stderr)
+        print(said_error(exc, args.lang), file=sys.stderr)
         return exc.code
     text, code = fetch_and_render(access.url, access.token, lang=args.lang)
     print(text)
@@ -313,7 +316,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     try:
         settings = load_config(args)
     except SettingsError as exc:
-        print(exc, file=sys.stderr)
+        print(said_error(exc, args.lang), file=sys.stderr)
         return EXIT_SETUP
     if args.command == "user":
         return access_cli.run_users(args, settings.database.url)

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from broadcastd.i18n import DEFAULT, Language, Text, _, say
+from broadcastd.i18n import DEFAULT, Language, Text, _, message_of, say
 from broadcastd.timetable.priority import CLASSES
 
 DaemonArgs = Callable[[argparse.ArgumentParser, str], None]
@@ -132,7 +132,7 @@ def _access(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
     try:
         access = daemon_access(args)
     except AccessError as exc:
-        raise Refused(str(exc)) from exc
+        raise Refused(message_of(exc)) from exc
     headers = {"Authorization": f"Bearer {access.token}"} if access.token else {}
     return access.url.rstrip("/"), headers
 

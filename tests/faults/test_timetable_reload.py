@@ -125,5 +125,5 @@ def test_the_daemon_starts_with_the_other_communes_when_one_file_is_unreadable(
     assert any(f"{broken_file}: left out until its errors are fixed" in p for p in problems)
     said = site.get("/healthz")["problems"]  # Vietnamese unless asked otherwise
     assert any(p.startswith(f"{broken_file}:") and "Cách sửa:" in p for p in said), said
-    assert f"{broken_file}: bị bỏ ra cho đến khi sửa xong các lỗi" in said
+    assert f"{broken_file}: chưa được áp dụng cho đến khi sửa xong các lỗi" in said
     stop_promptly(site)
