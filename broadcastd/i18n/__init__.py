@@ -106,7 +106,15 @@ def _render(
         pattern = catalogue.gettext(msgid)
     if args is None:
         return pattern
-    return pattern.format_map(_Filled({name: say(value, lang) for name, value in args.items()}))
+    filled = _Filled({name: say(value, lang) for name, value in args.items()})
+    try:
+        return pattern.format_map(filled)
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+        if lang == "en":
+            raise
+        # A broken translation (a stray brace) must never stop `validate` or the
+        # daemon: say it in English instead; the catalogue test catches it first.
+        return _render(gettext.NullTranslations(), msgid, plural, count, context, args, "en")
 
 
 class _Filled(dict[str, Any]):

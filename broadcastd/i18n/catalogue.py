@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from string import Formatter
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -61,6 +62,15 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
+def _well_formed(text: str) -> bool:
+    """Whether `str.format` can read `text` (every brace paired or doubled)."""
+    try:
+        list(Formatter().parse(text))
+    except ValueError:
+        return False
+    return True
+
+
 def problems(catalogue: Catalog, template: Catalog) -> list[str]:
     """Messages of the code that `catalogue` lacks, leaves untranslated or fuzzy, or
     translates with other placeholders than the English has."""
@@ -79,6 +89,8 @@ def problems(catalogue: Catalog, template: Catalog) -> list[str]:
             continue
         expected = placeholders(str(ids[0]))
         for string in strings:
+            if not _well_formed(str(string)) and _well_formed(str(ids[0])):
+                found.append(f"unbalanced braces: {string!r}")
             if placeholders(str(string)) != expected:
                 found.append(
                     f"placeholders differ: {ids[0]!r} has {sorted(expected)}, "

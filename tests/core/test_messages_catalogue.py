@@ -45,3 +45,20 @@ def test_placeholders_are_named_so_a_translation_may_reorder_them() -> None:
     with pytest.raises(TypeError):
         _("{0} and {1}").format("a", "b")
     assert isinstance(_("x {a}").format(a=1), Text)
+
+
+def test_a_broken_translation_is_said_in_english_rather_than_failing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gettext
+
+    from broadcastd import i18n
+
+    class Broken(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return "khung giờ {slot"  # a stray brace
+
+    monkeypatch.setattr(i18n, "_translations", lambda lang: Broken() if lang == "vi"
+                        else gettext.NullTranslations())
+    message = Text("slot `{slot}`", args={"slot": "morning"})
+    assert message.render("vi") == "slot `morning`"
