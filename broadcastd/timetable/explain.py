@@ -107,6 +107,7 @@ _TYPE_WORDS: dict[str, Text] = {
     "int_from_float": _WHOLE,
     "float_parsing": _("a number"),
     "float_type": _("a number"),
+    "finite_number": _("a number of seconds"),
     "string_type": _("text"),
     "list_type": _("a list (items on lines starting with `- `, or `[a, b]`)"),
     "dict_type": _GROUP,

@@ -139,7 +139,8 @@ class Item(Model):
         description="Catalogue name played while the stream cannot be opened (streams only).",
     )
     duration_s: float | None = Field(
-        default=None, gt=0, description="How long to play the stream, in seconds."
+        default=None, gt=0, allow_inf_nan=False,  # `.inf` is no length (found while translating)
+        description="How long to play the stream, in seconds.",
     )
     title: str | None = Field(default=None, description="Shown on the speaker; optional.")
 

@@ -100,6 +100,12 @@ SCHEMA_CASES: dict[str, tuple[str, str, str]] = {
         ("mục luồng tiếp sóng chưa có `duration_s:` | thêm số giây cần phát, ví dụ "
         "`duration_s: 1500`"),
     ),
+    "a relay without end": (
+        BASE.replace("duration_s: 1700", "duration_s: .inf"),
+        ("`duration_s` should be a number of seconds, not `inf` | write it like "
+         "`duration_s: 1500`"),
+        "`duration_s` phải là một số giây, không phải `inf` | viết theo mẫu `duration_s: 1500`",
+    ),
     "priority": (
         BASE.replace('    end: "06:00"', '    end: "06:00"\n    priority: urgent'),
         ("`urgent` is not a priority | write one of `routine` (0), `priority` (50), `emergency` "
