@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from broadcastd.contract import Ack
 from broadcastd.store import access, cluster_queries, queries, records
 from broadcastd.store.access import ChangeView, TokenView
+from broadcastd.store.cluster_queries import PresenceChange
 from broadcastd.store.engine import make_engine, read_engine
 from broadcastd.store.model import (
     AckEventView,
@@ -25,7 +26,6 @@ from broadcastd.store.model import (
     RejectedView,
     RevisionView,
 )
-from broadcastd.store.cluster_queries import PresenceChange
 from broadcastd.store.outcomes import DeliveryOutcome
 from broadcastd.store.queries import BroadcastOutcomes, DeliveryTimes
 from broadcastd.store.writer import BatchWriter, WriteOp
