@@ -96,7 +96,7 @@ _PAGE: dict[Lang, dict[str, str]] = {
         "volume": "Âm lượng",
         "last_broadcasts": "Các buổi phát gần đây",
         "online_history": "Lịch sử kết nối",
-        "came_online": "kết nối lại",
+        "came_online": "đã kết nối",
         "went_offline": "mất kết nối",
         "no_cluster": "Không có cụm loa này.",
         "timetable": "Lịch phát",

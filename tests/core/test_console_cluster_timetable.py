@@ -77,7 +77,7 @@ def test_the_cluster_page_shows_presence_history_and_each_broadcasts_outcome() -
     assert (page.firmware, page.volume) == ("2.3.1", "70")
     assert page.since == "2026-11-29 05:01:00" and page.last_seen == "2026-11-29 05:40:02"
     assert [(h.word, h.at) for h in page.history] == [
-        ("kết nối lại", "2026-11-29 05:01:00"), ("mất kết nối", "2026-11-29 04:00:00"),
+        ("đã kết nối", "2026-11-29 05:01:00"), ("mất kết nối", "2026-11-29 04:00:00"),
     ]
     assert [(b.broadcast_id, b.cell.key, b.cell.word) for b in page.broadcasts] == [
         ("man-lan/morning/2026-11-29", "playing", "Đang phát"),
