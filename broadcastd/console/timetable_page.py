@@ -27,12 +27,14 @@ def timetable_page(request: Request, context: ContextDep, commune: str = "") -> 
         return _to_sign_in(request)
     view, moment, lang = context.view, context.now(), _lang(request)
     topology = Topology(view.topology())
-    if commune and topology.commune(commune) is None:
-        return _render(request, "not_found.html", session, topology, moment, 404,
-                       what=commune, message=words(lang)["no_commune"])
+    unknown = bool(commune) and topology.commune(commune) is None
+    if unknown:  # every commune instead, and the list to choose from, under the refusal
+        commune = ""
     upcoming = view.upcoming(HOURS)
     cancelled = context.store.cancelled_occurrences([o.broadcast_id for o in upcoming])
     page = build_page(topology.communes, commune, upcoming, cancelled,
                       view.day_changes(HOURS), view.health().timetable_problems, moment,
                       words(lang))
-    return _render(request, "timetable.html", session, topology, moment, page=page)
+    return _render(request, "timetable.html", session, topology, moment,
+                   404 if unknown else 200, page=page,
+                   problem=words(lang)["no_commune"] if unknown else None)
