@@ -45,13 +45,15 @@ class PlannedItem:
 
 @dataclass(frozen=True)
 class DayChangeView:
-    """A dated exception: regular slots skipped (by title) and one-off slots added (ids)."""
+    """A dated exception: regular slots skipped (by title) and one-off slots added (ids);
+    or slots playing their dated playlist that day (ids)."""
 
     commune: str
     day: date
     skipped: list[str]
     added: list[str]
     note: str | None
+    replaced: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

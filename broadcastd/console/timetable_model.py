@@ -42,6 +42,8 @@ class SlotLine:
     items: list[ItemLine]
     added: bool
     """A one-off slot of a dated exception."""
+    replaced: bool
+    """Its dated playlist (`on:`) plays that day instead of the usual one."""
     cancelled: bool
 
 
@@ -51,6 +53,8 @@ class DayNote:
 
     skipped: list[str]
     added: list[str]
+    replaced: list[str]
+    """Titles of the slots playing their dated playlist."""
     note: str
 
 
@@ -139,16 +143,24 @@ def _day(
 ) -> DayLine:
     mine = [c for c in changes if c.day == day]
     added = {slot for c in mine for slot in c.added}
+    replaced = {slot for c in mine for slot in c.replaced}
+    planned = [o for o in sorted(upcoming, key=lambda o: (o.start, o.slot))
+               if o.start.date() == day]
+    titles = {o.slot: o.title for o in planned}
     return DayLine(
         day=day.isoformat(),
         weekday=words[f"weekday.{day.weekday()}"],
         today=day == today,
         slots=[
-            _slot(commune, o, o.slot in added, o.broadcast_id in cancelled, words)
-            for o in sorted(upcoming, key=lambda o: (o.start, o.slot))
-            if o.start.date() == day
+            _slot(commune, o, o.slot in added, o.slot in replaced,
+                  o.broadcast_id in cancelled, words)
+            for o in planned
         ],
-        notes=[DayNote(list(c.skipped), list(c.added), c.note or "") for c in mine],
+        notes=[
+            DayNote(list(c.skipped), list(c.added),
+                    [titles.get(slot, slot) for slot in c.replaced], c.note or "")
+            for c in mine
+        ],
     )
 
 
@@ -156,6 +168,7 @@ def _slot(
     commune: CommuneTopology,
     occurrence: OccurrenceView,
     added: bool,
+    replaced: bool,
     cancelled: bool,
     words: dict[str, str],
 ) -> SlotLine:
@@ -171,6 +184,7 @@ def _slot(
         priority=words.get(f"priority.{word}", word),
         items=[_item(item, words) for item in occurrence.playlist],
         added=added,
+        replaced=replaced,
         cancelled=cancelled,
     )
 

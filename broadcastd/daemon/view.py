@@ -62,7 +62,8 @@ class LiveView:
     def day_changes(self, hours: float) -> list[DayChangeView]:
         now = self._daemon.clock()
         return [
-            DayChangeView(c.commune, c.day, list(c.skipped), list(c.added), c.note)
+            DayChangeView(c.commune, c.day, list(c.skipped), list(c.added), c.note,
+                          list(c.replaced))
             for timetable in self._daemon.state.timetables
             for c in day_changes(timetable, now, now + timedelta(hours=hours))
         ]

@@ -114,8 +114,10 @@ def test_the_week_ahead_by_day_with_targets_by_name_exceptions_and_problems() ->
     upcoming = [
         occurrence("morning", sunday, 5, ["loa-01", "loa-02", "loa-03", "loa-04"]),
         occurrence("tiem-chung", monday, 7, ["loa-01", "loa-02", "loa-04"], priority=100),
+        occurrence("evening", monday, 17, ["loa-03"]),
     ]
-    changes = [DayChangeView("man-lan", monday, ["Bản tin sáng"], ["tiem-chung"], "Tiêm chủng")]
+    changes = [DayChangeView("man-lan", monday, ["Bản tin sáng"], ["tiem-chung"], "Tiêm chủng"),
+               DayChangeView("man-lan", monday, [], [], None, ["evening"])]
     problems = [f"{FILE}:12: slots -> 0 -> start: 25:00 is not a time. Fix: write HH:MM",
                 "/srv/broadcastd/schedules/khai-xuan.yaml:3: areas: ..."]
     page = timetable_page([MAN_LAN, KHAI_XUAN], "man-lan", upcoming,
@@ -135,8 +137,10 @@ def test_the_week_ahead_by_day_with_targets_by_name_exceptions_and_problems() ->
     added = week.days[1].slots[0]
     assert (added.added, added.everywhere, added.priority) == (True, False, "khẩn cấp")
     assert added.target == ["Khu 1", "Khu 3"]
-    [note] = week.days[1].notes
-    assert (note.skipped, note.added, note.note) == (["Bản tin sáng"], ["tiem-chung"], "Tiêm chủng")
+    assert (added.replaced, week.days[1].slots[1].replaced) == (False, True)
+    skip, own = week.days[1].notes
+    assert (skip.skipped, skip.added, skip.note) == (["Bản tin sáng"], ["tiem-chung"], "Tiêm chủng")
+    assert (own.replaced, own.note) == (["Evening"], "")
     assert week.days[2].slots == [] and week.days[2].notes == []
 
 

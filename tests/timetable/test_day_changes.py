@@ -1,4 +1,5 @@
-"""The dated exceptions a week ahead shows: skipped slots by title, added slots by id."""
+"""The dated exceptions a week ahead shows: skipped slots by title, added slots by id,
+slots with their own playlist that day by id."""
 
 from __future__ import annotations
 
@@ -14,8 +15,14 @@ TEXT = """\
 commune: {id: man-lan, name: "Xã Mạn Lạn"}
 areas: [{id: khu-1, name: "Khu 1", clusters: [loa-01]}]
 slots:
-  - {id: morning, title: "Bản tin sáng", start: "05:30", end: "06:00",
-     playlist: [{stream: "http://relay.example/live", duration_s: 1700}]}
+  - id: morning
+    title: "Bản tin sáng"
+    start: "05:30"
+    end: "06:00"
+    playlist: [{stream: "http://relay.example/live", duration_s: 1700}]
+    on:
+      - {date: 2026-12-02, note: "Bầu cử", playlist: [{stream: "http://relay.example/b", duration_s: 60}]}
+      - {date: 2026-12-01, playlist: [{stream: "http://relay.example/b", duration_s: 60}]}
 exceptions:
   - {date: 2026-12-01, note: "Họp thôn", skip: [morning]}
   - date: 2026-11-30
@@ -35,6 +42,8 @@ def test_the_exceptions_of_the_local_days_a_window_touches_in_date_order() -> No
     assert day_changes(timetable, since, until) == [
         DayChange("man-lan", date(2026, 11, 30), (), ("tiem-chung",), None),
         DayChange("man-lan", date(2026, 12, 1), ("Bản tin sáng",), (), "Họp thôn"),
+        # the 1st's own playlist is not listed: the slot is skipped that day
+        DayChange("man-lan", date(2026, 12, 2), (), (), "Bầu cử", ("morning",)),
     ]
-    later = datetime(2026, 12, 2, tzinfo=HANOI)
+    later = datetime(2026, 12, 3, tzinfo=HANOI)
     assert day_changes(timetable, later, until) == []
