@@ -63,6 +63,8 @@ class TimetableState:
     timetables: list[Timetable] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     loaded_at: datetime | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    """The file each commune's timetable in force was read from."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,8 @@ class Daemon:
     def _apply(self, merged: dict[Path, Timetable], problems: list[str]) -> list[Timetable]:
         self._in_force = merged
         timetables = list(merged.values())
-        self.state = TimetableState(timetables, problems, self.clock())
+        files = {timetable.commune.id: path for path, timetable in merged.items()}
+        self.state = TimetableState(timetables, problems, self.clock(), files)
         return timetables
 
     def _fingerprint_now(self) -> tuple[tuple[str, int, int], ...]:
