@@ -38,8 +38,8 @@ from broadcastd.console import library_model as model
 from broadcastd.console.form_stream import FormProblem, FormStream
 from broadcastd.console.pages import _lang, _local, _render, _signed_in, _to_sign_in
 from broadcastd.console.words import words
-from broadcastd.timetable.loader import find_uses_of
 from broadcastd.store.users import SessionView
+from broadcastd.timetable.loader import find_uses_of
 
 log = structlog.get_logger(__name__)
 

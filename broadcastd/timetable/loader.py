@@ -306,7 +306,7 @@ def _uses_in(root: yaml.Node, audio_names: Collection[str]) -> list[tuple[str, i
             for key in ("audio", "fallback"):
                 pair = child(item, key)
                 name = scalar(pair[1]) if pair is not None else None
-                if pair is not None and name in audio_names:
+                if pair is not None and name is not None and name in audio_names:
                     slot_id = scalar(value_node(slot, ("id",))) or "?"
                     found.append((name, pair[0].start_mark.line + 1,
                                   label.format(slot=slot_id)))

@@ -110,7 +110,7 @@ def test_an_operator_uploads_a_recording_and_finds_it_normalised_in_the_list(
     listed = browser.get(answer.headers["location"]).text
     assert "Đã thêm «Bản tin T2» (ban-tin-t2) vào thư viện." in listed
     card = re.search(r'<article class="item added" id="item-ban-tin-t2".*?</article>', listed,
-                     re.S)
+                     re.DOTALL)
     assert card and f"{entry.loudness_lufs:.1f} LUFS".replace(".", ",") in card.group(0)
     assert "0:04" in card.group(0) and "Chưa lịch nào dùng" in card.group(0)
     src = re.search(r'<audio controls preload="none" src="([^"]+)"', card.group(0))
