@@ -117,6 +117,7 @@ def main() -> None:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 shoot(browser, base, "can-bo-xa", "/", "today")
                 shoot(browser, base, "van-hoa", f"/broadcast/{broadcast}", "broadcast")
+                shoot(browser, base, "van-hoa", "/library", "library")
                 browser.close()
         finally:
             daemon.terminate()
