@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, BinaryIO
 from urllib.parse import quote
 
 import structlog
@@ -32,7 +32,7 @@ from broadcastd.api.deps import ApiContext, ContextDep, Topology
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import AudioError, CatalogueError
 from broadcastd.audio.files import TEMP_PREFIX
-from broadcastd.audio.importer import import_file
+from broadcastd.audio.importer import ImportReport, import_file
 from broadcastd.audio.profile import AudioProfile
 from broadcastd.console import library_model as model
 from broadcastd.console.form_stream import FormProblem, FormStream
@@ -94,7 +94,7 @@ def library_router(config: LibraryConfig) -> APIRouter:
     ) -> Response:
         """The upload form (or its script): stream, import, then back to the list with the
         new item highlighted, or the form again with the refusal in the reader's words."""
-        session = _signed_in(request, context)
+        session = await run_in_threadpool(_signed_in, request, context)
         form = model.UploadForm(max_mb=config.max_mb)
         try:
             received = await _receive(request, config)
@@ -229,7 +229,9 @@ def _safe_name(filename: str) -> str:
     return name or "upload"
 
 
-def _import(received: _Upload, form: model.UploadForm, config: LibraryConfig) -> Any:
+def _import(
+    received: _Upload, form: model.UploadForm, config: LibraryConfig
+) -> ImportReport:
     """`broadcastd audio add` on the received file (in a worker thread), then its folder
     goes, whatever happened."""
     try:
