@@ -27,7 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from broadcastd.audio.ffmpeg import locate_tools  # noqa: E402
+from broadcastd.audio.ffmpeg import locate_tools
 
 PASSWORD = "bench-mat-khau"
 
