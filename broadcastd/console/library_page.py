@@ -225,7 +225,7 @@ def _upload_folder(library_dir: Path) -> Path:
 def _safe_name(filename: str) -> str:
     """The browser's file name without any folder part, for the catalogue's `source`."""
     name = unicodedata.normalize("NFC", filename.replace("\\", "/").rsplit("/", 1)[-1])
-    name = name.strip().lstrip(".")[:200]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")[:200]
     return name or "upload"
 
 

@@ -113,6 +113,7 @@ _PAGE: dict[Lang, dict[str, str]] = {
         "library.added_notice": "Đã thêm «{title}» ({name}) vào thư viện.",
         "library.viewer_note": "Chỉ người điều hành mới thêm được bài mới.",
         "library.detail": "Chi tiết kỹ thuật",
+        "library.progress": "Tiến độ tải lên",
         "library.lost": "Mất kết nối với máy chủ khi đang tải lên. Hãy kiểm tra mạng rồi gửi lại.",
         "library.use_slot": "{where}, khung giờ {slot}",
         "library.use_one_off": "{where}, khung giờ một lần {slot} ngày {day}",
@@ -216,6 +217,7 @@ _PAGE: dict[Lang, dict[str, str]] = {
         "library.added_notice": "Added «{title}» ({name}) to the library.",
         "library.viewer_note": "Only operators can add programmes.",
         "library.detail": "Technical detail",
+        "library.progress": "Upload progress",
         "library.lost": "The connection to the server was lost while uploading. Check the "
         "network and send it again.",
         "library.use_slot": "{where}, slot {slot}",

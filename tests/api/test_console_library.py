@@ -168,6 +168,9 @@ def test_a_viewer_sees_no_form_and_a_post_without_its_token_is_refused(
     page = viewer.get("/library").text
     assert "upload-form" not in page and "Chỉ người điều hành mới thêm được bài mới." in page
     assert "Nhạc hiệu" in page
+    english = viewer.get("/library?lang=en").text
+    assert '<html lang="en">' in english and "Audio library" in english
+    assert "man-lan.yaml:7, slot morning" in english and "Only operators can add" in english
     before = state(library)
     source = tone(tmp_path / "a.wav", 1, -20)
     with source.open("rb") as sent:
