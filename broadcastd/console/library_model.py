@@ -98,6 +98,7 @@ def slug(title: str) -> str:
 
 _SLOT = re.compile(r"^(?P<where>.+?:\d+) slot (?P<slot>\S+)$")
 _ONE_OFF = re.compile(r"^(?P<where>.+?:\d+) one-off slot (?P<slot>\S+) on (?P<day>\S+)$")
+_DATED = re.compile(r"^(?P<where>.+?:\d+) slot (?P<slot>\S+) on (?P<day>\S+)$")
 
 
 def use_text(use: str, schedules_dir: Path, words: Mapping[str, str]) -> str:
@@ -106,6 +107,8 @@ def use_text(use: str, schedules_dir: Path, words: Mapping[str, str]) -> str:
     use = use.removeprefix(f"{schedules_dir}/")
     if found := _ONE_OFF.match(use):
         return words["library.use_one_off"].format(**found.groupdict())
+    if found := _DATED.match(use):
+        return words["library.use_dated"].format(**found.groupdict())
     if found := _SLOT.match(use):
         return words["library.use_slot"].format(**found.groupdict())
     return use

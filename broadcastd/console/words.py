@@ -117,6 +117,7 @@ _PAGE: dict[Lang, dict[str, str]] = {
         "library.lost": "Mất kết nối với máy chủ khi đang tải lên. Hãy kiểm tra mạng rồi gửi lại.",
         "library.use_slot": "{where}, khung giờ {slot}",
         "library.use_one_off": "{where}, khung giờ một lần {slot} ngày {day}",
+        "library.use_dated": "{where}, khung giờ {slot}, riêng ngày {day}",
         "library.problem.too_big": "Tệp lớn hơn {max_mb} MB nên không nhận. Hãy cắt ngắn hoặc "
         "xuất lại tệp nhỏ hơn (ví dụ MP3 64 kbit/s).",
         "library.problem.incomplete": "Chưa nhận đủ tệp (chưa chọn tệp, hoặc việc tải lên bị "
@@ -222,6 +223,7 @@ _PAGE: dict[Lang, dict[str, str]] = {
         "network and send it again.",
         "library.use_slot": "{where}, slot {slot}",
         "library.use_one_off": "{where}, one-off slot {slot} on {day}",
+        "library.use_dated": "{where}, slot {slot}, on {day} only",
         "library.problem.too_big": "The file is larger than {max_mb} MB and was not taken. "
         "Shorten it or export a smaller file (e.g. MP3 at 64 kbit/s).",
         "library.problem.incomplete": "The file did not arrive whole (none chosen, or the "

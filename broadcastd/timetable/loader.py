@@ -295,11 +295,11 @@ def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> Timet
 
 def _uses_in(root: yaml.Node, audio_names: Collection[str]) -> list[tuple[str, int, str]]:
     """(name, line, "slot morning") for each playlist item naming one of `audio_names` (as
-    `audio:` or as a stream's `fallback:`)."""
+    `audio:` or as a stream's `fallback:`), in a slot's playlist, in its playlists for
+    given dates (`on:`, "slot morning on 2026-12-02"), or in a one-off slot."""
     found: list[tuple[str, int, str]] = []
 
-    def scan(slot: yaml.Node, label: str) -> None:
-        playlist = value_node(slot, ("playlist",))
+    def scan_playlist(playlist: yaml.Node | None, label: str) -> None:
         if not isinstance(playlist, yaml.SequenceNode):
             return
         for item in playlist.value:
@@ -307,9 +307,15 @@ def _uses_in(root: yaml.Node, audio_names: Collection[str]) -> list[tuple[str, i
                 pair = child(item, key)
                 name = scalar(pair[1]) if pair is not None else None
                 if pair is not None and name is not None and name in audio_names:
-                    slot_id = scalar(value_node(slot, ("id",))) or "?"
-                    found.append((name, pair[0].start_mark.line + 1,
-                                  label.format(slot=slot_id)))
+                    found.append((name, pair[0].start_mark.line + 1, label))
+
+    def scan(slot: yaml.Node, label: str) -> None:
+        slot_label = label.format(slot=scalar(value_node(slot, ("id",))) or "?")
+        scan_playlist(value_node(slot, ("playlist",)), slot_label)
+        dated = value_node(slot, ("on",))
+        for entry in dated.value if isinstance(dated, yaml.SequenceNode) else []:
+            day = scalar(value_node(entry, ("date",))) or "?"
+            scan_playlist(value_node(entry, ("playlist",)), f"{slot_label} on {day}")
 
     slots = value_node(root, ("slots",))
     for slot in slots.value if isinstance(slots, yaml.SequenceNode) else []:

@@ -30,7 +30,8 @@ def test_items_in_name_order_with_length_loudness_size_added_date_uses_and_playe
     entries = {"thoi-tiet": entry("thoi-tiet", "Thời tiết", -16.04),
                "ban-tin": entry("ban-tin", "Bản tin", float("nan"), 59.6)}
     uses = {"ban-tin": ["/srv/schedules/man-lan.yaml:42 slot morning",
-                        "/srv/schedules/man-lan.yaml:90 one-off slot tiem-chung on 2026-12-05"]}
+                        "/srv/schedules/man-lan.yaml:90 one-off slot tiem-chung on 2026-12-05",
+                        "/srv/schedules/man-lan.yaml:75 slot evening on 2026-12-02"]}
     items = model.library_items(entries, {f"{SHA}.mp3": 3_300_000}, uses,
                                 Path("/srv/schedules"), ZoneInfo("Asia/Ho_Chi_Minh"), VI, "vi",
                                 highlight="thoi-tiet")
@@ -38,7 +39,8 @@ def test_items_in_name_order_with_length_loudness_size_added_date_uses_and_playe
     first, second = items
     assert (first.duration, first.loudness, first.size) == ("1:00", "—", "3,1 MB")
     assert first.uses == ["man-lan.yaml:42, khung giờ morning",
-                          "man-lan.yaml:90, khung giờ một lần tiem-chung ngày 2026-12-05"]
+                          "man-lan.yaml:90, khung giờ một lần tiem-chung ngày 2026-12-05",
+                          "man-lan.yaml:75, khung giờ evening, riêng ngày 2026-12-02"]
     assert first.added == "2026-11-29"  # 01:30 in Hà Nội
     assert (second.duration, second.loudness, second.uses) == ("12:34", "-16,0 LUFS", [])
     assert second.src == f"/audio/{SHA}.mp3" and second.highlighted and not first.highlighted
