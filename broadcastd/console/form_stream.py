@@ -51,7 +51,6 @@ class FormStream:
         self.fields: dict[str, str] = {}
         self.filename: str | None = None
         """The file part's name as the browser sent it, once its headers are read."""
-        self.file_name_field: str | None = None
         self.done = False
         self._part = _Part()
         self._header = (bytearray(), bytearray())
@@ -106,7 +105,6 @@ class FormStream:
                 raise FormProblem("only one file may be sent at a time")
             self._part.filename = options[b"filename"].decode("utf-8", "replace")
             self.filename = self._part.filename
-            self.file_name_field = self._part.name
         elif len(self.fields) >= MAX_FIELDS:
             raise FormProblem("too many form fields")
 

@@ -30,7 +30,7 @@ from broadcastd.access import Role
 from broadcastd.api.auth import Principal, require
 from broadcastd.api.deps import ApiContext, ContextDep, Topology
 from broadcastd.audio.catalogue import Catalogue
-from broadcastd.audio.errors import AudioError, CatalogueError
+from broadcastd.audio.errors import AudioError, CatalogueError, LibraryWriteError
 from broadcastd.audio.files import TEMP_PREFIX
 from broadcastd.audio.importer import ImportReport, import_file
 from broadcastd.audio.profile import AudioProfile
@@ -113,7 +113,7 @@ def library_router(config: LibraryConfig) -> APIRouter:
             )
         entry = report.entry
         log.info("audio added from the console", user=who.name, name=entry.name,
-                 title=entry.title, duration_s=entry.duration_s,
+                 title=entry.title, upload_bytes=received.size, duration_s=entry.duration_s,
                  loudness_lufs=entry.loudness_lufs)
         return RedirectResponse(f"{PATH}?added={quote(entry.name)}#item-{entry.name}",
                                 status.HTTP_303_SEE_OTHER)
@@ -205,6 +205,9 @@ async def _receive(request: Request, config: LibraryConfig) -> _Upload:
             form.close()
         except (FormProblem, ClientDisconnect) as exc:
             raise model.UploadIncomplete(f"the upload did not arrive whole: {exc}") from None
+        except OSError as exc:  # the disk is full, or the folder not ours to write
+            raise LibraryWriteError(f"storing the upload in {folder} failed "
+                                    f"({exc.strerror or exc}); nothing was added") from None
         finally:
             if out is not None:
                 await run_in_threadpool(out.close)
@@ -218,8 +221,12 @@ async def _receive(request: Request, config: LibraryConfig) -> _Upload:
 def _upload_folder(library_dir: Path) -> Path:
     """A fresh folder in the library (same disk as the result; a crash leaves it where
     `broadcastd audio check` reports leftovers of an interrupted import)."""
-    library_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=library_dir))
+    try:
+        library_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=library_dir))
+    except OSError as exc:
+        raise LibraryWriteError(f"cannot write in {library_dir}: {exc.strerror or exc}; "
+                                "nothing was added") from None
 
 
 def _safe_name(filename: str) -> str:
