@@ -105,6 +105,8 @@ def test_an_operator_uploads_through_the_page_and_plays_it_a_viewer_cannot_uploa
         player.preload = 'auto'; player.load();
     })""")
     assert abs(duration - 4) < 0.5
+    page.set_viewport_size(PHONE)  # the form too fits a phone
+    assert no_sideways_scroll(page)
 
     # The daemon has it too: at its next file check an announcement may play it.
     deadline = time.monotonic() + 20
