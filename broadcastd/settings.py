@@ -293,6 +293,13 @@ class ConsoleSettings(Section):
         le=30 * 24,
         description="A console session ends this many hours after sign-in, however much used.",
     )
+    max_upload_mb: float = Field(
+        default=200.0,
+        gt=0,
+        le=4096,
+        description="The largest audio file the library page takes (MB); a bigger one is "
+        "refused with a message before it is stored.",
+    )
 
 
 class LoggingSettings(Section):

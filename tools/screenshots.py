@@ -129,6 +129,7 @@ def main() -> None:
                 cluster = first_cluster(base, reader, broadcast)
                 shoot(browser, base, "can-bo-xa", f"/cluster/{commune}/{cluster}", "cluster")
                 shoot(browser, base, "can-bo-xa", f"/timetable?commune={commune}", "timetable")
+                shoot(browser, base, "van-hoa", "/library", "library")
                 browser.close()
         finally:
             daemon.terminate()

@@ -122,6 +122,62 @@ _PAGE: dict[Lang, dict[str, str]] = {
         "weekday.4": "Thứ Sáu",
         "weekday.5": "Thứ Bảy",
         "weekday.6": "Chủ Nhật",
+        # audio library page
+        "library": "Thư viện âm thanh",
+        "library.intro": "Các bài phát đã chuẩn hóa âm lượng; lịch phát gọi mỗi bài bằng tên của nó.",
+        "library.name": "Tên",
+        "library.title": "Tiêu đề",
+        "library.duration": "Thời lượng",
+        "library.loudness": "Độ lớn",
+        "library.size": "Dung lượng",
+        "library.added": "Ngày thêm",
+        "library.uses": "Lịch phát dùng",
+        "library.unused": "Chưa lịch nào dùng",
+        "library.listen": "Nghe",
+        "library.missing": "Thiếu tệp",
+        "library.empty": "Thư viện chưa có bài nào.",
+        "library.count": "{count} bài, tổng {total}",
+        "library.upload": "Thêm bài mới",
+        "library.file": "Tệp âm thanh",
+        "library.file_hint": "MP3, WAV, M4A, OGG, FLAC, AMR…, tối đa {max_mb} MB.",
+        "library.name_hint": "Tên dùng trong lịch phát: chữ thường không dấu, số và dấu gạch ngang "
+        "(ví dụ ban-tin-t2). Để trống thì lấy theo tiêu đề.",
+        "library.trim": "Cắt khoảng lặng ở đầu và cuối",
+        "library.submit": "Tải lên",
+        "library.uploading": "Đang tải lên: {percent}%",
+        "library.processing": "Đã tải lên; đang chuẩn hóa âm lượng, xin chờ…",
+        "library.added_notice": "Đã thêm «{title}» ({name}) vào thư viện.",
+        "library.viewer_note": "Chỉ người điều hành mới thêm được bài mới.",
+        "library.detail": "Chi tiết kỹ thuật",
+        "library.progress": "Tiến độ tải lên",
+        "library.lost": "Mất kết nối với máy chủ khi đang tải lên. Hãy kiểm tra mạng rồi gửi lại.",
+        "library.use_slot": "{where}, khung giờ {slot}",
+        "library.use_one_off": "{where}, khung giờ một lần {slot} ngày {day}",
+        "library.use_dated": "{where}, khung giờ {slot}, riêng ngày {day}",
+        "library.problem.too_big": "Tệp lớn hơn {max_mb} MB nên không nhận. Hãy cắt ngắn hoặc "
+        "xuất lại tệp nhỏ hơn (ví dụ MP3 64 kbit/s).",
+        "library.problem.incomplete": "Chưa nhận đủ tệp (chưa chọn tệp, hoặc việc tải lên bị "
+        "ngắt). Hãy chọn tệp và gửi lại.",
+        "library.problem.empty": "Tệp rỗng, không có âm thanh. Hãy chép lại tệp từ điện thoại "
+        "hoặc máy ghi âm.",
+        "library.problem.truncated": "Tệp bị hỏng hoặc bị cắt cụt. Hãy chép hoặc xuất lại tệp "
+        "rồi gửi lại.",
+        "library.problem.silent": "Tệp chỉ có khoảng lặng, không nghe được gì. Hãy kiểm tra "
+        "lại bản ghi.",
+        "library.problem.name_taken": "Tên «{name}» đã có trong thư viện. Hãy chọn tên khác, "
+        "hoặc xóa bài cũ trước.",
+        "library.problem.invalid_name": "Tên «{name}» không dùng được: chỉ chữ thường không dấu "
+        "a-z, số 0-9 và dấu gạch ngang, tối đa 63 ký tự.",
+        "library.problem.not_audio": "Đây không phải tệp âm thanh đọc được (có thể là ảnh hoặc "
+        "tài liệu). Hãy chọn đúng tệp ghi âm, hoặc xuất lại thành MP3.",
+        "library.problem.write": "Máy chủ không ghi được vào thư viện (ổ đĩa đầy hoặc không có "
+        "quyền). Thư viện không thay đổi; hãy báo kỹ thuật viên.",
+        "library.problem.no_ffmpeg": "Máy chủ thiếu ffmpeg nên không chuyển đổi được âm thanh. "
+        "Hãy báo kỹ thuật viên cài ffmpeg.",
+        "library.problem.catalogue": "Danh mục thư viện (catalogue.yaml) đang bị lỗi. Hãy báo "
+        "kỹ thuật viên chạy broadcastd audio check.",
+        "library.problem.failed": "Không chuyển đổi được tệp này; thư viện không thay đổi. Hãy "
+        "xuất lại thành MP3 rồi gửi lại, hoặc báo kỹ thuật viên.",
     },
     "en": {
         "app": "Loudspeaker broadcasts",
@@ -207,6 +263,61 @@ _PAGE: dict[Lang, dict[str, str]] = {
         "weekday.4": "Friday",
         "weekday.5": "Saturday",
         "weekday.6": "Sunday",
+        # audio library page
+        "library": "Audio library",
+        "library.intro": "Programmes, brought to the same loudness; timetables name each by its name.",
+        "library.name": "Name",
+        "library.title": "Title",
+        "library.duration": "Length",
+        "library.loudness": "Loudness",
+        "library.size": "Size",
+        "library.added": "Added",
+        "library.uses": "Used by",
+        "library.unused": "No timetable",
+        "library.listen": "Listen",
+        "library.missing": "File missing",
+        "library.empty": "The library is empty.",
+        "library.count": "{count} items, {total} in all",
+        "library.upload": "Add a programme",
+        "library.file": "Audio file",
+        "library.file_hint": "MP3, WAV, M4A, OGG, FLAC, AMR…, at most {max_mb} MB.",
+        "library.name_hint": "The name timetables use: lower-case letters without accents, "
+        "digits and '-' (e.g. ban-tin-t2). Left empty, it is made from the title.",
+        "library.trim": "Cut silence at the start and the end",
+        "library.submit": "Upload",
+        "library.uploading": "Uploading: {percent}%",
+        "library.processing": "Uploaded; bringing it to the loudness target, please wait…",
+        "library.added_notice": "Added «{title}» ({name}) to the library.",
+        "library.viewer_note": "Only operators can add programmes.",
+        "library.detail": "Technical detail",
+        "library.progress": "Upload progress",
+        "library.lost": "The connection to the server was lost while uploading. Check the "
+        "network and send it again.",
+        "library.use_slot": "{where}, slot {slot}",
+        "library.use_one_off": "{where}, one-off slot {slot} on {day}",
+        "library.use_dated": "{where}, slot {slot}, on {day} only",
+        "library.problem.too_big": "The file is larger than {max_mb} MB and was not taken. "
+        "Shorten it or export a smaller file (e.g. MP3 at 64 kbit/s).",
+        "library.problem.incomplete": "The file did not arrive whole (none chosen, or the "
+        "upload was cut off). Choose the file and send it again.",
+        "library.problem.empty": "The file is empty. Copy it again from the phone or recorder.",
+        "library.problem.truncated": "The file is damaged or cut short. Copy or export it "
+        "again and send it again.",
+        "library.problem.silent": "The file holds only silence. Check the recording.",
+        "library.problem.name_taken": "The name «{name}» is already in the library. Choose "
+        "another name, or remove the old item first.",
+        "library.problem.invalid_name": "The name «{name}» cannot be used: only lower-case "
+        "a-z, digits 0-9 and '-', at most 63 long.",
+        "library.problem.not_audio": "This is not an audio file that can be read (a picture "
+        "or a document?). Choose the recording, or export it again as MP3.",
+        "library.problem.write": "The server could not write to the library (disk full or no "
+        "permission). Nothing changed; tell the technician.",
+        "library.problem.no_ffmpeg": "The server has no ffmpeg to convert audio. Ask the "
+        "technician to install ffmpeg.",
+        "library.problem.catalogue": "The library's catalogue (catalogue.yaml) is damaged. Ask "
+        "the technician to run broadcastd audio check.",
+        "library.problem.failed": "This file could not be converted; nothing changed. Export "
+        "it again as MP3 and send it again, or tell the technician.",
     },
 }
 

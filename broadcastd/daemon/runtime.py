@@ -26,6 +26,7 @@ from broadcastd.api.app import create_app
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
+from broadcastd.console.library_page import LibraryConfig
 from broadcastd.daemon.http_server import HttpLimits, HttpServer
 from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
@@ -401,6 +402,11 @@ class Daemon:
             announcer=lambda: self.announcer,
             console=self.settings.console,
             secure_cookies=self.settings.http.tls is not None or self.settings.http.secure_cookies,
+            library=LibraryConfig(
+                self.settings.paths.audio_library,
+                self.settings.paths.schedules,
+                int(self.settings.console.max_upload_mb * 1024 * 1024),
+            ),
         )
 
     def _start_http(self) -> None:

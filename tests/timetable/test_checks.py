@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from broadcastd.audio.catalogue import Catalogue
-from broadcastd.timetable.loader import TimetableSet, find_uses, load_timetables
+from broadcastd.timetable.loader import TimetableSet, find_uses, find_uses_of, load_timetables
 from broadcastd.timetable.report import validate
 
 from .helpers import BASE, BULLETINS, line_with, write_library
@@ -342,3 +342,22 @@ def test_find_uses_counts_a_streams_fallback(write: Write) -> None:
     )
     path = write("t.yaml", text)
     assert find_uses([path], "nhac-nen") == [f"{path}:{line_with(text, 'fallback:')} slot morning"]
+
+
+def test_find_uses_counts_a_slots_playlist_for_one_date(write: Write) -> None:
+    """An item only a dated playlist (`on:`) plays is in use too: removing it would
+    silence that date. The library page lists several items' uses in one reading."""
+    text = audio_timetable("      - audio: nhac-hieu\n") + """\
+    on:
+      - date: 2026-12-02
+        playlist:
+          - audio: hop-thon
+"""
+    path = write("t.yaml", text)
+    assert find_uses([path], "hop-thon") == [
+        f"{path}:{line_with(text, 'hop-thon')} slot morning on 2026-12-02"]
+    assert find_uses_of([path.parent], ["hop-thon", "nhac-hieu", "thoi-tiet"]) == {
+        "hop-thon": [f"{path}:{line_with(text, 'hop-thon')} slot morning on 2026-12-02"],
+        "nhac-hieu": [f"{path}:{line_with(text, 'nhac-hieu')} slot morning"],
+        "thoi-tiet": [],
+    }
