@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from broadcastd.settings import Settings
+    from broadcastd.speech import Speaker
 
 CONFIG_ENV = "BROADCASTD_CONFIG"
 LOCAL_CONFIG = Path("config/broadcastd.yaml")
@@ -128,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate_cli.register(commands)
     announce_cli.register(commands, daemon_args)
-    audio_cli.register(commands, find_uses=_find_audio_uses)
+    audio_cli.register(commands, find_uses=_find_audio_uses, speaker=_speaker)
     return parser
 
 
@@ -151,6 +152,18 @@ def _find_audio_uses(name: str) -> list[str]:
         settings = None
     folder = settings.paths.schedules if settings else Path("schedules")
     return find_uses([folder], name)
+
+
+def _speaker(library: Path) -> Speaker:
+    """`audio say`'s speaker: `tts:` of the config when one is found, else espeak-ng `vi`."""
+    from broadcastd.settings import SettingsError, TtsSettings, load_settings
+    from broadcastd.speech import speaker_from_settings
+
+    try:
+        tts = load_settings(find_config(None).path).tts
+    except SettingsError:
+        tts = TtsSettings()
+    return speaker_from_settings(tts, library)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -14,9 +14,12 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from broadcastd.audio.errors import AudioError
+
+if TYPE_CHECKING:
+    from broadcastd.settings import TtsSettings
 
 #: A notice of 2,000 characters takes espeak-ng a few seconds; past this something hangs.
 DEFAULT_TIMEOUT_S = 120.0
@@ -123,3 +126,11 @@ class CommandEngine:
         if not wav.is_file() or wav.stat().st_size == 0:
             raise SpeechError(f"the speech command `{argv[0]}` wrote no WAV to {{wav}}; "
                               "check that tts.command writes its output there")
+
+
+def engine_from_settings(tts: TtsSettings) -> SpeechEngine:
+    """The engine `tts:` in the config chooses."""
+    if tts.engine == "command":
+        assert tts.command is not None  # the settings refuse `command` without one
+        return CommandEngine(tts.command, tts.voice, tts.timeout_s)
+    return EspeakEngine(tts.voice, tts.rate, tts.timeout_s)
