@@ -61,5 +61,13 @@ def _occurrence_view(occ: Occurrence) -> OccurrenceView:
         clusters=list(occ.clusters),
         priority=occ.priority,
         volume=occ.volume,
-        items=[item.audio or item.stream or "" for item in occ.playlist],
+        items=[item.audio or item.stream or _text_label(item.title, item.text)
+               for item in occ.playlist],
     )
+
+
+def _text_label(title: str | None, text: str | None) -> str:
+    """A text item as listed: its title, else the beginning of its text."""
+    if title:
+        return title
+    return f"text: {text[:60]}…" if text and len(text) > 60 else f"text: {text or ''}"
