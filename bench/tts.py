@@ -14,6 +14,7 @@ measured on the library file with ffmpeg's ebur128 scanner, as a person checking
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -112,7 +113,7 @@ def measure(name: str, text: str, work: Path) -> Spoken:
     return Spoken(name, len(text), _wav_seconds(wav), engine_s, whole_s, cached_s, lufs, peak)
 
 
-def section(rows: list[Spoken]) -> str:
+def section(rows: list[Spoken], load: float) -> str:
     lines = [
         SECTION.begin,
         "## Text bulletins: speaking a notice (espeak-ng, Vietnamese)",
@@ -125,7 +126,9 @@ def section(rows: list[Spoken]) -> str:
         "measurement; *again* is the same text later (the speech cache). Loudness is the "
         "library file's, by ffmpeg's ebur128 (target -16 LUFS, ceiling -1.5 dBTP). The "
         "engine's figure for a short notice is mostly its start-up; the conversion (ffmpeg) "
-        "is what a `text:` item costs, once, at load time.",
+        "is what a `text:` item costs, once, at load time. Load average at the start of "
+        f"this run: {load:.1f} (other work shared the 2 cores, so the times are upper "
+        "bounds).",
         "",
         "| notice | characters | speech | engine | speech per second (engine) | whole "
         "| speech per second (whole) | again | loudness | true peak |",
@@ -152,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(NOTICES), help="one notice (a smoke run)")
     args = parser.parse_args(argv)
     chosen = [args.only] if args.only else list(NOTICES)
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="broadcastd-tts-bench-") as work:
         rows = [measure(name, NOTICES[name], Path(work)) for name in chosen]
-    text = section(rows)
+    text = section(rows, load)
     print(text)
     if not args.no_doc:
         SECTION.write(args.doc, text)
