@@ -168,3 +168,16 @@ def test_announce_text_on_the_command_line() -> None:
 def test_announcement_text_items_are_checked_for_shape(item: dict[str, str]) -> None:
     with pytest.raises(ValueError):
         AnnouncementRequest.model_validate({"commune": "man-lan", "items": [item]})
+
+
+def test_the_shipped_speech_cache_holds_every_text_of_the_shipped_timetables() -> None:
+    """The demo runs with pip alone: its `text:` item is spoken already, in the library."""
+    repo = Path(__file__).resolve().parents[2]
+    library = repo / "audio_library"
+    no_engine = Speaker(library, EspeakEngine(which=lambda name: None))
+    loaded = load_timetables([repo / "schedules"], Catalogue.load(library),
+                             text_lengths(no_engine))
+    assert loaded.ok, [str(p) for p in loaded.errors]
+    texts = [item.text for t in loaded.timetables for slot in t.timetable.slots_on(
+        datetime(2026, 12, 5).date()) for item in slot.playlist if item.text]
+    assert texts, "man-lan's one-off slot of 2026-12-05 has a text item"
