@@ -118,7 +118,7 @@ def section(rows: list[Spoken], load: float) -> str:
         SECTION.begin,
         "## Text bulletins: speaking a notice (espeak-ng, Vietnamese)",
         "",
-        "Measured by `PYTHONPATH=. python bench/tts.py` (not part of `bench/run.py`; this "
+        ("Measured by `PYTHONPATH=. python bench/tts.py` (not part of `bench/run.py`; this "
         "section is kept when the page is regenerated). Each notice is spoken by espeak-ng "
         "(voice `vi`, 145 words a minute) on the 2-core machine of the table above. *Engine* "
         "is espeak-ng alone; *whole* is what a `text:` item costs once: normalising, "
@@ -128,10 +128,10 @@ def section(rows: list[Spoken], load: float) -> str:
         "engine's figure for a short notice is mostly its start-up; the conversion (ffmpeg) "
         "is what a `text:` item costs, once, at load time. Load average at the start of "
         f"this run: {load:.1f} (other work shared the 2 cores, so the times are upper "
-        "bounds).",
+        "bounds)."),
         "",
-        "| notice | characters | speech | engine | speech per second (engine) | whole "
-        "| speech per second (whole) | again | loudness | true peak |",
+        ("| notice | characters | speech | engine | speech per second (engine) | whole "
+        "| speech per second (whole) | again | loudness | true peak |"),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [

@@ -66,13 +66,13 @@ NOTICES = [
     # whole notices
     (
         "UBND xã thông báo: 7h30 ngày 05/12/2026 tiêm vắc xin tại TYT xã.",
-        "Ủy ban nhân dân xã thông báo: bảy giờ ba mươi phút ngày năm tháng mười hai năm "
-        "hai nghìn không trăm hai mươi sáu tiêm vắc xin tại trạm y tế xã.",
+        ("Ủy ban nhân dân xã thông báo: bảy giờ ba mươi phút ngày năm tháng mười hai năm "
+        "hai nghìn không trăm hai mươi sáu tiêm vắc xin tại trạm y tế xã."),
     ),
     (
         "Họp dân khu 7 lúc 19h30 tại Nhà văn hóa, đề nghị 100% hộ gia đình tham dự.",
-        "Họp dân khu bảy lúc mười chín giờ ba mươi phút tại Nhà văn hóa, đề nghị một trăm "
-        "phần trăm hộ gia đình tham dự.",
+        ("Họp dân khu bảy lúc mười chín giờ ba mươi phút tại Nhà văn hóa, đề nghị một trăm "
+        "phần trăm hộ gia đình tham dự."),
     ),
 ]
 

@@ -1,0 +1,77 @@
+"""A `text:` item through the real daemon: spoken at start with espeak-ng, sent in the
+`play` as a file with its sha256, fetched and verified by the simulated clusters."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import free_port
+from tests.integration.test_demo import deliveries, demo_rows
+
+NOTICE = "UBND xã thông báo: 19h30 hôm nay họp dân khu 7 tại nhà văn hóa."
+TIMETABLE = f"""\
+commune: {{id: xa-thu, name: "Xã Thử"}}
+areas:
+  - {{id: khu-7, name: "Khu 7", clusters: [loa-01, loa-02]}}
+slots:
+  - id: hop-dan
+    start: "05:30"
+    end: "05:31"
+    playlist:
+      - text: "{NOTICE}"
+        title: "Họp dân khu 7"
+"""
+
+
+def test_the_clusters_fetch_the_speech_of_a_text_item_and_verify_it(tmp_path: Path) -> None:
+    schedules, library = tmp_path / "schedules", tmp_path / "audio_library"
+    schedules.mkdir()
+    (schedules / "xa-thu.yaml").write_text(TIMETABLE, encoding="utf-8")
+    database = tmp_path / "daemon.db"
+    config = tmp_path / "broadcastd.yaml"
+    config.write_text(yaml.safe_dump({
+        "broker": {"url": f"embedded://127.0.0.1:{free_port()}"},
+        "database": {"url": f"sqlite:///{database}"},
+        "http": {"listen": f"127.0.0.1:{(port := free_port())}",
+                 "public_base_url": f"http://127.0.0.1:{port}"},
+        "paths": {"schedules": str(schedules), "audio_library": str(library)},
+        "logging": {"format": "json"},
+    }))
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as out:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "broadcastd", "run", "--demo", "--simulate",
+             "--config", str(config)],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        rows = demo_rows(deliveries(database))
+        while time.monotonic() < deadline and not (
+            len(rows) == 2 and all(state in ("ready", "playing") for *_, state in rows)
+        ):
+            assert daemon.poll() is None, log.read_text()
+            time.sleep(0.5)
+            rows = demo_rows(deliveries(database))
+    finally:
+        daemon.terminate()
+        daemon.wait(30)
+
+    text = log.read_text()
+    assert {(cluster, state in ("ready", "playing")) for _, cluster, _, state in rows} == {
+        ("loa-01", True), ("loa-02", True)}, text[-3000:]
+    (entry,) = (library / "speech").glob("*.json")
+    speech = json.loads(entry.read_text(encoding="utf-8"))
+    assert speech["text"] == NOTICE
+    assert (library / speech["file"]).is_file()
+    # The playlist's one file is the speech: fetched over HTTP, its sha256 checked.
+    fetched = [json.loads(line) for line in text.splitlines()
+               if '"event": "audio fetched"' in line]
+    assert {(event["cluster"], event["error"]) for event in fetched} == {
+        ("xa-thu.loa-01", None), ("xa-thu.loa-02", None)}, fetched
