@@ -9,9 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+import pytest
 import yaml
 
 from tests.conftest import free_port
+from tests.integration.conftest import MakeFleet
+from tests.integration.site import Site, Slot, timetable
 from tests.integration.test_demo import deliveries, demo_rows
 
 NOTICE = "UBND xã thông báo: 19h30 hôm nay họp dân khu 7 tại nhà văn hóa."
@@ -75,3 +79,39 @@ def test_the_clusters_fetch_the_speech_of_a_text_item_and_verify_it(tmp_path: Pa
                if '"event": "audio fetched"' in line]
     assert {(event["cluster"], event["error"]) for event in fetched} == {
         ("xa-thu.loa-01", None), ("xa-thu.loa-02", None)}, fetched
+
+
+@pytest.mark.integration
+def test_an_announced_text_is_spoken_and_played_by_the_clusters(
+    site: Site, make_fleet: MakeFleet
+) -> None:
+    slot = Slot.ahead(site.commune, seconds=600, length_s=60)
+    site.write(timetable(slot, [{"audio": "nhac-hieu"}]))
+    fleet = make_fleet(speed=1.0)
+    assert fleet.wait_online(timeout=15)
+    site.start()
+    answer = httpx.post(
+        f"{site.base_url}/announcements",
+        json={"commune": site.commune, "target": {"areas": ["khu-8"]},
+              "items": [{"text": "Nước sông lên nhanh, đề nghị bà con khu 8 di chuyển "
+                                 "tài sản lên cao trước 17h00."}]},
+        headers={"Authorization": f"Bearer {site.token('duty-officer', 'operator')}"},
+        timeout=60,
+    )
+    assert answer.status_code == 201, answer.text
+    bid = answer.json()["broadcast_id"]
+    (entry,) = (site.library / "speech").glob("*.json")
+    speech = json.loads(entry.read_text(encoding="utf-8"))
+    assert fleet.wait_for(lambda view: view["loa-15"].has_ack(bid, "playing"), timeout=30)
+    (play, *_) = fleet.snapshot("loa-15").plays(bid)
+    (item,) = play.items
+    assert (item.kind, item.sha256) == ("file", speech["sha256"])
+    assert item.url.endswith(f"/audio/{speech['file']}")
+
+    refused = httpx.post(
+        f"{site.base_url}/announcements",
+        json={"commune": site.commune, "items": [{"text": ""}]},
+        headers={"Authorization": f"Bearer {site.token('duty-officer-2', 'operator')}"},
+        timeout=10,
+    )
+    assert refused.status_code == 422
