@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from broadcastd.contract.topics import ID_PATTERN
+from broadcastd.logs import LOG_ZONE
 
 PASSWORD_ENV = "BROADCASTD_MQTT_PASSWORD"
 # The embedded broker's default port: beside, not on, a Mosquitto that may own 1883.
@@ -334,6 +336,20 @@ class LoggingSettings(Section):
     format: Literal["auto", "json", "console"] = Field(
         default="auto", description="auto: readable on a terminal, JSON lines otherwise."
     )
+    timezone: str = Field(
+        default=LOG_ZONE,
+        description="The zone of log times, written with their offset (+07:00): the "
+        "communes' clock, as the timetables, the API and the console show times.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}; write e.g. Asia/Ho_Chi_Minh") from None
+        return zone
 
 
 class Settings(Section):

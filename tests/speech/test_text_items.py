@@ -126,6 +126,21 @@ def test_a_failed_synthesis_never_silences_another_commune(
     assert "xa-b" in loaded.by_commune()
 
 
+def test_a_text_in_a_dated_playlist_is_spoken_and_its_failure_placed_on_its_line(
+    tmp_path: Path, library: Path
+) -> None:
+    relay = "      - stream: http://relay.example/live\n        duration_s: 1700\n"
+    dated = ("    on:\n      - date: 2026-12-02\n        playlist:\n"
+             '          - text: "Bầu cử trưởng thôn lúc 8h00 ngày 06/12/2026."\n')
+    text = commune(relay) + dated
+    path = write(tmp_path / "schedules", "a.yaml", text)
+    failing = Speaker(library, CommandEngine("false {wav}"))
+    loaded = load_timetables([path], Catalogue.load(library), text_lengths(failing))
+    (problem,) = loaded.errors
+    assert problem.line == line_with(text, "- text:")
+    assert "slot `morning` on 2026-12-02 cannot be spoken" in problem.message
+
+
 def test_without_a_speaker_text_items_validate_but_are_not_measured(
     tmp_path: Path, library: Path
 ) -> None:
