@@ -4,19 +4,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
-from tests.conftest import free_port
 from tests.integration.conftest import MakeFleet
 from tests.integration.site import Site, Slot, timetable
-from tests.integration.test_demo import deliveries, demo_rows
+from tests.integration.test_demo import deliveries, demo_rows, start_demo
 
 NOTICE = "UBND xã thông báo: 19h30 hôm nay họp dân khu 7 tại nhà văn hóa."
 TIMETABLE = f"""\
@@ -37,23 +33,7 @@ def test_the_clusters_fetch_the_speech_of_a_text_item_and_verify_it(tmp_path: Pa
     schedules, library = tmp_path / "schedules", tmp_path / "audio_library"
     schedules.mkdir()
     (schedules / "xa-thu.yaml").write_text(TIMETABLE, encoding="utf-8")
-    database = tmp_path / "daemon.db"
-    config = tmp_path / "broadcastd.yaml"
-    config.write_text(yaml.safe_dump({
-        "broker": {"url": f"embedded://127.0.0.1:{free_port()}"},
-        "database": {"url": f"sqlite:///{database}"},
-        "http": {"listen": f"127.0.0.1:{(port := free_port())}",
-                 "public_base_url": f"http://127.0.0.1:{port}"},
-        "paths": {"schedules": str(schedules), "audio_library": str(library)},
-        "logging": {"format": "json"},
-    }))
-    log = tmp_path / "daemon.log"
-    with log.open("wb") as out:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "broadcastd", "run", "--demo", "--simulate",
-             "--config", str(config)],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
+    daemon, database, log = start_demo(tmp_path, schedules, library)
     try:
         deadline = time.monotonic() + 60
         rows = demo_rows(deliveries(database))

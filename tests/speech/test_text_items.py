@@ -17,8 +17,8 @@ from broadcastd.delivery.playlist import PlaylistResolver
 from broadcastd.planning.occurrences import plan
 from broadcastd.speech import text_lengths
 from broadcastd.speech.cache import Speaker
-from broadcastd.speech.engines import CommandEngine, EspeakEngine
-from broadcastd.timetable.loader import load_timetables
+from broadcastd.speech.engines import CommandEngine, EspeakEngine, SpeechEngine
+from broadcastd.timetable.loader import TimetableSet, load_timetables
 from tests.speech.conftest import CountedEngine
 from tests.timetable.helpers import BASE, line_with
 
@@ -40,6 +40,13 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 TEXT_SLOT = f'      - text: "{NOTICE}"\n        title: "Họp dân khu 7"\n'
+RELAY = "      - stream: http://relay.example/live\n        duration_s: 1700\n"
+FAILING = CommandEngine("false {wav}")
+
+
+def load_with(engine: SpeechEngine, library: Path, path: Path) -> TimetableSet:
+    """Timetables loaded as the daemon loads them, speaking with `engine`."""
+    return load_timetables([path], Catalogue.load(library), text_lengths(Speaker(library, engine)))
 
 
 def test_a_text_item_validates_and_its_play_carries_the_speech_sha256(
@@ -47,7 +54,7 @@ def test_a_text_item_validates_and_its_play_carries_the_speech_sha256(
 ) -> None:
     schedules = tmp_path / "schedules"
     write(schedules, "a.yaml", commune(TEXT_SLOT, window='"05:31"'))
-    loaded = load_timetables([schedules], Catalogue.load(library), text_lengths(speaker))
+    loaded = load_with(espeak, library, schedules)
     assert loaded.ok, [str(p) for p in loaded.problems]
     timetable = loaded.timetables[0].timetable
     since = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)  # 05:00 in the commune
@@ -62,16 +69,16 @@ def test_a_text_item_validates_and_its_play_carries_the_speech_sha256(
     assert item.title == "Họp dân khu 7"
     assert item.duration_s == speech.duration_s > 3
     # A reload (or a restart) speaks nothing again.
-    load_timetables([schedules], Catalogue.load(library), text_lengths(speaker))
+    load_with(espeak, library, schedules)
     assert espeak.calls == 1
 
 
 def test_the_speech_length_counts_in_the_window_check(
-    tmp_path: Path, library: Path, speaker: Speaker
+    tmp_path: Path, library: Path, espeak: CountedEngine
 ) -> None:
     text = commune(TEXT_SLOT, window='"05:30:03"')
     path = write(tmp_path / "schedules", "a.yaml", text)
-    loaded = load_timetables([path], Catalogue.load(library), text_lengths(speaker))
+    loaded = load_with(espeak, library, path)
     (problem,) = loaded.errors
     assert "longer than its window" in problem.message
     assert problem.line == line_with(text, "playlist:")
@@ -86,12 +93,11 @@ def test_the_speech_length_counts_in_the_window_check(
     ],
 )
 def test_empty_and_overlong_texts_are_errors_on_their_line(
-    tmp_path: Path, library: Path, speaker: Speaker, espeak: CountedEngine,
-    item: str, says: str,
+    tmp_path: Path, library: Path, espeak: CountedEngine, item: str, says: str,
 ) -> None:
     text = commune(item)
     path = write(tmp_path / "schedules", "a.yaml", text)
-    loaded = load_timetables([path], Catalogue.load(library), text_lengths(speaker))
+    loaded = load_with(espeak, library, path)
     (problem,) = loaded.errors
     assert says in problem.message
     assert problem.line == line_with(text, "- text:")
@@ -105,8 +111,7 @@ def test_a_missing_engine_is_a_problem_of_that_file_naming_the_package(
     schedules = tmp_path / "schedules"
     text = commune(TEXT_SLOT)
     write(schedules, "a.yaml", text)
-    missing = Speaker(library, EspeakEngine(which=lambda name: None))
-    loaded = load_timetables([schedules], Catalogue.load(library), text_lengths(missing))
+    loaded = load_with(EspeakEngine(which=lambda name: None), library, schedules)
     (problem,) = loaded.errors
     assert problem.line == line_with(text, "- text:")
     assert "apt-get install espeak-ng" in problem.message
@@ -117,10 +122,8 @@ def test_a_failed_synthesis_never_silences_another_commune(
 ) -> None:
     schedules = tmp_path / "schedules"
     write(schedules, "a.yaml", commune(TEXT_SLOT, "xa-a"))
-    relay = "      - stream: http://relay.example/live\n        duration_s: 1700\n"
-    write(schedules, "b.yaml", commune(relay, "xa-b"))
-    failing = Speaker(library, CommandEngine("false {wav}"))
-    loaded = load_timetables([schedules], Catalogue.load(library), text_lengths(failing))
+    write(schedules, "b.yaml", commune(RELAY, "xa-b"))
+    loaded = load_with(FAILING, library, schedules)
     assert {p.file.name for p in loaded.errors} == {"a.yaml"}
     assert "cannot be spoken" in loaded.errors[0].message
     assert "xa-b" in loaded.by_commune()
@@ -129,13 +132,10 @@ def test_a_failed_synthesis_never_silences_another_commune(
 def test_a_text_in_a_dated_playlist_is_spoken_and_its_failure_placed_on_its_line(
     tmp_path: Path, library: Path
 ) -> None:
-    relay = "      - stream: http://relay.example/live\n        duration_s: 1700\n"
     dated = ("    on:\n      - date: 2026-12-02\n        playlist:\n"
              '          - text: "Bầu cử trưởng thôn lúc 8h00 ngày 06/12/2026."\n')
-    text = commune(relay) + dated
-    path = write(tmp_path / "schedules", "a.yaml", text)
-    failing = Speaker(library, CommandEngine("false {wav}"))
-    loaded = load_timetables([path], Catalogue.load(library), text_lengths(failing))
+    text = commune(RELAY) + dated
+    loaded = load_with(FAILING, library, write(tmp_path / "schedules", "a.yaml", text))
     (problem,) = loaded.errors
     assert problem.line == line_with(text, "- text:")
     assert "slot `morning` on 2026-12-02 cannot be spoken" in problem.message
