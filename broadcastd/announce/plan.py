@@ -110,17 +110,19 @@ def start_of(request: AnnouncementRequest, now: datetime, lead_s: float) -> date
     return start
 
 
-def _item_length(item: Item, durations: Callable[[str], float | None]) -> float | None:
-    if item.audio is not None:
-        return durations(item.audio)
-    return item.duration_s
+Lengths = Callable[[str], "float | None"]
+
+
+def _no_speech(text: str) -> float | None:
+    return None
 
 
 def build_items(
-    request: AnnouncementRequest, durations: Callable[[str], float | None]
+    request: AnnouncementRequest, durations: Lengths, spoken: Lengths = _no_speech
 ) -> list[tuple[Item | None, float | None, str | None]]:
-    """Each item checked against the library: (audio item or None for a stream, its
-    length or None for a stream without one, the stream URL)."""
+    """Each item checked against the library: (audio or text item, or None for a stream;
+    its length, or None for a stream without one; the stream URL). `spoken(text)`: the
+    length of a text's speech, spoken beforehand at the edge; None when it is not."""
     names = [
         name
         for item in request.items
@@ -135,7 +137,15 @@ def build_items(
         )
     built: list[tuple[Item | None, float | None, str | None]] = []
     for position, item in enumerate(request.items):
-        if item.audio is not None:
+        if item.text is not None:
+            length = spoken(item.text)
+            if length is None:
+                raise AnnouncementRefused(
+                    f"item {position + 1}, a text, was not spoken (no speech engine here)",
+                    'record it and use "audio", or set up `tts:` in the server\'s config',
+                )
+            built.append((Item(text=item.text, title=item.title), length, None))
+        elif item.audio is not None:
             audio = Item(audio=item.audio, title=item.title)
             built.append((audio, durations(item.audio), None))
         else:
@@ -159,22 +169,24 @@ def _stream(url: str, duration_s: float, title: str | None, fallback: str | None
 def to_occurrence(
     request: AnnouncementRequest,
     timetables: Sequence[Timetable],
-    durations: Callable[[str], float | None],
+    durations: Lengths,
     now: datetime,
     *,
     lead_s: float,
     taken: Callable[[str], bool],
+    spoken: Lengths = _no_speech,
 ) -> Occurrence:
     """The occurrence an announcement is, or AnnouncementRefused (reason and fix).
 
     `durations(name)`: a library item's length, None when unknown. `taken(base_id)`:
-    whether an id is in use (by an earlier announcement)."""
+    whether an id is in use (by an earlier announcement). `spoken(text)`: the length of
+    a text item's speech (see `build_items`)."""
     timetable = find_timetable(timetables, request.commune)
     zone = timetable.commune.zone
     local_now = now.astimezone(zone)
     clusters = target_clusters(timetable, request.target)
     start = start_of(request, local_now, lead_s)
-    items = build_items(request, durations)
+    items = build_items(request, durations, spoken)
     known = sum(length or 0.0 for _, length, _ in items)
     if request.end is not None:
         end = parse_moment(request.end, start, "end")

@@ -16,11 +16,13 @@ import structlog
 
 from broadcastd.announce import persist
 from broadcastd.announce.model import AnnouncementRequest
-from broadcastd.announce.plan import to_occurrence
+from broadcastd.announce.plan import AnnouncementRefused, to_occurrence
 from broadcastd.audio.catalogue import Catalogue
+from broadcastd.audio.errors import AudioError
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
+from broadcastd.speech.cache import Speaker
 from broadcastd.store import Store, StoreWriteFailed
 from broadcastd.timetable.model import Timetable
 
@@ -82,6 +84,7 @@ class Announcer:
         catalogue: Callable[[], Catalogue],
         lead_s: float,
         clock: Callable[[], datetime],
+        speaker: Speaker | None = None,
     ) -> None:
         self._store = store
         self._book = book
@@ -89,6 +92,7 @@ class Announcer:
         self._dispatcher = dispatcher
         self._timetables = timetables
         self._catalogue = catalogue
+        self._speaker = speaker
         self._lead_s = lead_s
         self._clock = clock
         self._lock = threading.Lock()  # one id at a time: "a suffix if taken"
@@ -102,6 +106,7 @@ class Announcer:
             entry = catalogue.get(name)
             return entry.duration_s if entry is not None else None
 
+        spoken = self._speak(request)  # before the lock: synthesis takes seconds
         with self._lock:
             now = self._clock()
             occurrence = to_occurrence(
@@ -111,6 +116,7 @@ class Announcer:
                 now,
                 lead_s=self._lead_s,
                 taken=lambda base: self._book.has(base) or persist.exists(self._store, base),
+                spoken=spoken.get,
             )
             persist.save(self._store, occurrence, by=by, reason=request.reason, at=now)
             self._book.add(occurrence)
@@ -126,6 +132,21 @@ class Announcer:
         )
         self._scheduler.open_now(occurrence)
         return occurrence
+
+    def _speak(self, request: AnnouncementRequest) -> dict[str, float]:
+        """Each text item spoken (or found in the speech cache): its length in seconds."""
+        lengths: dict[str, float] = {}
+        for position, item in enumerate(request.items):
+            if item.text is None or self._speaker is None:
+                continue
+            try:
+                lengths[item.text] = self._speaker.speak(item.text).duration_s
+            except AudioError as exc:
+                raise AnnouncementRefused(
+                    f"item {position + 1}, a text, cannot be spoken: {exc}",
+                    'change the text, or send a recording as "audio"',
+                ) from exc
+        return lengths
 
     def stop(
         self, broadcast_id: str, clusters: Sequence[str], *, by: str, reason: str | None

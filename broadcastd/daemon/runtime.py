@@ -40,6 +40,7 @@ from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
 from broadcastd.service.metrics import Metrics, metrics_router
 from broadcastd.settings import Settings
+from broadcastd.speech import speaker_from_settings, text_lengths
 from broadcastd.store import Store, open_store
 from broadcastd.store.lock import DatabaseLock, DatabaseLockError, sqlite_file
 from broadcastd.timetable.loader import load_timetables, timetable_files
@@ -110,6 +111,7 @@ class Daemon:
         self.metrics = Metrics()
         self.state = TimetableState()
         self._catalogue = Catalogue(settings.paths.audio_library)
+        self.speaker = speaker_from_settings(settings.tts, settings.paths.audio_library)
         self._lock = threading.Lock()
         self._broker: EmbeddedBroker | None = None
         self.store: Store | None = None
@@ -138,7 +140,7 @@ class Daemon:
             catalogue = Catalogue.load(paths.audio_library)
         except CatalogueError as exc:
             return _Loaded({}, frozenset(files), [str(exc)], None)
-        loaded = load_timetables([paths.schedules], catalogue)
+        loaded = load_timetables([paths.schedules], catalogue, text_lengths(self.speaker))
         for warning in loaded.warnings:
             log.warning("timetable warning", problem=str(warning))
         broken = frozenset(problem.file.resolve() for problem in loaded.errors)
@@ -311,7 +313,9 @@ class Daemon:
         observer = MetricsObserver(
             self.metrics, connected=lambda: self.link is not None and self.link.connected
         )
-        resolver = PlaylistResolver(self.catalogue, settings.http.public_base_url)
+        resolver = PlaylistResolver(
+            self.catalogue, settings.http.public_base_url, spoken=self.speaker.lookup
+        )
         try:
             self.link = MqttLink(
                 settings.broker,
@@ -372,6 +376,7 @@ class Daemon:
             dispatcher=self.dispatcher,
             timetables=lambda: self.state.timetables,
             catalogue=self.catalogue,
+            speaker=self.speaker,
             lead_s=settings.announce.lead_s,
             clock=self.clock,
         )

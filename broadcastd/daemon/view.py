@@ -83,15 +83,26 @@ def _occurrence_view(occ: Occurrence, catalogue: Catalogue) -> OccurrenceView:
         clusters=list(occ.clusters),
         priority=occ.priority,
         volume=occ.volume,
-        items=[item.audio or item.stream or "" for item in occ.playlist],
+        items=[item.audio or item.stream or _text_label(item.title, item.text)
+               for item in occ.playlist],
         playlist=[_planned_item(item, catalogue) for item in occ.playlist],
     )
 
 
 def _planned_item(item: Item, catalogue: Catalogue) -> PlannedItem:
-    """A library item's title and length from the catalogue; a stream's from the YAML."""
+    """A library item's title and length from the catalogue; a stream's from the YAML;
+    a text item by its title or words (its speech's length is the speech cache's)."""
     if item.audio is not None:
         entry = catalogue.get(item.audio)
         return PlannedItem(item.audio, entry.title if entry else item.title or "",
                            entry.duration_s if entry else None)
+    if item.text is not None:
+        return PlannedItem(_text_label(item.title, item.text), item.title or "", None)
     return PlannedItem(item.stream or "", item.title or "", item.duration_s)
+
+
+def _text_label(title: str | None, text: str | None) -> str:
+    """A text item as listed: its title, else the beginning of its text."""
+    if title:
+        return title
+    return f"text: {text[:60]}…" if text and len(text) > 60 else f"text: {text or ''}"

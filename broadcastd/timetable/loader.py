@@ -6,7 +6,7 @@ that fails never stops the others; within a file, every problem is reported at o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +35,7 @@ from broadcastd.timetable.source import (
 __all__ = [
     "LoadedTimetable",
     "Problem",
+    "SpeakText",
     "TimetableSet",
     "find_uses",
     "find_uses_of",
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 SUFFIXES = (".yaml", ".yml")
+SpeakText = Callable[[str], "float | checks.Unspoken"]
+"""The edge that speaks a `text:` item (synthesising it, or finding it cached) and says
+how long the speech lasts, or why it cannot be spoken. The core never synthesises."""
 MAX_PROBLEMS = 100
 """Problems told per file: past this, the rest would bury the first fixes (and cost
 time quadratic in their number to place on lines)."""
@@ -210,9 +214,10 @@ def _validate(data: Any, root: yaml.Node | None) -> tuple[Timetable | None, list
 
 
 def load_file(
-    path: Path, audio: _AudioFacts | None = None
+    path: Path, audio: _AudioFacts | None = None, speak: SpeakText | None = None
 ) -> tuple[LoadedTimetable | None, list[Problem]]:
-    """One timetable file, and every problem in it (catalogue rules when `audio`)."""
+    """One timetable file, and every problem in it (catalogue rules when `audio`; its
+    `text:` items spoken when `speak`, so their length counts in the window check)."""
     read = _read(path)
     if isinstance(read, Problem):
         return None, [read]
@@ -236,10 +241,14 @@ def load_file(
     timetable, findings = _validate(data, root)
     if timetable is not None:
         findings += checks.check_timetable(timetable)
+        spoken = {text: speak(text) for text in checks.timetable_texts(timetable)} if speak else {}
         if audio is not None:
-            findings += checks.check_audio(timetable, audio.durations, audio.missing_files)
-        else:  # stream-only playlists can still be measured
-            findings += checks.check_lengths(timetable, {})
+            findings += checks.check_audio(
+                timetable, audio.durations, audio.missing_files, spoken
+            )
+        else:  # stream-only playlists (and spoken texts) can still be measured
+            findings += checks.check_texts(timetable, spoken)
+            findings += checks.check_lengths(timetable, {}, spoken)
     problems += [_to_problem(path, root, finding) for finding in findings[:MAX_PROBLEMS]]
     if len(problems) >= MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS]
@@ -252,13 +261,13 @@ def load_file(
 
 
 def _load_guarded(
-    path: Path, audio: _AudioFacts | None
+    path: Path, audio: _AudioFacts | None, speak: SpeakText | None
 ) -> tuple[LoadedTimetable | None, list[Problem]]:
     """`load_file`, but a bug met on one file is that file's problem, never the others'.
 
     The fault suite checks that this net never catches anything."""
     try:
-        return load_file(path, audio)
+        return load_file(path, audio, speak)
     except Exception as exc:  # noqa: BLE001 - one file must not stop every commune
         return None, [_problem(
             path, f"the file could not be checked ({type(exc).__name__}: {exc})",
@@ -266,17 +275,20 @@ def _load_guarded(
         )]
 
 
-def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> TimetableSet:
+def load_timetables(
+    paths: Sequence[Path], catalogue: Catalogue | None, speak: SpeakText | None = None
+) -> TimetableSet:
     """Every timetable under `paths` (folders or files) and every problem in any of them.
 
     With `catalogue` None the audio checks are skipped (the daemon without a library,
-    or `validate` when the catalogue itself is broken).
+    or `validate` when the catalogue itself is broken). With `speak` None the `text:`
+    items are not spoken, and the windows they are in not measured.
     """
     files, problems = timetable_files([Path(p) for p in paths])
     audio = _AudioFacts.of(catalogue) if catalogue is not None else None
     loaded: list[LoadedTimetable] = []
     for file in files:
-        timetable, found = _load_guarded(file, audio)
+        timetable, found = _load_guarded(file, audio, speak)
         problems += found
         if timetable is not None:
             loaded.append(timetable)
