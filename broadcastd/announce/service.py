@@ -17,7 +17,7 @@ import structlog
 from broadcastd.announce import persist
 from broadcastd.announce.model import AnnouncementRequest
 from broadcastd.announce.plan import to_occurrence
-from broadcastd.audio.catalogue import Catalogue
+from broadcastd.audio.catalogue import AudioEntry, Catalogue
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
@@ -53,6 +53,14 @@ class AnnounceDesk(Protocol):
 
     def announce(self, request: AnnouncementRequest, *, by: str) -> Occurrence:
         """The occurrence sent; AnnouncementRefused when it cannot go out."""
+        ...
+
+    def preview(self, request: AnnouncementRequest) -> Occurrence:
+        """What `announce` would send if asked now; nothing kept, nothing sent."""
+        ...
+
+    def library(self) -> list[AudioEntry]:
+        """The audio items an announcement may name, by catalogue name."""
         ...
 
     def stop(
@@ -96,22 +104,9 @@ class Announcer:
     def announce(self, request: AnnouncementRequest, *, by: str) -> Occurrence:
         """Check, keep (with who and why), then open it on every target cluster at
         once. AnnouncementRefused (nothing kept, nothing sent) when it cannot go out."""
-        catalogue = self._catalogue()
-
-        def duration(name: str) -> float | None:
-            entry = catalogue.get(name)
-            return entry.duration_s if entry is not None else None
-
         with self._lock:
             now = self._clock()
-            occurrence = to_occurrence(
-                request,
-                self._timetables(),
-                duration,
-                now,
-                lead_s=self._lead_s,
-                taken=lambda base: self._book.has(base) or persist.exists(self._store, base),
-            )
+            occurrence = self._plan(request, now)
             persist.save(self._store, occurrence, by=by, reason=request.reason, at=now)
             self._book.add(occurrence)
         log.warning(
@@ -126,6 +121,32 @@ class Announcer:
         )
         self._scheduler.open_now(occurrence)
         return occurrence
+
+    def preview(self, request: AnnouncementRequest) -> Occurrence:
+        """Checked exactly as `announce` checks it, for the console's confirmation page
+        (who will hear it, from when to when); nothing kept, nothing sent."""
+        return self._plan(request, self._clock())
+
+    def library(self) -> list[AudioEntry]:
+        """The catalogue the announcements are checked against (the console's choices)."""
+        entries = self._catalogue().entries
+        return [entries[name] for name in sorted(entries)]
+
+    def _plan(self, request: AnnouncementRequest, now: datetime) -> Occurrence:
+        catalogue = self._catalogue()
+
+        def duration(name: str) -> float | None:
+            entry = catalogue.get(name)
+            return entry.duration_s if entry is not None else None
+
+        return to_occurrence(
+            request,
+            self._timetables(),
+            duration,
+            now,
+            lead_s=self._lead_s,
+            taken=lambda base: self._book.has(base) or persist.exists(self._store, base),
+        )
 
     def stop(
         self, broadcast_id: str, clusters: Sequence[str], *, by: str, reason: str | None

@@ -17,6 +17,7 @@ from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import announcements, broadcasts, health, reports, schedule, status
+from broadcastd.console import announce_page as console_announce
 from broadcastd.console import auth as console_auth
 from broadcastd.console import pages as console_pages
 from broadcastd.console.sessions import SessionPolicy, Sessions
@@ -112,6 +113,7 @@ def create_app(
         app.include_router(audio_router)
     app.include_router(console_auth.router)
     app.include_router(console_pages.router)  # each page checks the session itself
+    app.include_router(console_announce.router)  # the form's POSTs need an operator
     app.mount(
         console_auth.STATIC_PATH,
         StaticFiles(directory=console_auth.STATIC),
