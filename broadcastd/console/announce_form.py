@@ -64,7 +64,7 @@ class AnnounceForm:
         values: dict[str, str | tuple[str, ...]] = {name: () for name in LISTS}
         for name, value in pairs:
             if name in LISTS:
-                values[name] = (*values[name], value)
+                values[name] = (*values[name], value) if value else values[name]
             elif name in known:
                 values[name] = value.strip()
         return cls(**values)  # type: ignore[arg-type]  # each field of its own type

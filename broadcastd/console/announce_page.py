@@ -150,7 +150,7 @@ def _form(
         problems = [*problems, Problem("", w["announce.not_started"], w["announce.not_started_fix"])]
         code = status.HTTP_503_SERVICE_UNAVAILABLE
     elif code is None:
-        code = status.HTTP_422_UNPROCESSABLE_ENTITY if problems else status.HTTP_200_OK
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT if problems else status.HTTP_200_OK
     library = desk.library() if desk is not None else []
     page = form_page(form, topology.communes, library, w, problems)
     return _render(request, "announce.html", session, topology, context.now(), code, page=page)
