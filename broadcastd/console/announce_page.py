@@ -130,6 +130,9 @@ def send(request: Request, context: ContextDep, who: Operator, form: PostedForm)
     except StoreWriteFailed:
         problem = Problem("", w["announce.not_kept"], w["announce.not_kept_fix"])
         return _form(request, context, session, form, [problem], status.HTTP_503_SERVICE_UNAVAILABLE)
+    # The broadcast's page reads its record from the store, which the store's writer
+    # commits a moment after `announce` returns: wait for that (a few ms), not a 404.
+    context.store.flush(timeout=5.0)
     return RedirectResponse(f"/broadcast/{occurrence.broadcast_id}", status.HTTP_303_SEE_OTHER)
 
 
