@@ -12,13 +12,14 @@ ChangesNeedAnOperator middleware (operator role, session's CSRF token) first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from broadcastd.access import Role
+from broadcastd.announce.model import AnnouncementRequest
 from broadcastd.announce.plan import AnnouncementRefused
 from broadcastd.announce.service import AnnounceDesk
 from broadcastd.api.auth import Principal, require
@@ -35,6 +36,7 @@ from broadcastd.console.announce_form import (
 )
 from broadcastd.console.pages import _lang, _render, _signed_in, _to_sign_in
 from broadcastd.console.words import words
+from broadcastd.planning.occurrences import Occurrence
 from broadcastd.store import StoreWriteFailed
 from broadcastd.store.users import SessionView
 
@@ -87,25 +89,16 @@ def edit_again(
 @router.post(PAGE, response_class=HTMLResponse)
 def review(request: Request, context: ContextDep, who: Operator, form: PostedForm) -> Response:
     """The confirmation: who will hear what and when, as the daemon would send it now."""
-    session = _signed_in(request, context)
-    if session is None:
-        return _to_sign_in(request)
-    topology = Topology(context.view.topology())
-    w = words(_lang(request))
+    planned = _through_desk(request, context, form, lambda desk, asked: desk.preview(asked))
+    if not isinstance(planned, Occurrence):
+        return planned
+    session, topology = _signed_in(request, context), Topology(context.view.topology())
+    commune = topology.commune(planned.commune)
     desk = _desk(request)
-    if desk is None:
-        return _form(request, context, session, form)
-    try:
-        occurrence = desk.preview(to_request(form, topology.zone(form.commune), w))
-    except FormRefused as refused:
-        return _form(request, context, session, form, refused.problems)
-    except AnnouncementRefused as refused:
-        return _form(request, context, session, form, [refusal_problem(refused, w)])
-    commune = topology.commune(occurrence.commune)
-    assert commune is not None  # the planner found its timetable
+    assert session is not None and commune is not None and desk is not None  # as just used
     now = context.now()
-    page = confirmation(form, occurrence, commune, {e.name: e for e in desk.library()},
-                        now.astimezone(topology.zone(commune.commune)), w)
+    page = confirmation(form, planned, commune, {e.name: e for e in desk.library()},
+                        now.astimezone(topology.zone(commune.commune)), words(_lang(request)))
     return _render(request, "announce_confirm.html", session, topology, now, page=page)
 
 
@@ -113,16 +106,34 @@ def review(request: Request, context: ContextDep, who: Operator, form: PostedFor
 def send(request: Request, context: ContextDep, who: Operator, form: PostedForm) -> Response:
     """The confirmation's *Xác nhận phát*: announced as POST /announcements announces,
     then the broadcast's page; a refusal (the start passed meanwhile...) on the form."""
+    sent = _through_desk(request, context, form,
+                         lambda desk, asked: desk.announce(asked, by=who.name))
+    if not isinstance(sent, Occurrence):
+        return sent
+    # The broadcast's page reads its record from the store, which the store's writer
+    # commits a moment after `announce` returns: wait for that (a few ms), not a 404.
+    context.store.flush(timeout=5.0)
+    return RedirectResponse(f"/broadcast/{sent.broadcast_id}", status.HTTP_303_SEE_OTHER)
+
+
+def _through_desk(
+    request: Request,
+    context: ApiContext,
+    form: AnnounceForm,
+    act: Callable[[AnnounceDesk, AnnouncementRequest], Occurrence],
+) -> Occurrence | Response:
+    """`act` (the desk's preview or announce) on the form's request; else the response
+    to give instead: sign-in, or the form with the refusal in the operator's words."""
     session = _signed_in(request, context)
     if session is None:
         return _to_sign_in(request)
-    topology = Topology(context.view.topology())
+    zone = Topology(context.view.topology()).zone(form.commune)
     w = words(_lang(request))
     desk = _desk(request)
     if desk is None:
         return _form(request, context, session, form)
     try:
-        occurrence = desk.announce(to_request(form, topology.zone(form.commune), w), by=who.name)
+        return act(desk, to_request(form, zone, w))
     except FormRefused as refused:
         return _form(request, context, session, form, refused.problems)
     except AnnouncementRefused as refused:
@@ -130,10 +141,6 @@ def send(request: Request, context: ContextDep, who: Operator, form: PostedForm)
     except StoreWriteFailed:
         problem = Problem("", w["announce.not_kept"], w["announce.not_kept_fix"])
         return _form(request, context, session, form, [problem], status.HTTP_503_SERVICE_UNAVAILABLE)
-    # The broadcast's page reads its record from the store, which the store's writer
-    # commits a moment after `announce` returns: wait for that (a few ms), not a 404.
-    context.store.flush(timeout=5.0)
-    return RedirectResponse(f"/broadcast/{occurrence.broadcast_id}", status.HTTP_303_SEE_OTHER)
 
 
 def _form(
