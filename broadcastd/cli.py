@@ -165,7 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return EXIT_SETUP
-    logs.configure(settings.logging.level, settings.logging.format)
+    logs.configure(settings.logging.level, settings.logging.format, zone=settings.logging.timezone)
     fleet: Fleet | None = None
 
     def attach(daemon: Daemon) -> None:

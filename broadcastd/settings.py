@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from broadcastd.contract.topics import ID_PATTERN
+from broadcastd.logs import LOG_ZONE
 
 PASSWORD_ENV = "BROADCASTD_MQTT_PASSWORD"
 # The embedded broker's default port: beside, not on, a Mosquitto that may own 1883.
@@ -291,6 +293,13 @@ class ConsoleSettings(Section):
         le=30 * 24,
         description="A console session ends this many hours after sign-in, however much used.",
     )
+    max_upload_mb: float = Field(
+        default=200.0,
+        gt=0,
+        le=4096,
+        description="The largest audio file the library page takes (MB); a bigger one is "
+        "refused with a message before it is stored.",
+    )
 
 
 class LoggingSettings(Section):
@@ -298,6 +307,20 @@ class LoggingSettings(Section):
     format: Literal["auto", "json", "console"] = Field(
         default="auto", description="auto: readable on a terminal, JSON lines otherwise."
     )
+    timezone: str = Field(
+        default=LOG_ZONE,
+        description="The zone of log times, written with their offset (+07:00): the "
+        "communes' clock, as the timetables, the API and the console show times.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}; write e.g. Asia/Ho_Chi_Minh") from None
+        return zone
 
 
 class Settings(Section):

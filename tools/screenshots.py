@@ -75,6 +75,13 @@ def wait_playing(base: str, token: str, timeout: float = 120) -> str:
     raise SystemExit("no demo broadcast played within two minutes")
 
 
+def first_cluster(base: str, token: str, broadcast: str) -> str:
+    """A cluster the broadcast went to, for the cluster page's picture."""
+    answer = httpx.get(f"{base}/broadcasts/{broadcast}",
+                       headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    return str(answer.json()["clusters"][0]["cluster"])
+
+
 def shoot(browser: Browser, base: str, user: str, path: str, name: str) -> None:
     for size, viewport in SIZES.items():
         context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
@@ -139,12 +146,18 @@ def main() -> None:
         try:
             add_user(config, "can-bo-xa", "viewer")
             add_user(config, "van-hoa", "operator")
-            broadcast = wait_playing(base, token(config))
+            reader = token(config)
+            broadcast = wait_playing(base, reader)
             time.sleep(3)  # some clusters further on, for a livelier picture
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 shoot(browser, base, "can-bo-xa", "/", "today")
                 shoot(browser, base, "van-hoa", f"/broadcast/{broadcast}", "broadcast")
+                commune = broadcast.split("/")[0]
+                cluster = first_cluster(base, reader, broadcast)
+                shoot(browser, base, "can-bo-xa", f"/cluster/{commune}/{cluster}", "cluster")
+                shoot(browser, base, "can-bo-xa", f"/timetable?commune={commune}", "timetable")
+                shoot(browser, base, "van-hoa", "/library", "library")
                 shoot_announce(browser, base)
                 browser.close()
         finally:

@@ -58,6 +58,13 @@ def _default_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _name_refused(source: Path, name: str) -> str:
+    """Why a name is refused, proposing its id form (`Bản tin T2` -> `ban-tin-t2`)."""
+    proposed = name_from_filename(name)
+    fix = f"use --name {proposed}" if is_valid_name(proposed) else "give one with --name"
+    return f"{source.name}: catalogue name {name!r} is not allowed ({NAME_RULE_TEXT}); {fix}"
+
+
 def import_file(
     source: Path,
     library_dir: Path,
@@ -79,8 +86,7 @@ def import_file(
     name = name if name is not None else name_from_filename(source.stem)
     title = title if title is not None else title_from_filename(source.stem)
     if not is_valid_name(name):
-        raise InvalidName(f"{source.name}: catalogue name {name!r} is not allowed "
-                          f"({NAME_RULE_TEXT}); give one with --name")
+        raise InvalidName(_name_refused(source, name))
     _check_source_file(source)
     tools = tools or locate_tools()
     with library_lock(library_dir):

@@ -26,6 +26,7 @@ from broadcastd.api.app import create_app
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
+from broadcastd.console.library_page import LibraryConfig
 from broadcastd.daemon.http_server import HttpLimits, HttpServer
 from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
@@ -63,6 +64,8 @@ class TimetableState:
     timetables: list[Timetable] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     loaded_at: datetime | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    """The file each commune's timetable in force was read from."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,8 @@ class Daemon:
     def _apply(self, merged: dict[Path, Timetable], problems: list[str]) -> list[Timetable]:
         self._in_force = merged
         timetables = list(merged.values())
-        self.state = TimetableState(timetables, problems, self.clock())
+        files = {timetable.commune.id: path for path, timetable in merged.items()}
+        self.state = TimetableState(timetables, problems, self.clock(), files)
         return timetables
 
     def _fingerprint_now(self) -> tuple[tuple[str, int, int], ...]:
@@ -398,6 +402,11 @@ class Daemon:
             announcer=lambda: self.announcer,
             console=self.settings.console,
             secure_cookies=self.settings.http.tls is not None or self.settings.http.secure_cookies,
+            library=LibraryConfig(
+                self.settings.paths.audio_library,
+                self.settings.paths.schedules,
+                int(self.settings.console.max_upload_mb * 1024 * 1024),
+            ),
         )
 
     def _start_http(self) -> None:

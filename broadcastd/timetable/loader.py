@@ -6,7 +6,7 @@ that fails never stops the others; within a file, every problem is reported at o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,7 @@ __all__ = [
     "Problem",
     "TimetableSet",
     "find_uses",
+    "find_uses_of",
     "load_timetables",
     "timetable_files",
 ]
@@ -292,21 +293,29 @@ def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> Timet
 # --- where an audio item is used -----------------------------------------------------
 
 
-def _uses_in(root: yaml.Node, audio_name: str) -> list[tuple[int, str]]:
-    """(line, "slot morning") for each playlist item naming `audio_name` (as `audio:` or
-    as a stream's `fallback:`)."""
-    found: list[tuple[int, str]] = []
+def _uses_in(root: yaml.Node, audio_names: Collection[str]) -> list[tuple[str, int, str]]:
+    """(name, line, "slot morning") for each playlist item naming one of `audio_names` (as
+    `audio:` or as a stream's `fallback:`), in a slot's playlist, in its playlists for
+    given dates (`on:`, "slot morning on 2026-12-02"), or in a one-off slot."""
+    found: list[tuple[str, int, str]] = []
 
-    def scan(slot: yaml.Node, label: str) -> None:
-        playlist = value_node(slot, ("playlist",))
+    def scan_playlist(playlist: yaml.Node | None, label: str) -> None:
         if not isinstance(playlist, yaml.SequenceNode):
             return
         for item in playlist.value:
             for key in ("audio", "fallback"):
                 pair = child(item, key)
-                if pair is not None and scalar(pair[1]) == audio_name:
-                    slot_id = scalar(value_node(slot, ("id",))) or "?"
-                    found.append((pair[0].start_mark.line + 1, label.format(slot=slot_id)))
+                name = scalar(pair[1]) if pair is not None else None
+                if pair is not None and name is not None and name in audio_names:
+                    found.append((name, pair[0].start_mark.line + 1, label))
+
+    def scan(slot: yaml.Node, label: str) -> None:
+        slot_label = label.format(slot=scalar(value_node(slot, ("id",))) or "?")
+        scan_playlist(value_node(slot, ("playlist",)), slot_label)
+        dated = value_node(slot, ("on",))
+        for entry in dated.value if isinstance(dated, yaml.SequenceNode) else []:
+            day = scalar(value_node(entry, ("date",))) or "?"
+            scan_playlist(value_node(entry, ("playlist",)), f"{slot_label} on {day}")
 
     slots = value_node(root, ("slots",))
     for slot in slots.value if isinstance(slots, yaml.SequenceNode) else []:
@@ -326,15 +335,24 @@ def find_uses(paths: Sequence[Path], audio_name: str) -> list[str]:
     Works on files with other errors too. A file that cannot be read as YAML is listed
     as a possible use, so that `broadcastd audio remove` stays on the safe side.
     """
+    return find_uses_of(paths, [audio_name])[audio_name]
+
+
+def find_uses_of(paths: Sequence[Path], audio_names: Collection[str]) -> dict[str, list[str]]:
+    """`find_uses` for several items at once (the console's library page), each file
+    read once: a page of a hundred items must not parse every timetable a hundred times."""
     files, _ = timetable_files([Path(p) for p in paths])
-    uses: list[str] = []
+    wanted = frozenset(audio_names)
+    uses: dict[str, list[str]] = {name: [] for name in wanted}
     for file in files:
         read = _read(file)
         if isinstance(read, Problem):
             where = f"{file}:{read.line}" if read.line else str(file)
-            uses.append(f"{where} cannot be read ({read.message}), so it may use it")
+            for found in uses.values():
+                found.append(f"{where} cannot be read ({read.message}), so it may use it")
             continue
         _, root = read
         if root is not None:
-            uses += [f"{file}:{line} {label}" for line, label in _uses_in(root, audio_name)]
+            for name, line, label in _uses_in(root, wanted):
+                uses[name].append(f"{file}:{line} {label}")
     return uses

@@ -26,8 +26,8 @@ from pydantic import (
 
 from broadcastd.contract.topics import ID_RULE
 from broadcastd.timetable.priority import priority_value
+from broadcastd.timetable.weekdays import WEEKDAYS, read_days
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
@@ -213,13 +213,41 @@ class SlotBody(Model):
         )
 
 
+class DatedPlaylist(Model):
+    """Another playlist for a slot on one date ("today only"): same window, target,
+    volume and priority, so the official writes only what changes."""
+
+    date: date
+    playlist: list[Item] = Field(min_length=1, description="Played instead, that date only.")
+    title: str | None = Field(default=None, description="The slot's title that date, if other.")
+    note: str | None = Field(default=None, description="Why, for people.")
+
+
 class Slot(SlotBody):
-    days: Literal["daily"] | list[Weekday] = Field(
-        default="daily", description="`daily`, or weekdays: [mon, tue, wed, thu, fri, sat, sun]."
+    days: Annotated[Literal["daily"] | list[Weekday], BeforeValidator(read_days)] = Field(
+        default="daily",
+        description="`daily` (or `hằng ngày`), or weekdays: [mon, tue, wed, thu, fri, sat, "
+        "sun], or in Vietnamese: [thứ hai, ..., thứ bảy, chủ nhật], [t2, ..., t7, cn].",
+    )
+
+    on: list[DatedPlaylist] = Field(
+        default_factory=list,
+        description="Other playlists on given dates: `on: [{date: 2026-12-02, playlist: "
+        "[...]}]`.",
     )
 
     def runs_on(self, day: date) -> bool:
         return self.days == "daily" or WEEKDAYS[day.weekday()] in self.days
+
+    def as_played_on(self, day: date) -> SlotBody:
+        """The slot as it plays on `day`: its dated playlist (the first for that date)
+        instead of the usual one, if it has one; the usual slot otherwise."""
+        dated = next((entry for entry in self.on if entry.date == day), None)
+        if dated is None:
+            return self
+        return self.model_copy(
+            update={"playlist": dated.playlist, "title": dated.title or self.title}
+        )
 
 
 class DatedException(Model):
@@ -263,6 +291,8 @@ class Timetable(Model):
         changes = [exception for exception in self.exceptions if exception.date == day]
         skipped = {slot_id for change in changes for slot_id in change.skip}
         regular: list[SlotBody] = [
-            slot for slot in self.slots if slot.runs_on(day) and slot.id not in skipped
+            slot.as_played_on(day)
+            for slot in self.slots
+            if slot.runs_on(day) and slot.id not in skipped
         ]
         return regular + [slot for change in changes for slot in change.add]

@@ -18,6 +18,7 @@ from broadcastd.access import Role, new_token, token_digest
 from broadcastd.announce import AnnouncementRequest, to_occurrence
 from broadcastd.announce.service import StopRefused
 from broadcastd.api import CommuneTopology, HealthReport, OccurrenceView
+from broadcastd.api.views import DayChangeView
 from broadcastd.audio.catalogue import AudioEntry
 from broadcastd.planning import Occurrence
 from broadcastd.store import BroadcastRecord, Store
@@ -68,6 +69,7 @@ class FakeDaemon:
     cancellable: set[str] = field(default_factory=set)
     cancelled: list[str] = field(default_factory=list)
     asked_hours: list[float] = field(default_factory=list)
+    changes: list[DayChangeView] = field(default_factory=list)
 
     def health(self) -> HealthReport:
         return self.report
@@ -78,6 +80,9 @@ class FakeDaemon:
     def upcoming(self, hours: float) -> list[OccurrenceView]:
         self.asked_hours.append(hours)
         return self.plan
+
+    def day_changes(self, hours: float) -> list[DayChangeView]:
+        return self.changes
 
     store: Store | None = None
     """When set, a cancel is recorded there as the dispatcher records it."""

@@ -63,7 +63,7 @@ def test_an_operator_reviews_then_confirms_and_lands_on_the_broadcast(
         assert form.status_code == 200
         assert 'href="/announce" aria-current="page"' in form.text  # the nav's Phát ngay
         assert 'value="ban-coc"' in form.text and "Cảnh báo lũ — 42 giây" in form.text
-        assert 'href="/library"' in form.text  # upload lives on the library page
+        assert 'href="/library#upload-title"' in form.text  # upload lives on the library page
         csrf = csrf_of(form.text)
         review = browser.post("/announce", data={**FORM, "csrf": csrf})
         assert review.status_code == 200, review.text
