@@ -97,6 +97,34 @@ def shoot(browser: Browser, base: str, user: str, path: str, name: str) -> None:
         context.close()
 
 
+def shoot_announce(browser: Browser, base: str) -> None:
+    """The Announce form (desktop and phone), and its confirmation at phone width for
+    khu-7 of Mạn Lạn with the flood warning: what an official sees before sending."""
+    for size in ("desktop", "phone"):
+        context = browser.new_context(viewport=SIZES[size])  # type: ignore[arg-type]
+        page = context.new_page()
+        page.goto(f"{base}/announce?commune=man-lan")
+        page.fill("#name", "van-hoa")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("form.announce-form")
+        page.check("input[name=areas][value=khu-7]")
+        page.select_option("#audio", "canh-bao-lu")
+        page.check("input[name=priority][value=emergency]")
+        page.fill("#reason", "Nước sông Chảy lên nhanh")
+        page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+        target = OUT / f"announce-{size}.png"
+        page.screenshot(path=str(target), full_page=size == "desktop")
+        print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+        if size == "phone":
+            page.click("form.announce-form button[type=submit]")
+            page.wait_for_selector("form.confirm-form")
+            target = OUT / "announce-confirm-phone.png"
+            page.screenshot(path=str(target), full_page=True)
+            print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+        context.close()
+
+
 def token(config: Path) -> str:
     made = subprocess.run(
         [sys.executable, "-m", "broadcastd", "token", "create", "--name", "screenshots",
@@ -130,6 +158,7 @@ def main() -> None:
                 shoot(browser, base, "can-bo-xa", f"/cluster/{commune}/{cluster}", "cluster")
                 shoot(browser, base, "can-bo-xa", f"/timetable?commune={commune}", "timetable")
                 shoot(browser, base, "van-hoa", "/library", "library")
+                shoot_announce(browser, base)
                 browser.close()
         finally:
             daemon.terminate()

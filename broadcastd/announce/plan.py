@@ -23,10 +23,14 @@ _LIST = 12
 class AnnouncementRefused(ValueError):
     """Why an announcement cannot go out, and what to change: for a person."""
 
-    def __init__(self, reason: str, fix: str) -> None:
+    def __init__(self, reason: str, fix: str, kind: str = "other", **facts: str) -> None:
         super().__init__(f"{reason}. Fix: {fix}")
         self.reason = reason
         self.fix = fix
+        self.kind = kind
+        """Which refusal (`start_past`, `unknown_audio`...), for words in other languages."""
+        self.facts = facts
+        """Its particulars (names, times), for the same."""
 
 
 def _names(values: Sequence[str]) -> str:
@@ -42,6 +46,7 @@ def find_timetable(timetables: Sequence[Timetable], commune: str) -> Timetable:
     raise AnnouncementRefused(
         f"no commune {commune!r} runs on this server",
         f'write "commune" as one of: {_names(known) or "(none: no timetable loaded)"}',
+        "unknown_commune", names=commune,
     )
 
 
@@ -55,12 +60,14 @@ def target_clusters(timetable: Timetable, target: str | TargetSpec) -> tuple[str
         raise AnnouncementRefused(
             f"commune {timetable.commune.id} has no area {_names(unknown)}",
             f"use its areas: {_names(areas)}",
+            "unknown_area", names=_names(unknown),
         )
     unknown = [cluster for cluster in target.clusters if cluster not in timetable.area_of]
     if unknown:
         raise AnnouncementRefused(
             f"commune {timetable.commune.id} has no cluster {_names(unknown)}",
             f"use its clusters: {_names(timetable.clusters)}",
+            "unknown_cluster", names=_names(unknown),
         )
     return tuple(
         cluster
@@ -79,7 +86,10 @@ def parse_moment(text: str, now: datetime, field: str) -> datetime:
         try:
             clock = parse_clock(text)
         except ValueError as exc:
-            raise AnnouncementRefused(f'"{field}": {exc}', "write HH:MM or HH:MM:SS") from exc
+            raise AnnouncementRefused(
+                f'"{field}": {exc}', "write HH:MM or HH:MM:SS", "not_a_time", field=field,
+                text=text,
+            ) from exc
         return datetime.combine(now.date(), clock, tzinfo=now.tzinfo)
     try:
         moment = datetime.fromisoformat(text.strip())
@@ -87,10 +97,12 @@ def parse_moment(text: str, now: datetime, field: str) -> datetime:
         raise AnnouncementRefused(
             f'"{field}": {text!r} is not a time',
             f'write "now", a time of day like "14:30", or a date and time like "{_ISO_HINT}"',
+            "not_a_time", field=field, text=text,
         ) from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise AnnouncementRefused(
-            f'"{field}": {text!r} has no UTC offset', f'add it, like "{_ISO_HINT}"'
+            f'"{field}": {text!r} has no UTC offset', f'add it, like "{_ISO_HINT}"',
+            "not_a_time", field=field, text=text,
         )
     return moment.astimezone(now.tzinfo)
 
@@ -106,6 +118,8 @@ def start_of(request: AnnouncementRequest, now: datetime, lead_s: float) -> date
             f"the start {start:%H:%M:%S} ({start.date()}) is already past: it is "
             f"{now:%H:%M:%S} in the commune",
             'write "now", or a later time',
+            "start_past", start=f"{start:%H:%M:%S}", day=f"{start:%d/%m/%Y}",
+            now=f"{now:%H:%M:%S}",
         )
     return start
 
@@ -134,6 +148,7 @@ def build_items(
             f"no audio {_names(names)} in the library",
             "use a name that `broadcastd audio list` shows, or add the file with "
             "`broadcastd audio add FILE --name NAME`",
+            "unknown_audio", names=_names(names),
         )
     built: list[tuple[Item | None, float | None, str | None]] = []
     for position, item in enumerate(request.items):
@@ -197,6 +212,7 @@ def to_occurrence(
             "a stream without duration_s plays to the end of the announcement, "
             "and this announcement has no end",
             'give "end" or "duration_s" (or the stream its own "duration_s")',
+            "stream_without_end",
         )
     else:
         end = start + timedelta(seconds=ceil(known))
@@ -204,10 +220,12 @@ def to_occurrence(
         raise AnnouncementRefused(
             f"the end {end:%H:%M:%S} is not after the start {start:%H:%M:%S}",
             'give a later "end", or "duration_s"',
+            "end_not_after_start", end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}",
         )
     if end - start > MAX_LENGTH:
         raise AnnouncementRefused(
-            "an announcement lasts at most 24 hours", 'give an earlier "end" or shorter duration'
+            "an announcement lasts at most 24 hours", 'give an earlier "end" or shorter duration',
+            "too_long",
         )
     playlist: list[Item] = []
     offset = 0.0

@@ -17,6 +17,7 @@ from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import announcements, broadcasts, health, reports, schedule, status
+from broadcastd.console import announce_page as console_announce
 from broadcastd.console import auth as console_auth
 from broadcastd.console import cluster_page, timetable_page
 from broadcastd.console import pages as console_pages
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(timetable_page.router)
     if library is not None:
         app.include_router(library_router(library))
+    app.include_router(console_announce.router)  # the form's POSTs need an operator
     app.mount(
         console_auth.STATIC_PATH,
         StaticFiles(directory=console_auth.STATIC),
