@@ -17,6 +17,7 @@ from broadcastd.i18n import DEFAULT, LANGUAGES, _, from_environment, message_of,
 
 if TYPE_CHECKING:
     from broadcastd.settings import Settings
+    from broadcastd.speech import Speaker
 
 CONFIG_ENV = "BROADCASTD_CONFIG"
 LOCAL_CONFIG = Path("config/broadcastd.yaml")
@@ -139,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate_cli.register(commands)
     announce_cli.register(commands, daemon_args)
-    audio_cli.register(commands, find_uses=_find_audio_uses)
+    audio_cli.register(commands, find_uses=_find_audio_uses, speaker=_speaker)
     return parser
 
 
@@ -164,6 +165,19 @@ def _find_audio_uses(name: str) -> list[str]:
         settings = None
     folder = settings.paths.schedules if settings else Path("schedules")
     return find_uses([folder], name)
+
+
+def _speaker(library: Path, config: Path | None = None) -> Speaker:
+    """The speaker of `audio say` and `validate`: `tts:` of the config when one is
+    found, else espeak-ng's Vietnamese voice."""
+    from broadcastd.settings import SettingsError, TtsSettings, load_settings
+    from broadcastd.speech import speaker_from_settings
+
+    try:
+        tts = load_settings(find_config(config).path).tts
+    except SettingsError:
+        tts = TtsSettings()
+    return speaker_from_settings(tts, library)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -208,10 +222,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from broadcastd.settings import SettingsError
+    from broadcastd.speech import speaker_from_settings, text_lengths
     from broadcastd.timetable.report import validate
 
     paths: list[Path] = list(args.paths)
     library: Path | None = args.library
+    speaker: Speaker | None = None
     if not paths or library is None:
         try:
             settings = load_config(args)
@@ -220,7 +236,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             return EXIT_SETUP
         paths = paths or [settings.paths.schedules]
         library = library or settings.paths.audio_library
-    text, code = validate(paths, library, datetime.now(UTC), args.lang)
+        speaker = speaker_from_settings(settings.tts, library)
+    speaker = speaker or _speaker(library, args.config)
+    text, code = validate(paths, library, datetime.now(UTC), text_lengths(speaker), args.lang)
     print(text)
     return code
 

@@ -281,6 +281,42 @@ class AnnounceSettings(Section):
     )
 
 
+class TtsSettings(Section):
+    """Text to speech for `text:` items and `broadcastd audio say`: an engine on this server."""
+
+    engine: Literal["espeak-ng", "command"] = Field(
+        default="espeak-ng",
+        description="`espeak-ng` (Debian's package, Vietnamese voice), or `command`: any "
+        "local engine run from `command`.",
+    )
+    voice: str = Field(
+        default="vi", min_length=1, description="espeak-ng voice; a label for `command`."
+    )
+    rate: int = Field(default=145, ge=80, le=400, description="espeak-ng words per minute.")
+    command: str | None = Field(
+        default=None,
+        description="With `engine: command`: the command line; it reads the text on stdin "
+        "and writes a WAV to `{wav}`, e.g. `piper --model /opt/vi.onnx --output_file {wav}`.",
+    )
+    timeout_s: float = Field(default=120.0, gt=0, le=3600, description="Longest synthesis.")
+    abbreviations: dict[str, str] = Field(
+        default_factory=dict,
+        description="Abbreviations read out in full, added to the built-in ones "
+        "(UBND, HĐND, ...), e.g. `NVH: nhà văn hóa`.",
+    )
+
+    @model_validator(mode="after")
+    def _command_given(self) -> TtsSettings:
+        if self.engine == "command" and (not self.command or "{wav}" not in self.command):
+            raise ValueError(
+                "engine `command` needs `command:` with `{wav}` where the WAV is written, "
+                'e.g. "piper --model /opt/vi.onnx --output_file {wav}"'
+            )
+        if self.engine != "command" and self.command is not None:
+            raise ValueError("`command:` is used only with `engine: command`: remove it")
+        return self
+
+
 class ConsoleSettings(Section):
     session_idle_min: float = Field(
         default=30.0,
@@ -293,6 +329,13 @@ class ConsoleSettings(Section):
         gt=0,
         le=30 * 24,
         description="A console session ends this many hours after sign-in, however much used.",
+    )
+    max_upload_mb: float = Field(
+        default=200.0,
+        gt=0,
+        le=4096,
+        description="The largest audio file the library page takes (MB); a bigger one is "
+        "refused with a message before it is stored.",
     )
 
 
@@ -325,6 +368,7 @@ class Settings(Section):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     announce: AnnounceSettings = Field(default_factory=AnnounceSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    tts: TtsSettings = Field(default_factory=TtsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @model_validator(mode="before")

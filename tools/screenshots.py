@@ -75,6 +75,13 @@ def wait_playing(base: str, token: str, timeout: float = 120) -> str:
     raise SystemExit("no demo broadcast played within two minutes")
 
 
+def first_cluster(base: str, token: str, broadcast: str) -> str:
+    """A cluster the broadcast went to, for the cluster page's picture."""
+    answer = httpx.get(f"{base}/broadcasts/{broadcast}",
+                       headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    return str(answer.json()["clusters"][0]["cluster"])
+
+
 def shoot(browser: Browser, base: str, user: str, path: str, name: str) -> None:
     for size, viewport in SIZES.items():
         context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
@@ -87,6 +94,34 @@ def shoot(browser: Browser, base: str, user: str, path: str, name: str) -> None:
         target = OUT / f"{name}-{size}.png"
         page.screenshot(path=str(target), full_page=size == "desktop")
         print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+        context.close()
+
+
+def shoot_announce(browser: Browser, base: str) -> None:
+    """The Announce form (desktop and phone), and its confirmation at phone width for
+    khu-7 of Mạn Lạn with the flood warning: what an official sees before sending."""
+    for size in ("desktop", "phone"):
+        context = browser.new_context(viewport=SIZES[size])  # type: ignore[arg-type]
+        page = context.new_page()
+        page.goto(f"{base}/announce?commune=man-lan")
+        page.fill("#name", "van-hoa")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("form.announce-form")
+        page.check("input[name=areas][value=khu-7]")
+        page.select_option("#audio", "canh-bao-lu")
+        page.check("input[name=priority][value=emergency]")
+        page.fill("#reason", "Nước sông Chảy lên nhanh")
+        page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+        target = OUT / f"announce-{size}.png"
+        page.screenshot(path=str(target), full_page=size == "desktop")
+        print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+        if size == "phone":
+            page.click("form.announce-form button[type=submit]")
+            page.wait_for_selector("form.confirm-form")
+            target = OUT / "announce-confirm-phone.png"
+            page.screenshot(path=str(target), full_page=True)
+            print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
         context.close()
 
 
@@ -111,12 +146,19 @@ def main() -> None:
         try:
             add_user(config, "can-bo-xa", "viewer")
             add_user(config, "van-hoa", "operator")
-            broadcast = wait_playing(base, token(config))
+            reader = token(config)
+            broadcast = wait_playing(base, reader)
             time.sleep(3)  # some clusters further on, for a livelier picture
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 shoot(browser, base, "can-bo-xa", "/", "today")
                 shoot(browser, base, "van-hoa", f"/broadcast/{broadcast}", "broadcast")
+                commune = broadcast.split("/")[0]
+                cluster = first_cluster(base, reader, broadcast)
+                shoot(browser, base, "can-bo-xa", f"/cluster/{commune}/{cluster}", "cluster")
+                shoot(browser, base, "can-bo-xa", f"/timetable?commune={commune}", "timetable")
+                shoot(browser, base, "van-hoa", "/library", "library")
+                shoot_announce(browser, base)
                 browser.close()
         finally:
             daemon.terminate()

@@ -25,10 +25,14 @@ class AnnouncementRefused(ValueError):
     """Why an announcement cannot go out, and what to change: for a person, in the
     language each reader asks for (`said`); the exception's own text is English."""
 
-    def __init__(self, reason: Text, fix: Text) -> None:
+    def __init__(self, reason: Text, fix: Text, kind: str = "other", **facts: str) -> None:
         super().__init__(f"{reason}. Fix: {fix}")
         self.reason = reason
         self.fix = fix
+        self.kind = kind
+        """Which refusal (`start_past`, `unknown_audio`...), for words in other languages."""
+        self.facts = facts
+        """Its particulars (names, times), for the same."""
 
     def said(self, lang: Language) -> str:
         """`reason. Fix: fix` in `lang`."""
@@ -54,6 +58,7 @@ def find_timetable(timetables: Sequence[Timetable], commune: str) -> Timetable:
         _('write "commune" as one of: {communes}').format(
             communes=_names(known) or _("(none: no timetable loaded)")
         ),
+        "unknown_commune", names=commune,
     )
 
 
@@ -69,6 +74,7 @@ def target_clusters(timetable: Timetable, target: str | TargetSpec) -> tuple[str
                 commune=timetable.commune.id, areas=_names(unknown)
             ),
             _("use its areas: {areas}").format(areas=_names(areas)),
+            "unknown_area", names=_names(unknown),
         )
     unknown = [cluster for cluster in target.clusters if cluster not in timetable.area_of]
     if unknown:
@@ -77,6 +83,7 @@ def target_clusters(timetable: Timetable, target: str | TargetSpec) -> tuple[str
                 commune=timetable.commune.id, clusters=_names(unknown)
             ),
             _("use its clusters: {clusters}").format(clusters=_names(timetable.clusters)),
+            "unknown_cluster", names=_names(unknown),
         )
     return tuple(
         cluster
@@ -98,6 +105,7 @@ def parse_moment(text: str, now: datetime, field: str) -> datetime:
             raise AnnouncementRefused(
                 _('"{field}": {value} is not a time of day').format(field=field, value=repr(text)),
                 _("write HH:MM or HH:MM:SS"),
+                "not_a_time", field=field, text=text,
             ) from exc
         return datetime.combine(now.date(), clock, tzinfo=now.tzinfo)
     try:
@@ -107,11 +115,13 @@ def parse_moment(text: str, now: datetime, field: str) -> datetime:
             _('"{field}": {value} is not a time').format(field=field, value=repr(text)),
             _('write "now", a time of day like "14:30", or a date and time like "{example}"')
             .format(example=_ISO_HINT),
+            "not_a_time", field=field, text=text,
         ) from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise AnnouncementRefused(
             _('"{field}": {value} has no UTC offset').format(field=field, value=repr(text)),
             _('add it, like "{example}"').format(example=_ISO_HINT),
+            "not_a_time", field=field, text=text,
         )
     return moment.astimezone(now.tzinfo)
 
@@ -128,21 +138,25 @@ def start_of(request: AnnouncementRequest, now: datetime, lead_s: float) -> date
                 start=f"{start:%H:%M:%S}", date=str(start.date()), now=f"{now:%H:%M:%S}"
             ),
             _('write "now", or a later time'),
+            "start_past", start=f"{start:%H:%M:%S}", day=f"{start:%d/%m/%Y}",
+            now=f"{now:%H:%M:%S}",
         )
     return start
 
 
-def _item_length(item: Item, durations: Callable[[str], float | None]) -> float | None:
-    if item.audio is not None:
-        return durations(item.audio)
-    return item.duration_s
+Lengths = Callable[[str], "float | None"]
+
+
+def _no_speech(text: str) -> float | None:
+    return None
 
 
 def build_items(
-    request: AnnouncementRequest, durations: Callable[[str], float | None]
+    request: AnnouncementRequest, durations: Lengths, spoken: Lengths = _no_speech
 ) -> list[tuple[Item | None, float | None, str | None]]:
-    """Each item checked against the library: (audio item or None for a stream, its
-    length or None for a stream without one, the stream URL)."""
+    """Each item checked against the library: (audio or text item, or None for a stream;
+    its length, or None for a stream without one; the stream URL). `spoken(text)`: the
+    length of a text's speech, spoken beforehand at the edge; None when it is not."""
     names = [
         name
         for item in request.items
@@ -156,10 +170,21 @@ def build_items(
                 "use a name that `broadcastd audio list` shows, or add the file with "
                 "`broadcastd audio add FILE --name NAME`"
             ),
+            "unknown_audio", names=_names(names),
         )
     built: list[tuple[Item | None, float | None, str | None]] = []
     for position, item in enumerate(request.items):
-        if item.audio is not None:
+        if item.text is not None:
+            length = spoken(item.text)
+            if length is None:
+                raise AnnouncementRefused(
+                    _("item {position}, a text, was not spoken (no speech engine here)").format(
+                        position=position + 1
+                    ),
+                    _('record it and use "audio", or set up `tts:` in the server\'s config'),
+                )
+            built.append((Item(text=item.text, title=item.title), length, None))
+        elif item.audio is not None:
             audio = Item(audio=item.audio, title=item.title)
             built.append((audio, durations(item.audio), None))
         else:
@@ -185,22 +210,24 @@ def _stream(url: str, duration_s: float, title: str | None, fallback: str | None
 def to_occurrence(
     request: AnnouncementRequest,
     timetables: Sequence[Timetable],
-    durations: Callable[[str], float | None],
+    durations: Lengths,
     now: datetime,
     *,
     lead_s: float,
     taken: Callable[[str], bool],
+    spoken: Lengths = _no_speech,
 ) -> Occurrence:
     """The occurrence an announcement is, or AnnouncementRefused (reason and fix).
 
     `durations(name)`: a library item's length, None when unknown. `taken(base_id)`:
-    whether an id is in use (by an earlier announcement)."""
+    whether an id is in use (by an earlier announcement). `spoken(text)`: the length of
+    a text item's speech (see `build_items`)."""
     timetable = find_timetable(timetables, request.commune)
     zone = timetable.commune.zone
     local_now = now.astimezone(zone)
     clusters = target_clusters(timetable, request.target)
     start = start_of(request, local_now, lead_s)
-    items = build_items(request, durations)
+    items = build_items(request, durations, spoken)
     known = sum(length or 0.0 for _audio, length, _url in items)
     if request.end is not None:
         end = parse_moment(request.end, start, "end")
@@ -213,6 +240,7 @@ def to_occurrence(
                 "and this announcement has no end"
             ),
             _('give "end" or "duration_s" (or the stream its own "duration_s")'),
+            "stream_without_end",
         )
     else:
         end = start + timedelta(seconds=ceil(known))
@@ -222,11 +250,13 @@ def to_occurrence(
                 end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}"
             ),
             _('give a later "end", or "duration_s"'),
+            "end_not_after_start", end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}",
         )
     if end - start > MAX_LENGTH:
         raise AnnouncementRefused(
             _("an announcement lasts at most 24 hours"),
             _('give an earlier "end" or shorter duration'),
+            "too_long",
         )
     playlist: list[Item] = []
     offset = 0.0

@@ -378,8 +378,46 @@ def _clash(
 # --- audio ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Unspoken:
+    """Why a `text:` item could not be spoken (no engine, synthesis failed), with the fix."""
+
+    reason: str
+    fix: str
+
+
+#: Each text of a timetable: its speech's length in seconds, or why there is none.
+Spoken = Mapping[str, "float | Unspoken"]
+
+
+def timetable_texts(timetable: Timetable) -> list[str]:
+    """The texts of every `text:` item (dated playlists too), each once, in the order written."""
+    texts = (item.text for placed in placed_playlists(timetable) for item in placed.slot.playlist)
+    return list(dict.fromkeys(text for text in texts if text is not None))
+
+
+def check_texts(timetable: Timetable, spoken: Spoken) -> list[Finding]:
+    """A `text:` item whose speech could not be made is a problem of its own line."""
+    findings: list[Finding] = []
+    for placed in placed_playlists(timetable):
+        for index, item in enumerate(placed.slot.playlist):
+            result = spoken.get(item.text) if item.text is not None else None
+            if isinstance(result, Unspoken):
+                findings.append(Finding(
+                    placed.path + ("playlist", index, "text"),
+                    _("the text of {slot} cannot be spoken: {reason}").format(
+                        slot=placed.label, reason=result.reason
+                    ),
+                    result.fix,
+                ))
+    return findings
+
+
 def check_audio(
-    timetable: Timetable, durations: Mapping[str, float], missing_files: AbstractSet[str]
+    timetable: Timetable,
+    durations: Mapping[str, float],
+    missing_files: AbstractSet[str],
+    spoken: Spoken | None = None,
 ) -> list[Finding]:
     """Playlists name catalogue items whose files exist, and fit their window.
 
@@ -396,7 +434,8 @@ def check_audio(
                     path = placed.path + ("playlist", index, key)
                     findings += _audio_name(path, placed.label, key, name, durations,
                                             missing_files, known)
-    return findings + check_lengths(timetable, durations)
+    spoken = spoken or {}
+    return findings + check_texts(timetable, spoken) + check_lengths(timetable, durations, spoken)
 
 
 def _audio_name(
@@ -438,23 +477,34 @@ def _audio_name(
     return []
 
 
-def playlist_length(slot: SlotBody, durations: Mapping[str, float]) -> float | None:
-    """Seconds the playlist lasts; None if an item's duration is unknown."""
+def playlist_length(
+    slot: SlotBody, durations: Mapping[str, float], spoken: Spoken | None = None
+) -> float | None:
+    """Seconds the playlist lasts; None if an item's duration is unknown (a text not
+    spoken: no speech engine was given, or it failed)."""
     total = 0.0
     for item in slot.playlist:
-        seconds = item.duration_s if item.stream is not None else durations.get(item.audio or "")
-        if seconds is None:
+        seconds: float | Unspoken | None
+        if item.stream is not None:
+            seconds = item.duration_s
+        elif item.text is not None:
+            seconds = (spoken or {}).get(item.text)
+        else:
+            seconds = durations.get(item.audio or "")
+        if seconds is None or isinstance(seconds, Unspoken):
             return None
         total += seconds
     return total
 
 
-def check_lengths(timetable: Timetable, durations: Mapping[str, float]) -> list[Finding]:
+def check_lengths(
+    timetable: Timetable, durations: Mapping[str, float], spoken: Spoken | None = None
+) -> list[Finding]:
     """A playlist longer than its window is cut off; one under half of it leaves silence."""
     findings: list[Finding] = []
     for placed in placed_playlists(timetable):
         slot = placed.slot
-        total = playlist_length(slot, durations)
+        total = playlist_length(slot, durations, spoken)
         if total is None:
             continue
         window = slot.length_s

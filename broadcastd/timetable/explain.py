@@ -70,6 +70,7 @@ EXAMPLES: dict[str, str] = {  # YAML as written; a `Text` where the words are Vi
     "audio": "audio: ban-tin-sang",
     "stream": "stream: http://phat-thanh.thanhba.example/tiep-song",
     "duration_s": "duration_s: 1500",
+    "text": 'text: "Họp dân khu 7 lúc 19h30 tại nhà văn hóa"',
     "exceptions": "exceptions: [{date: 2027-02-06, skip: [morning]}]",
     "date": "date: 2027-02-06",
     "skip": "skip: [morning]",

@@ -30,6 +30,9 @@ from broadcastd.timetable.priority import priority_value
 from broadcastd.timetable.problems import RuleBroken
 from broadcastd.timetable.weekdays import WEEKDAYS, read_days
 
+#: Longest `text:` item (about two and a half minutes of speech); the same limit as
+#: broadcastd.speech.MAX_TEXT_CHARS, kept here so the core imports no speech engine.
+MAX_TEXT_CHARS = 2000
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
@@ -130,10 +133,16 @@ class Target(Model):
 
 
 class Item(Model):
-    """One playlist entry: an audio file from the library, or a live stream."""
+    """One playlist entry: an audio file from the library, a live stream, or a written
+    notice spoken on this server when the timetable is loaded."""
 
     audio: Id | None = Field(default=None, description="Catalogue name in audio_library/.")
     stream: str | None = Field(default=None, description="URL of a live stream (relay).")
+    text: str | None = Field(
+        default=None,
+        description=f"A notice in Vietnamese, read out by the speech engine (`tts:` in the "
+        f"config); at most {MAX_TEXT_CHARS:,} characters.",
+    )
     fallback: Id | None = Field(
         default=None,
         description="Catalogue name played while the stream cannot be opened (streams only).",
@@ -157,12 +166,46 @@ class Item(Model):
             )
         return value
 
+    @field_validator("text")
+    @classmethod
+    def _speakable(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value:
+            raise RuleBroken(
+                _("the text is empty"),
+                _(
+                    'write the notice to read out, e.g. `- text: "Họp dân khu 7 lúc 19h30 tại '
+                    'nhà văn hóa"`, or remove the item'
+                ),
+            )
+        if len(value) > MAX_TEXT_CHARS:
+            raise RuleBroken(
+                _(
+                    "the text has {count} characters, more than {limit} (about two and a "
+                    "half minutes of speech)"
+                ).format(count=f"{len(value):,}", limit=f"{MAX_TEXT_CHARS:,}"),
+                _(
+                    "split it into several `text:` items, or record it and add it with "
+                    "`broadcastd audio add`"
+                ),
+            )
+        return value
+
     @model_validator(mode="after")
     def _one_kind(self) -> Item:
-        if (self.audio is None) == (self.stream is None):
+        if sum(kind is not None for kind in (self.audio, self.stream, self.text)) != 1:
             raise RuleBroken(
-                _("a playlist item needs exactly one of `audio:` or `stream:`"),
-                _("write `- audio: <catalogue name>`, or `- stream: <URL>` with `duration_s:`"),
+                _("a playlist item needs exactly one of `audio:`, `stream:` or `text:`"),
+                _(
+                    "write `- audio: <catalogue name>`, `- stream: <URL>` with `duration_s:`, "
+                    'or `- text: "<the notice>"`'
+                ),
+            )
+        if self.text is not None and (self.fallback is not None or self.duration_s is not None):
+            raise RuleBroken(
+                _("the text item has a `fallback:` or `duration_s:`"),
+                _("remove it: the speech's length is known once it is spoken"),
             )
         if self.stream is not None and self.duration_s is None:
             raise RuleBroken(

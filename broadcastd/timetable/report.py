@@ -16,7 +16,7 @@ from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.i18n import DEFAULT, Language, _, from_environment, message_of, ngettext, say
 from broadcastd.planning.occurrences import next_occurrence
-from broadcastd.timetable.loader import TimetableSet, load_timetables
+from broadcastd.timetable.loader import SpeakText, TimetableSet, load_timetables
 from broadcastd.timetable.model import Timetable
 
 DEFAULT_SCHEDULES = Path("schedules")
@@ -82,12 +82,14 @@ def render(
 
 
 def validate(
-    paths: Sequence[Path], library_dir: Path | None, now: datetime, lang: Language = DEFAULT
+    paths: Sequence[Path], library_dir: Path | None, now: datetime,
+    speak: SpeakText | None = None, lang: Language = DEFAULT,
 ) -> tuple[str, int]:
     """What `broadcastd validate` prints, and its exit code.
 
     `library_dir` None skips the audio checks. A broken catalogue is an error of its
-    own, and the timetables are still checked without it.
+    own, and the timetables are still checked without it. `speak` speaks the `text:`
+    items (into the library's speech cache), so their length is checked too.
     """
     catalogue: Catalogue | None = None
     preamble: list[str] = []
@@ -98,7 +100,7 @@ def validate(
             preamble.append(
                 _("{error} (audio items were not checked)").format(error=message_of(exc))
             )
-    found = load_timetables(list(paths) or [DEFAULT_SCHEDULES], catalogue)
+    found = load_timetables(list(paths) or [DEFAULT_SCHEDULES], catalogue, speak)
     return render(found, now, preamble, lang)
 
 
@@ -127,6 +129,6 @@ def run(args: argparse.Namespace) -> int:
     """Handler of `broadcastd validate`: print the report, return the exit code."""
     library = None if args.no_audio else args.library
     lang = from_environment(getattr(args, "lang", None))
-    text, code = validate(args.paths or [DEFAULT_SCHEDULES], library, datetime.now(UTC), lang)
+    text, code = validate(args.paths or [DEFAULT_SCHEDULES], library, datetime.now(UTC), lang=lang)
     print(text)
     return code

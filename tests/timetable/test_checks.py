@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from broadcastd.audio.catalogue import Catalogue
-from broadcastd.timetable.loader import TimetableSet, find_uses, load_timetables
+from broadcastd.timetable.loader import TimetableSet, find_uses, find_uses_of, load_timetables
 from broadcastd.timetable.report import validate
 
 from .helpers import BASE, BULLETINS, TWO_SLOTS, audio_timetable, line_with, write_library
@@ -193,7 +193,7 @@ def test_much_shorter_playlist_is_a_warning_that_does_not_fail(
     (warning,) = found.warnings
     assert "lasts 0:20, under half its window" in warning.message
     assert "silent for 1:40" in warning.message
-    output, code = validate([path.parent], library, NOW, "en")
+    output, code = validate([path.parent], library, NOW, lang="en")
     assert code == 0
     assert "warning: the playlist of slot `morning`" in output
     assert "thu-nghiem  Xã Thử Nghiệm: 2 areas, 3 clusters, 1 slot," in output
@@ -260,14 +260,14 @@ def test_shipped_schedules_validate_against_the_shipped_library() -> None:
     library = REPO / "audio_library"
     if not (library / "catalogue.yaml").exists():
         pytest.skip("the shipped audio library is not generated yet")
-    output, code = validate([REPO / "schedules"], library, NOW, "en")
+    output, code = validate([REPO / "schedules"], library, NOW, lang="en")
     assert code == 0, output
     assert "warning" not in output
 
 
 def test_validate_summary_and_exit_codes(tmp_path: Path, write: Write) -> None:
     library = write_library(tmp_path / "lib", dict.fromkeys(BULLETINS, 20.0))
-    output, code = validate([REPO / "schedules"], library, NOW, "en")
+    output, code = validate([REPO / "schedules"], library, NOW, lang="en")
     assert code == 0
     assert output.splitlines() == [
         ("khai-xuan  Xã Khải Xuân: 6 areas, 8 clusters, 2 slots, next broadcast "
@@ -276,7 +276,7 @@ def test_validate_summary_and_exit_codes(tmp_path: Path, write: Write) -> None:
         "man-lan/evening/2026-11-29 at 2026-11-29 17:00 +07"),
     ]
     bad = write("bad.yaml", BASE.replace('"05:30"', '"05:61"'))
-    output, code = validate([bad], library, NOW, "en")
+    output, code = validate([bad], library, NOW, lang="en")
     assert code == 1
     assert output.splitlines() == [
         (f"{bad}:13: slots -> morning -> start: '05:61' is not a time of day. "
@@ -292,7 +292,7 @@ def test_broken_catalogue_is_an_error_and_timetables_are_still_checked(
     library.mkdir()
     (library / "catalogue.yaml").write_text("version: 1\nitems: [\n", encoding="utf-8")
     bad = write("bad.yaml", BASE.replace('"05:30"', '"05:61"'))
-    output, code = validate([bad], library, NOW, "en")
+    output, code = validate([bad], library, NOW, lang="en")
     assert code == 1
     assert "catalogue.yaml" in output.splitlines()[0]
     assert f"{bad}:13:" in output
@@ -324,3 +324,22 @@ def test_find_uses_counts_a_streams_fallback(write: Write) -> None:
     )
     path = write("t.yaml", text)
     assert find_uses([path], "nhac-nen") == [f"{path}:{line_with(text, 'fallback:')} slot morning"]
+
+
+def test_find_uses_counts_a_slots_playlist_for_one_date(write: Write) -> None:
+    """An item only a dated playlist (`on:`) plays is in use too: removing it would
+    silence that date. The library page lists several items' uses in one reading."""
+    text = audio_timetable("      - audio: nhac-hieu\n") + """\
+    on:
+      - date: 2026-12-02
+        playlist:
+          - audio: hop-thon
+"""
+    path = write("t.yaml", text)
+    assert find_uses([path], "hop-thon") == [
+        f"{path}:{line_with(text, 'hop-thon')} slot morning on 2026-12-02"]
+    assert find_uses_of([path.parent], ["hop-thon", "nhac-hieu", "thoi-tiet"]) == {
+        "hop-thon": [f"{path}:{line_with(text, 'hop-thon')} slot morning on 2026-12-02"],
+        "nhac-hieu": [f"{path}:{line_with(text, 'nhac-hieu')} slot morning"],
+        "thoi-tiet": [],
+    }

@@ -271,14 +271,14 @@ def test_the_validate_report_in_vietnamese_counts_and_says_the_next_broadcast(
 
     now = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
     good = write("good.yaml", BASE)
-    text, code = validate([good], None, now, "vi")
+    text, code = validate([good], None, now, lang="vi")
     assert (text, code) == (
         ("thu-nghiem  Xã Thử Nghiệm: 2 khu, 3 cụm loa, 1 khung giờ, buổi phát tiếp theo "
         "thu-nghiem/morning/2026-11-30 lúc 2026-11-30 05:30 +07"),
         0,
     )
     bad = write("good.yaml", SCHEMA_CASES["missing end"][0])
-    text, code = validate([bad], None, now, "vi")
+    text, code = validate([bad], None, now, lang="vi")
     assert code == 1
     assert text.splitlines() == [
         (f"{bad}:12: slots -> morning -> end: thiếu `end`. Cách sửa: thêm vào, ví dụ "
@@ -344,7 +344,7 @@ def test_a_broken_catalogue_is_said_in_vietnamese_first(tmp_path: Path, write: W
     library.mkdir()
     (library / "catalogue.yaml").write_text("version: 1\nitems: [\n", encoding="utf-8")
     good = write("good.yaml", BASE)
-    text, code = validate([good], library, datetime(2026, 11, 29, 3, 0, tzinfo=UTC), "vi")
+    text, code = validate([good], library, datetime(2026, 11, 29, 3, 0, tzinfo=UTC), lang="vi")
     assert code == 1
     first, last = text.splitlines()
     assert first.startswith(f"{library / 'catalogue.yaml'}, dòng 3: không phải YAML hợp lệ (")

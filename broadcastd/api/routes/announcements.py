@@ -20,7 +20,7 @@ from broadcastd.announce.service import AnnounceDesk, StopRefused
 from broadcastd.api.auth import Principal, require
 from broadcastd.api.deps import DaemonView, LangDep, StoreDep, ViewDep
 from broadcastd.api.models import ErrorBody
-from broadcastd.i18n import DEFAULT, Language, _, ngettext, said_error, say
+from broadcastd.i18n import DEFAULT, Language, _, from_request, ngettext, said_error, say
 from broadcastd.store import Store, StoreWriteFailed
 
 router = APIRouter(tags=["announcements"])
@@ -41,12 +41,13 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_announcer(request: Request, lang: LangDep) -> AnnounceDesk:
+def get_announcer(request: Request) -> AnnounceDesk:
     source: Callable[[], AnnounceDesk | None] | None = getattr(
         request.app.state, "announcer", None
     )
     announcer = source() if source is not None else None
     if announcer is None:
+        lang = from_request(request.query_params.get("lang"), request.headers.get("accept-language"))
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             say(_("the daemon is still starting (or runs without delivery); try again in a "
