@@ -14,6 +14,7 @@ and the model reads them as what they mean.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -295,25 +296,8 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
             _("a quote opened on this line is not closed: end the text with the same quote"),
         )
     text_line = source_lines[line - 1] if line and line <= len(source_lines) else ""
-    return YamlSyntaxError(line, _plain(problem, text_line), _hint(problem, text_line))
-
-
-def _plain(problem: str, text_line: str) -> str:
-    """The parser's problem in words an official reads (and that have a translation);
-    a rarer one as the parser says it."""
-    if "\t" in text_line or "'\\t'" in problem:
-        return _("a tab character, where YAML allows only spaces")
-    if "could not find expected ':'" in problem:
-        return _("a key without its colon")
-    if "mapping values are not allowed" in problem:
-        return _("a colon where no value can start")
-    if "expected <block end>" in problem or "did not find expected key" in problem:
-        return _("the lines of one level are not lined up")
-    if "found duplicate anchor" in problem or "found undefined alias" in problem:
-        return _("an `&name` / `*name` mark that is unknown or repeated")
-    if "quoted scalar" in problem:
-        return _("a quote that is never closed")
-    return problem or _("not valid YAML")
+    plain, hint = _cause(problem, text_line)
+    return YamlSyntaxError(line, plain, hint)
 
 
 def _unclosed_quote(lines: list[str], upto: int) -> int | None:
@@ -324,27 +308,61 @@ def _unclosed_quote(lines: list[str], upto: int) -> int | None:
     return None
 
 
-def _hint(problem: str, text_line: str) -> str:
-    if "\t" in text_line or "'\\t'" in problem:
-        return _("replace the tab characters at the start of the line with spaces")
-    if "could not find expected ':'" in problem:
-        return _('put a colon and a space after the key, like `start: "05:30"`')
-    if "mapping values are not allowed" in problem:
-        return _(
+# The parser's usual problems: what it found (in words an official reads; None keeps the
+# parser's own) and what to do. The first whose test matches tells.
+_CAUSES: tuple[tuple[Callable[[str, str], bool], str | None, str], ...] = (
+    (
+        lambda problem, line: "\t" in line or "'\\t'" in problem,
+        _("a tab character, where YAML allows only spaces"),
+        _("replace the tab characters at the start of the line with spaces"),
+    ),
+    (
+        lambda problem, line: "could not find expected ':'" in problem,
+        _("a key without its colon"),
+        _('put a colon and a space after the key, like `start: "05:30"`'),
+    ),
+    (
+        lambda problem, line: "mapping values are not allowed" in problem,
+        _("a colon where no value can start"),
+        _(
             "a value contains `: `; put the value in quotes, or check the key above "
             "is followed by a colon and that this line is indented under it"
-        )
-    if "expected <block end>" in problem or "did not find expected key" in problem:
-        return _(
+        ),
+    ),
+    (
+        lambda problem, line: "expected <block end>" in problem
+        or "did not find expected key" in problem,
+        _("the lines of one level are not lined up"),
+        _(
             "check the indentation: keys at the same level must start in the same "
             "column, and list items start with `- ` under their key"
-        )
-    if "found duplicate anchor" in problem or "found undefined alias" in problem:
-        return _("check the `&name` and `*name` marks: each anchor once, defined before use")
-    if "digits" in problem:
-        return _("no value in a timetable needs that many digits: check the number")
-    if "quoted scalar" in problem:
-        return _("a quote is not closed: end the text with the same quote it started with")
-    return _("compare the line with the example in docs/timetables.md")
+        ),
+    ),
+    (
+        lambda problem, line: "found duplicate anchor" in problem
+        or "found undefined alias" in problem,
+        _("an `&name` / `*name` mark that is unknown or repeated"),
+        _("check the `&name` and `*name` marks: each anchor once, defined before use"),
+    ),
+    (
+        lambda problem, line: "digits" in problem,
+        None,
+        _("no value in a timetable needs that many digits: check the number"),
+    ),
+    (
+        lambda problem, line: "quoted scalar" in problem,
+        _("a quote that is never closed"),
+        _("a quote is not closed: end the text with the same quote it started with"),
+    ),
+)
 
 
+def _cause(problem: str, text_line: str) -> tuple[str, str]:
+    """(what is wrong, what to do) for a parser problem met on `text_line`."""
+    for matches, plain, hint in _CAUSES:
+        if matches(problem, text_line):
+            return plain or problem, hint
+    return (
+        problem or _("not valid YAML"),
+        _("compare the line with the example in docs/timetables.md"),
+    )
