@@ -19,6 +19,7 @@ from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import announcements, broadcasts, health, reports, schedule, status
 from broadcastd.console import auth as console_auth
 from broadcastd.console import pages as console_pages
+from broadcastd.console import reports_page as console_reports
 from broadcastd.console.sessions import SessionPolicy, Sessions
 from broadcastd.settings import ConsoleSettings
 from broadcastd.store import Store
@@ -112,6 +113,7 @@ def create_app(
         app.include_router(audio_router)
     app.include_router(console_auth.router)
     app.include_router(console_pages.router)  # each page checks the session itself
+    app.include_router(console_reports.router)
     app.mount(
         console_auth.STATIC_PATH,
         StaticFiles(directory=console_auth.STATIC),
