@@ -19,11 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,11 +36,15 @@ from zoneinfo import ZoneInfo
 if __package__ in (None, ""):  # `python bench/reports.py`: make `broadcastd` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fastapi.testclient import TestClient
+import httpx
+import uvicorn
+from fastapi import FastAPI
 
 from bench.sections import Section
+from broadcastd.access.passwords import hash_password
 from broadcastd.api import CommuneTopology, HealthReport, OccurrenceView, create_app
 from broadcastd.store import Store, open_store
+from broadcastd.store.users import add_user
 from broadcastd.store.schema import (
     NO_ITEM,
     ack_events,
@@ -51,6 +58,7 @@ BEGIN, END = "<!-- reports:begin -->", "<!-- reports:end -->"
 ZONE = "Asia/Ho_Chi_Minh"
 HANOI = ZoneInfo(ZONE)
 CLUSTERS, AREAS = 22, 6
+VIEWER, PASSWORD = "huyen", "bench-mat-khau"
 SLOTS = (
     # (slot, local hour, minute, item seconds, every n days)
     ("morning", 5, 30, (300.0, 1200.0), 1),
@@ -87,7 +95,8 @@ def fleet(communes: int) -> Fleet:
         areas: dict[str, list[str]] = {}
         for c in range(CLUSTERS):
             areas.setdefault(f"khu-{c % AREAS + 1}", []).append(f"{commune}-c{c + 1:02d}")
-        made.append(CommuneTopology(commune, f"Xã {n}", ZONE, areas))
+        names = {area: f"Khu {area.removeprefix('khu-')}" for area in areas}
+        made.append(CommuneTopology(commune, f"Xã {n}", ZONE, areas, names))
     return Fleet(made)
 
 
@@ -185,7 +194,8 @@ def _acks(rng: random.Random, start: datetime, items: tuple[float, ...],
     yield ("finished", None, "", at(sum(items) - 3))
 
 
-def timed(client: TestClient, url: str, params: dict[str, str], runs: int) -> tuple[float, int]:
+def timed(client: httpx.Client, url: str, params: dict[str, str], runs: int
+          ) -> tuple[float, int]:
     """Median seconds of `runs` fetches, and the size of the answer."""
     took, size = [], 0
     for _ in range(runs):
@@ -197,6 +207,46 @@ def timed(client: TestClient, url: str, params: dict[str, str], runs: int) -> tu
     return statistics.median(took), size
 
 
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """The app on a real uvicorn server on a free port, as the daemon serves it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off",
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+@contextmanager
+def signed_in(base_url: str) -> Iterator[httpx.Client]:
+    """A browser's session: the viewer signed in through the real form."""
+    with httpx.Client(base_url=base_url, timeout=300) as client:
+        answer = client.post("/login", data={"name": VIEWER, "password": PASSWORD,
+                                             "next": "/reports"})
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+FETCHES = (
+    # (figure, path, one commune or all)
+    ("page", "/reports", True),
+    ("csv", "/reports/deliveries.csv", True),
+    ("xlsx", "/reports/deliveries.xlsx", True),
+    ("page", "/reports", False),
+    ("csv", "/reports/deliveries.csv", False),
+    ("xlsx", "/reports/deliveries.xlsx", False),
+)
+
+
 def measure(root: Path, communes: int, days: int, runs: int) -> dict[str, Any]:
     topology = fleet(communes)
     first = date(2026, 11, 1)
@@ -204,25 +254,25 @@ def measure(root: Path, communes: int, days: int, runs: int) -> dict[str, Any]:
     began = time.perf_counter()
     acks = history(store, topology, first, days)
     written_s = time.perf_counter() - began
+    with store.engine.begin() as conn:
+        add_user(conn, VIEWER, "viewer", hash_password(PASSWORD), datetime.now(UTC), "bench")
+    store.start()  # the sign-in writes its session through the store's writer
     last = first + timedelta(days=days - 1)
     now = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
-    app = create_app(store, topology, now=lambda: now, anonymous_read=True)
+    app = create_app(store, topology, now=lambda: now)
     month = {"from": first.isoformat(), "to": last.isoformat()}
     one = {**month, "commune": topology.communes[0].commune}
     figures: dict[str, Any] = {
         "communes": communes, "days": days, "acks": acks, "written_s": written_s,
         "db_mb": sum(f.stat().st_size for f in root.glob("reports.db*")) / 1e6,
     }
-    with TestClient(app) as client:
+    with served(app) as base_url, signed_in(base_url) as client:
         rows = client.get("/reports/deliveries.csv", params=one).text.count("\n") - 1
         figures["rows_one"] = rows
-        for name, url, params, n in (
-            ("one_csv", "/reports/deliveries.csv", one, runs),
-            ("one_xlsx", "/reports/deliveries.xlsx", one, runs),
-            ("all_csv", "/reports/deliveries.csv", month, 1),
-            ("all_xlsx", "/reports/deliveries.xlsx", month, 1),
-        ):
-            figures[f"{name}_s"], figures[f"{name}_bytes"] = timed(client, url, params, n)
+        for name, url, single in FETCHES:
+            key = f"{'one' if single else 'all'}_{name}"
+            figures[f"{key}_s"], figures[f"{key}_bytes"] = timed(
+                client, url, one if single else month, runs if single else max(1, runs // 2))
     store.stop()
     return figures
 

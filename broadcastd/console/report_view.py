@@ -220,9 +220,15 @@ def _where(
     return f"{name} · {area}" if several else area
 
 
+NAMED = 3
+"""Up to this many communes, a report on all of them names each."""
+
+
 def _scope(query: ReportQuery, communes: dict[str, CommuneTopology], words: dict[str, str]) -> str:
     if query.commune is None:
-        scope = words["report.all_communes"]
+        names = [c.name for c in communes.values()]
+        scope = (", ".join(names) if len(names) <= NAMED
+                 else f"{words['report.all_communes']} ({len(names)})")
         return f"{scope} · {query.area}" if query.area else scope
     commune = communes[query.commune]
     if query.area is None:

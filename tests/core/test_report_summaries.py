@@ -95,7 +95,7 @@ def test_the_page_groups_clusters_by_area_in_timetable_order_and_marks_low_share
     assert (lines["b-1"].share, lines["b-1"].low) == ("50,0 %", True)
     assert man_lan.total.values[0] == 10
     assert [w.where for w in page.worst][:2] == ["Mạn Lạn · Khu 1", "Mạn Lạn · Khu 2"]
-    assert page.scope == "Tất cả các xã" and page.span == "Từ 2026-11-01 đến 2026-11-03"
+    assert page.scope == "Mạn Lạn, Khải Xuân" and page.span == "Từ 2026-11-01 đến 2026-11-03"
     assert page.csv_url == "/reports/deliveries.csv?from=2026-11-01&to=2026-11-03&lang=vi"
 
 
