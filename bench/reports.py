@@ -44,7 +44,6 @@ from bench.sections import Section
 from broadcastd.access.passwords import hash_password
 from broadcastd.api import CommuneTopology, HealthReport, OccurrenceView, create_app
 from broadcastd.store import Store, open_store
-from broadcastd.store.users import add_user
 from broadcastd.store.schema import (
     NO_ITEM,
     ack_events,
@@ -52,6 +51,7 @@ from broadcastd.store.schema import (
     broadcasts,
     deliveries,
 )
+from broadcastd.store.users import add_user
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- reports:begin -->", "<!-- reports:end -->"

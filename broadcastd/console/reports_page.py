@@ -35,7 +35,7 @@ def reports_page(request: Request, context: ContextDep) -> Response:
     topology = Topology(context.view.topology())
     lang, now = _lang(request), context.now()
     asked = request.query_params
-    commune, area = asked.get("commune", ""), asked.get("area", "")
+    commune, area = asked.get("commune", _first_choice(topology)), asked.get("area", "")
     first, last = report_view.month_so_far(_commune_time(topology, commune, now).date())
     first_text, last_text = asked.get("from", first.isoformat()), asked.get("to", last.isoformat())
     form = report_view.report_form(topology.communes, first_text, last_text, commune, area)
@@ -50,6 +50,14 @@ def reports_page(request: Request, context: ContextDep) -> Response:
     template = "report_print.html" if asked.get("print") == "1" else "reports.html"
     return _render(request, template, session, topology, now, form=form, report=page,
                    problem=None)
+
+
+def _first_choice(topology: Topology) -> str:
+    """The commune a page opened without one shows: every commune of a commune's own
+    server (one or a few), the first of a district's many (all of them at once is a
+    longer wait, chosen on purpose: benchmarks.md)."""
+    communes = topology.communes
+    return communes[0].commune if len(communes) > report_view.NAMED else ""
 
 
 def _commune_time(topology: Topology, commune: str, now: datetime) -> datetime:

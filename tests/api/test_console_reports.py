@@ -9,6 +9,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
@@ -16,9 +17,10 @@ import pytest
 
 from broadcastd.access import Role
 from broadcastd.api import create_app
+from broadcastd.api.views import CommuneTopology
 from broadcastd.store import Store
 
-from .fakes import HANOI, Clock, FakeDaemon, make_user, serve
+from .fakes import HANOI, TOPOLOGY, Clock, FakeDaemon, make_user, serve
 from .test_reports import EXPECTED, RANGE, history
 
 PASSWORD = "mật-khẩu-đúng"
@@ -26,12 +28,27 @@ COUNTS = ["planned", "played", "partial", "missed", "preempted", "cancelled", "f
           "pending"]
 
 
+class District(FakeDaemon):
+    """A district's server: the two communes of the history and two more."""
+
+    def topology(self) -> list[CommuneTopology]:
+        more = [CommuneTopology(f"xa-{n}", f"Xã {n}", "Asia/Ho_Chi_Minh", {"khu-1": [f"k{n}"]})
+                for n in (3, 4)]
+        return [*TOPOLOGY, *more]
+
+
 @pytest.fixture
 def browser(store: Store) -> Iterator[httpx.Client]:
     """A signed-in viewer on a real server over two days of history (5 Nov, Hà Nội)."""
+    with signed_in(store, FakeDaemon()) as client:
+        yield client
+
+
+@contextmanager
+def signed_in(store: Store, daemon: FakeDaemon) -> Iterator[httpx.Client]:
     history(store)
     make_user(store, "huyen", Role.VIEWER, PASSWORD)
-    app = create_app(store, FakeDaemon(), now=Clock(datetime(2026, 11, 5, 9, 0, tzinfo=HANOI)))
+    app = create_app(store, daemon, now=Clock(datetime(2026, 11, 5, 9, 0, tzinfo=HANOI)))
     with serve(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
         signed = client.post("/login", data={"name": "huyen", "password": PASSWORD,
                                              "next": "/reports"})
@@ -90,6 +107,16 @@ def test_opened_without_dates_it_shows_this_month_so_far(browser: httpx.Client) 
     every = cluster_counts(page)
     assert set(every) == {"coc-1", "coc-2", "na-hu-1", "khai-1"}
     assert every["khai-1"]["share"] == "100,0 %"  # not marked
+
+
+def test_a_district_server_opens_on_its_first_commune(store: Store) -> None:
+    with signed_in(store, District()) as client:
+        first = client.get("/reports").text
+        every = client.get("/reports", params={**RANGE, "commune": ""}).text
+    assert '<option value="man-lan" selected>' in first
+    assert set(cluster_counts(first)) == {"coc-1", "coc-2", "na-hu-1"}
+    assert "Tất cả các xã (4)" in every
+    assert set(cluster_counts(every)) == {"coc-1", "coc-2", "na-hu-1", "khai-1"}
 
 
 @pytest.mark.parametrize(
