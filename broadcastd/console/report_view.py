@@ -58,6 +58,8 @@ class CommuneBlock:
 class DayLine:
     day: str
     counts: Counts
+    quiet: bool
+    """Nothing was planned that day: shown, but greyed, so the busy days stand out."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,8 @@ def report_page(
         columns=headers(COUNT_COLUMNS, lang),
         communes=[_commune_block(c, summaries, per_commune.get(c.commune, Tally()), words, lang)
                   for c in shown],
-        days=[DayLine(d.date.isoformat(), _counts(d.tally, lang)) for d in report.days()],
+        days=[DayLine(d.date.isoformat(), _counts(d.tally, lang), d.tally.planned == 0)
+              for d in report.days()],
         worst=worst,
         total=total,
         total_line=words["report.total_line"].format(
