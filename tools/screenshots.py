@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
@@ -75,19 +75,50 @@ def wait_playing(base: str, token: str, timeout: float = 120) -> str:
     raise SystemExit("no demo broadcast played within two minutes")
 
 
+def signed_in_page(browser: Browser, base: str, user: str, path: str,
+                   viewport: dict[str, int]) -> tuple[BrowserContext, Page]:
+    """A new browser at `viewport`, `user` signed in through the form, at `path`."""
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto(f"{base}{path}")
+    page.fill("#name", user)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return context, page
+
+
+def saved(page: Page, name: str, full_page: bool) -> None:
+    target = OUT / f"{name}.png"
+    page.screenshot(path=str(target), full_page=full_page)
+    print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+
+
 def shoot(browser: Browser, base: str, user: str, path: str, name: str) -> None:
     for size, viewport in SIZES.items():
-        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
-        page = context.new_page()
-        page.goto(f"{base}{path}")
-        page.fill("#name", user)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        target = OUT / f"{name}-{size}.png"
-        page.screenshot(path=str(target), full_page=size == "desktop")
-        print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+        context, page = signed_in_page(browser, base, user, path, viewport)
+        saved(page, f"{name}-{size}", full_page=size == "desktop")
         context.close()
+
+
+def wait_ended(base: str, token: str, broadcast: str, timeout: float = 180) -> None:
+    """Until `broadcast` is over, so the report has outcomes to count."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{base}/broadcasts/{broadcast}",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        if answer.status_code == 200 and answer.json().get("phase") == "ended":
+            return
+        time.sleep(2)
+    raise SystemExit(f"{broadcast} did not end within {timeout:.0f} s")
+
+
+def shoot_print(browser: Browser, base: str, user: str, path: str, name: str) -> None:
+    """The print view as the browser prints it (A4 is about 794 px wide at 96 dpi)."""
+    context, page = signed_in_page(browser, base, user, path, {"width": 794, "height": 1123})
+    page.emulate_media(media="print")
+    saved(page, name, full_page=True)
+    context.close()
 
 
 def token(config: Path) -> str:
@@ -111,12 +142,16 @@ def main() -> None:
         try:
             add_user(config, "can-bo-xa", "viewer")
             add_user(config, "van-hoa", "operator")
-            broadcast = wait_playing(base, token(config))
+            reader = token(config)
+            broadcast = wait_playing(base, reader)
             time.sleep(3)  # some clusters further on, for a livelier picture
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 shoot(browser, base, "can-bo-xa", "/", "today")
                 shoot(browser, base, "van-hoa", f"/broadcast/{broadcast}", "broadcast")
+                wait_ended(base, reader, broadcast)  # the report counts its outcomes
+                shoot(browser, base, "can-bo-xa", "/reports", "reports")
+                shoot_print(browser, base, "can-bo-xa", "/reports?print=1", "reports-print")
                 browser.close()
         finally:
             daemon.terminate()

@@ -69,6 +69,7 @@ class WorstLine:
     cluster: str
     share: str
     missed: int
+    partial: int
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def report_page(
     several = len(shown) > 1
     worst = [
         WorstLine(_where(s, names, several), s.cluster, _share(s.tally, lang),
-                  s.tally.count("missed"))
+                  s.tally.count("missed"), s.tally.count("partial"))
         for s in worst_clusters(summaries, WORST)
     ]
     base = _query(query, lang)
