@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -253,6 +254,7 @@ def measure(root: Path, communes: int, days: int, runs: int) -> dict[str, Any]:
             figures[f"{key}_s"], figures[f"{key}_bytes"] = timed(
                 client, url, one if single else month, runs if single else max(1, runs // 2))
         figures["runs"], figures["runs_all"] = runs, max(1, runs // 2)
+    figures["load"] = os.getloadavg()[1]  # the machine's other work, over 5 minutes
     since = datetime.combine(first - timedelta(days=1), datetime.min.time(), UTC)
     began = time.perf_counter()
     store.outcomes_between(since, now + timedelta(days=1), now)
@@ -274,7 +276,7 @@ is regenerated). {n} communes of 22 clusters, {f['days']} days, 2-3 broadcasts a
 uvicorn, signed in as a viewer (the page) through the real sign-in form: outcomes, ack
 times (files only), areas, the HTML or the file; the median of {f['runs']} for one
 commune, of {f['runs_all']} for all, on the 2-core machine of the table above (shared
-with other work while measured). The target: a commune's month, page and XLSX, under a
+with other work while measured: load average {f['load']:.1f}). The target: a commune's month, page and XLSX, under a
 second. The XLSX is written by XlsxWriter (constant memory): openpyxl's write-only mode
 took 0.5 s for one commune's month on an idle machine, about 2 s when shared, 4 times
 XlsxWriter's time.
