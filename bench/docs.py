@@ -8,6 +8,7 @@ from typing import Any
 from bench.announce import kept_section
 from bench.report import Row, table
 from bench.reports import kept_section as kept_reports_section
+from bench.tts import kept_section as kept_tts_section
 
 
 def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
@@ -17,6 +18,7 @@ def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
     # Measured by bench/announce.py, not by this run: carried over as it is.
     announcements = kept_section(path)
     reports = kept_reports_section(path)  # bench/reports.py's, likewise
+    speech = kept_tts_section(path)  # bench/tts.py's, likewise
     text = f"""# Benchmarks
 
 How fast broadcastd is on one machine, next to the limit of that machine (a bare paho
@@ -41,5 +43,6 @@ Linux {machine['kernel']}, Python {machine['python']}, SQLite {machine['sqlite']
 
 {announcements}
 {reports}
+{speech}
 {notes}"""
     path.write_text(text, encoding="utf-8")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from broadcastd.settings import Settings
+    from broadcastd.speech import Speaker
 
 CONFIG_ENV = "BROADCASTD_CONFIG"
 LOCAL_CONFIG = Path("config/broadcastd.yaml")
@@ -128,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate_cli.register(commands)
     announce_cli.register(commands, daemon_args)
-    audio_cli.register(commands, find_uses=_find_audio_uses)
+    audio_cli.register(commands, find_uses=_find_audio_uses, speaker=_speaker)
     return parser
 
 
@@ -153,6 +154,19 @@ def _find_audio_uses(name: str) -> list[str]:
     return find_uses([folder], name)
 
 
+def _speaker(library: Path, config: Path | None = None) -> Speaker:
+    """The speaker of `audio say` and `validate`: `tts:` of the config when one is
+    found, else espeak-ng's Vietnamese voice."""
+    from broadcastd.settings import SettingsError, TtsSettings, load_settings
+    from broadcastd.speech import speaker_from_settings
+
+    try:
+        tts = load_settings(find_config(config).path).tts
+    except SettingsError:
+        tts = TtsSettings()
+    return speaker_from_settings(tts, library)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from broadcastd import logs
     from broadcastd.daemon.main import serve
@@ -165,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return EXIT_SETUP
-    logs.configure(settings.logging.level, settings.logging.format)
+    logs.configure(settings.logging.level, settings.logging.format, zone=settings.logging.timezone)
     fleet: Fleet | None = None
 
     def attach(daemon: Daemon) -> None:
@@ -195,10 +209,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from broadcastd.settings import SettingsError
+    from broadcastd.speech import speaker_from_settings, text_lengths
     from broadcastd.timetable.report import validate
 
     paths: list[Path] = list(args.paths)
     library: Path | None = args.library
+    speaker: Speaker | None = None
     if not paths or library is None:
         try:
             settings = load_config(args)
@@ -207,7 +223,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             return EXIT_SETUP
         paths = paths or [settings.paths.schedules]
         library = library or settings.paths.audio_library
-    text, code = validate(paths, library, datetime.now(UTC))
+        speaker = speaker_from_settings(settings.tts, library)
+    speaker = speaker or _speaker(library, args.config)
+    text, code = validate(paths, library, datetime.now(UTC), text_lengths(speaker))
     print(text)
     return code
 

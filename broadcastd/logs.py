@@ -11,17 +11,37 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import structlog
 
-_SHARED: list[Any] = [
-    structlog.contextvars.merge_contextvars,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-    structlog.processors.StackInfoRenderer(),
-]
+LOG_ZONE = "Asia/Ho_Chi_Minh"
+"""The zone of log times unless `logging.timezone` says otherwise: the timetables'
+default zone, so a journal line and the timetable it reports on read the same clock."""
+
+
+class LocalTimeStamper:
+    """`timestamp` as ISO 8601 in `zone` with its offset written out
+    (`2026-11-29T17:00:00.123+07:00`): the commune's clock, and still unambiguous."""
+
+    def __init__(self, zone: str = LOG_ZONE) -> None:
+        self.zone = ZoneInfo(zone)
+
+    def __call__(self, _logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+        event["timestamp"] = datetime.now(self.zone).isoformat(timespec="milliseconds")
+        return event
+
+
+def _shared(zone: str = LOG_ZONE) -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        LocalTimeStamper(zone),
+        structlog.processors.StackInfoRenderer(),
+    ]
 
 
 # Messages a flood repeats per connection or per attempt: logged once per interval.
@@ -85,10 +105,14 @@ class RateLimit(logging.Filter):
 
 
 def configure(
-    level: str = "info", fmt: Literal["auto", "json", "console"] = "auto", stream: Any = None
+    level: str = "info",
+    fmt: Literal["auto", "json", "console"] = "auto",
+    stream: Any = None,
+    zone: str = LOG_ZONE,
 ) -> None:
     """Set up structlog and the stdlib root logger once, at start."""
     out = stream or sys.stderr
+    shared = _shared(zone)
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
@@ -97,7 +121,7 @@ def configure(
     )
     structlog.configure(
         processors=[
-            *_SHARED,
+            *shared,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -105,7 +129,7 @@ def configure(
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_SHARED,
+        foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,

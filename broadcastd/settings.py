@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from broadcastd.contract.topics import ID_PATTERN
+from broadcastd.logs import LOG_ZONE
 
 PASSWORD_ENV = "BROADCASTD_MQTT_PASSWORD"
 # The embedded broker's default port: beside, not on, a Mosquitto that may own 1883.
@@ -278,6 +280,42 @@ class AnnounceSettings(Section):
     )
 
 
+class TtsSettings(Section):
+    """Text to speech for `text:` items and `broadcastd audio say`: an engine on this server."""
+
+    engine: Literal["espeak-ng", "command"] = Field(
+        default="espeak-ng",
+        description="`espeak-ng` (Debian's package, Vietnamese voice), or `command`: any "
+        "local engine run from `command`.",
+    )
+    voice: str = Field(
+        default="vi", min_length=1, description="espeak-ng voice; a label for `command`."
+    )
+    rate: int = Field(default=145, ge=80, le=400, description="espeak-ng words per minute.")
+    command: str | None = Field(
+        default=None,
+        description="With `engine: command`: the command line; it reads the text on stdin "
+        "and writes a WAV to `{wav}`, e.g. `piper --model /opt/vi.onnx --output_file {wav}`.",
+    )
+    timeout_s: float = Field(default=120.0, gt=0, le=3600, description="Longest synthesis.")
+    abbreviations: dict[str, str] = Field(
+        default_factory=dict,
+        description="Abbreviations read out in full, added to the built-in ones "
+        "(UBND, HĐND, ...), e.g. `NVH: nhà văn hóa`.",
+    )
+
+    @model_validator(mode="after")
+    def _command_given(self) -> TtsSettings:
+        if self.engine == "command" and (not self.command or "{wav}" not in self.command):
+            raise ValueError(
+                "engine `command` needs `command:` with `{wav}` where the WAV is written, "
+                'e.g. "piper --model /opt/vi.onnx --output_file {wav}"'
+            )
+        if self.engine != "command" and self.command is not None:
+            raise ValueError("`command:` is used only with `engine: command`: remove it")
+        return self
+
+
 class ConsoleSettings(Section):
     session_idle_min: float = Field(
         default=30.0,
@@ -291,6 +329,13 @@ class ConsoleSettings(Section):
         le=30 * 24,
         description="A console session ends this many hours after sign-in, however much used.",
     )
+    max_upload_mb: float = Field(
+        default=200.0,
+        gt=0,
+        le=4096,
+        description="The largest audio file the library page takes (MB); a bigger one is "
+        "refused with a message before it is stored.",
+    )
 
 
 class LoggingSettings(Section):
@@ -298,6 +343,20 @@ class LoggingSettings(Section):
     format: Literal["auto", "json", "console"] = Field(
         default="auto", description="auto: readable on a terminal, JSON lines otherwise."
     )
+    timezone: str = Field(
+        default=LOG_ZONE,
+        description="The zone of log times, written with their offset (+07:00): the "
+        "communes' clock, as the timetables, the API and the console show times.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}; write e.g. Asia/Ho_Chi_Minh") from None
+        return zone
 
 
 class Settings(Section):
@@ -308,6 +367,7 @@ class Settings(Section):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     announce: AnnounceSettings = Field(default_factory=AnnounceSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    tts: TtsSettings = Field(default_factory=TtsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @model_validator(mode="before")

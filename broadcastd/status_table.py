@@ -59,7 +59,14 @@ def _detail(response: httpx.Response) -> str:
 
 
 def render(status: dict[str, Any]) -> str:
+    """Problems first, where a 35-line table cannot push them off the screen; then each
+    commune's clusters; then the refused messages."""
     lines: list[str] = []
+    problems = status.get("problems") or []
+    if problems:
+        lines.append("PROBLEMS (the timetables in force stay until these are fixed):")
+        lines.extend(f"  {problem}" for problem in problems)
+        lines.append("")
     for commune in status.get("communes", []):
         counts = commune["counts"]
         lines.append(
@@ -82,11 +89,6 @@ def render(status: dict[str, Any]) -> str:
                 )
             )
         lines.extend(_table(rows))
-        lines.append("")
-    problems = status.get("problems") or []
-    if problems:
-        lines.append("PROBLEMS (the timetables in force stay until these are fixed):")
-        lines.extend(f"  {problem}" for problem in problems)
         lines.append("")
     rejected = status.get("rejected") or []
     if rejected:

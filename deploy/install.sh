@@ -7,7 +7,7 @@
 #   DESTDIR=/tmp/root deploy/install.sh          # staging root: touches nothing else
 #
 # Options:
-#   --no-apt          do not apt-get install mosquitto, python3-venv, ffmpeg
+#   --no-apt          do not apt-get install mosquitto, python3-venv, ffmpeg, espeak-ng
 #   --no-systemctl    do not enable/start/restart the services
 #   --no-venv         do not create /opt/broadcastd/venv nor pip install the package
 #   --no-user         do not create the broadcastd user nor chown
@@ -88,11 +88,11 @@ place() {  # place MODE OWNER:GROUP SOURCE TARGET
 }
 
 install_packages() {
-    if [[ $DO_APT -eq 0 ]]; then say "skipping apt-get (mosquitto, python3-venv, ffmpeg)"; return; fi
-    say "installing mosquitto, python3-venv, ffmpeg"
+    if [[ $DO_APT -eq 0 ]]; then say "skipping apt-get (mosquitto, python3-venv, ffmpeg, espeak-ng)"; return; fi
+    say "installing mosquitto, python3-venv, ffmpeg, espeak-ng (text to speech)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        python3 python3-venv mosquitto mosquitto-clients ffmpeg >/dev/null
+        python3 python3-venv mosquitto mosquitto-clients ffmpeg espeak-ng >/dev/null
 }
 
 create_user() {

@@ -75,6 +75,11 @@ def wait_playing(base: str, token: str, timeout: float = 120) -> str:
     raise SystemExit("no demo broadcast played within two minutes")
 
 
+def first_cluster(base: str, token: str, broadcast: str) -> str:
+    """A cluster the broadcast went to, for the cluster page's picture."""
+    answer = httpx.get(f"{base}/broadcasts/{broadcast}",
+                       headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    return str(answer.json()["clusters"][0]["cluster"])
 def signed_in_page(browser: Browser, base: str, user: str, path: str,
                    viewport: dict[str, int]) -> tuple[BrowserContext, Page]:
     """A new browser at `viewport`, `user` signed in through the form, at `path`."""
@@ -98,6 +103,26 @@ def shoot(browser: Browser, base: str, user: str, path: str, name: str) -> None:
     for size, viewport in SIZES.items():
         context, page = signed_in_page(browser, base, user, path, viewport)
         saved(page, f"{name}-{size}", full_page=size == "desktop")
+        context.close()
+
+
+def shoot_announce(browser: Browser, base: str) -> None:
+    """The Announce form (desktop and phone), and its confirmation at phone width for
+    khu-7 of Mạn Lạn with the flood warning: what an official sees before sending."""
+    for size in ("desktop", "phone"):
+        context, page = signed_in_page(browser, base, "van-hoa", "/announce?commune=man-lan",
+                                       SIZES[size])
+        page.wait_for_selector("form.announce-form")
+        page.check("input[name=areas][value=khu-7]")
+        page.select_option("#audio", "canh-bao-lu")
+        page.check("input[name=priority][value=emergency]")
+        page.fill("#reason", "Nước sông Chảy lên nhanh")
+        page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+        saved(page, f"announce-{size}", full_page=size == "desktop")
+        if size == "phone":
+            page.click("form.announce-form button[type=submit]")
+            page.wait_for_selector("form.confirm-form")
+            saved(page, "announce-confirm-phone", full_page=True)
         context.close()
 
 
@@ -149,6 +174,12 @@ def main() -> None:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 shoot(browser, base, "can-bo-xa", "/", "today")
                 shoot(browser, base, "van-hoa", f"/broadcast/{broadcast}", "broadcast")
+                commune = broadcast.split("/")[0]
+                cluster = first_cluster(base, reader, broadcast)
+                shoot(browser, base, "can-bo-xa", f"/cluster/{commune}/{cluster}", "cluster")
+                shoot(browser, base, "can-bo-xa", f"/timetable?commune={commune}", "timetable")
+                shoot(browser, base, "van-hoa", "/library", "library")
+                shoot_announce(browser, base)
                 wait_ended(base, reader, broadcast)  # the report counts its outcomes
                 shoot(browser, base, "can-bo-xa", "/reports", "reports")
                 shoot_print(browser, base, "can-bo-xa", "/reports?print=1", "reports-print")

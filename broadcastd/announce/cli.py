@@ -36,9 +36,17 @@ def register(commands: Any, daemon_args: DaemonArgs) -> None:
     where = announce.add_argument_group("target (default: every cluster of the commune)")
     where.add_argument("--areas", type=_names, default=[], help="area ids, comma-separated")
     where.add_argument("--clusters", type=_names, default=[], help="cluster ids, comma-separated")
-    what = announce.add_argument_group("what plays, in this order: audio, then the stream")
+    what = announce.add_argument_group(
+        "what plays, in this order: audio, then text, then the stream"
+    )
     what.add_argument(
         "--audio", type=_names, default=[], help="library names, comma-separated"
+    )
+    what.add_argument(
+        "--text",
+        action="append",
+        default=[],
+        help="a written notice the server speaks (after the audio); repeat for several",
     )
     what.add_argument("--stream", help="http(s) URL of a live stream, played to the end")
     what.add_argument("--fallback", help="library name played while the stream is down")
@@ -87,6 +95,7 @@ def _no_wait(parser: argparse.ArgumentParser) -> None:
 def announcement_body(args: argparse.Namespace) -> dict[str, Any]:
     """The JSON of POST /announcements from the command line."""
     items: list[dict[str, Any]] = [{"audio": name} for name in args.audio]
+    items += [{"text": text} for text in args.text]
     if args.stream:
         stream: dict[str, Any] = {"stream": args.stream}
         if args.fallback:
@@ -181,8 +190,8 @@ def _fail(message: str) -> int:
 
 
 def cmd_announce(args: argparse.Namespace) -> int:
-    if not args.audio and not args.stream:
-        return _fail("nothing to play: give --audio NAME and/or --stream URL")
+    if not args.audio and not args.text and not args.stream:
+        return _fail('nothing to play: give --audio NAME, --text "...", and/or --stream URL')
     if args.fallback and not args.stream:
         return _fail("--fallback goes with --stream")
     try:

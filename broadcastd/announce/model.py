@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from broadcastd.timetable.model import MAX_TEXT_CHARS
 from broadcastd.timetable.priority import priority_value
 
 REASON_CHARS = 500
@@ -47,9 +48,17 @@ class TargetSpec(Model):
 
 
 class AnnouncementItem(Model):
-    """An audio file of the library, or a live stream (with an optional fallback file)."""
+    """An audio file of the library, a live stream (with an optional fallback file), or
+    a written notice spoken on the server before the announcement goes out."""
 
     audio: str | None = Field(default=None, description="Catalogue name, e.g. `canh-bao-lu`.")
+    text: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_TEXT_CHARS,
+        description=f"A notice in Vietnamese read out by the server's speech engine, at most "
+        f"{MAX_TEXT_CHARS:,} characters, e.g. `Họp dân khu 7 lúc 19h30`.",
+    )
     stream: str | None = Field(default=None, description="http:// or https:// URL of a stream.")
     fallback: str | None = Field(
         default=None, description="Catalogue name played while the stream cannot be opened."
@@ -63,8 +72,12 @@ class AnnouncementItem(Model):
 
     @model_validator(mode="after")
     def _one_kind(self) -> AnnouncementItem:
-        if (self.audio is None) == (self.stream is None):
-            raise ValueError('an item needs exactly one of "audio" or "stream"')
+        if sum(kind is not None for kind in (self.audio, self.stream, self.text)) != 1:
+            raise ValueError('an item needs exactly one of "audio", "stream" or "text"')
+        if self.text is not None and (self.fallback or self.duration_s):
+            raise ValueError(
+                'a "text" item takes no "fallback" or "duration_s": its speech has a length'
+            )
         if self.audio is not None and (self.fallback or self.duration_s):
             raise ValueError(
                 'an "audio" item takes no "fallback" or "duration_s": the library knows it'

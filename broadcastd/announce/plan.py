@@ -23,10 +23,14 @@ _LIST = 12
 class AnnouncementRefused(ValueError):
     """Why an announcement cannot go out, and what to change: for a person."""
 
-    def __init__(self, reason: str, fix: str) -> None:
+    def __init__(self, reason: str, fix: str, kind: str = "other", **facts: str) -> None:
         super().__init__(f"{reason}. Fix: {fix}")
         self.reason = reason
         self.fix = fix
+        self.kind = kind
+        """Which refusal (`start_past`, `unknown_audio`...), for words in other languages."""
+        self.facts = facts
+        """Its particulars (names, times), for the same."""
 
 
 def _names(values: Sequence[str]) -> str:
@@ -42,6 +46,7 @@ def find_timetable(timetables: Sequence[Timetable], commune: str) -> Timetable:
     raise AnnouncementRefused(
         f"no commune {commune!r} runs on this server",
         f'write "commune" as one of: {_names(known) or "(none: no timetable loaded)"}',
+        "unknown_commune", names=commune,
     )
 
 
@@ -55,12 +60,14 @@ def target_clusters(timetable: Timetable, target: str | TargetSpec) -> tuple[str
         raise AnnouncementRefused(
             f"commune {timetable.commune.id} has no area {_names(unknown)}",
             f"use its areas: {_names(areas)}",
+            "unknown_area", names=_names(unknown),
         )
     unknown = [cluster for cluster in target.clusters if cluster not in timetable.area_of]
     if unknown:
         raise AnnouncementRefused(
             f"commune {timetable.commune.id} has no cluster {_names(unknown)}",
             f"use its clusters: {_names(timetable.clusters)}",
+            "unknown_cluster", names=_names(unknown),
         )
     return tuple(
         cluster
@@ -79,7 +86,10 @@ def parse_moment(text: str, now: datetime, field: str) -> datetime:
         try:
             clock = parse_clock(text)
         except ValueError as exc:
-            raise AnnouncementRefused(f'"{field}": {exc}', "write HH:MM or HH:MM:SS") from exc
+            raise AnnouncementRefused(
+                f'"{field}": {exc}', "write HH:MM or HH:MM:SS", "not_a_time", field=field,
+                text=text,
+            ) from exc
         return datetime.combine(now.date(), clock, tzinfo=now.tzinfo)
     try:
         moment = datetime.fromisoformat(text.strip())
@@ -87,10 +97,12 @@ def parse_moment(text: str, now: datetime, field: str) -> datetime:
         raise AnnouncementRefused(
             f'"{field}": {text!r} is not a time',
             f'write "now", a time of day like "14:30", or a date and time like "{_ISO_HINT}"',
+            "not_a_time", field=field, text=text,
         ) from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise AnnouncementRefused(
-            f'"{field}": {text!r} has no UTC offset', f'add it, like "{_ISO_HINT}"'
+            f'"{field}": {text!r} has no UTC offset', f'add it, like "{_ISO_HINT}"',
+            "not_a_time", field=field, text=text,
         )
     return moment.astimezone(now.tzinfo)
 
@@ -106,21 +118,25 @@ def start_of(request: AnnouncementRequest, now: datetime, lead_s: float) -> date
             f"the start {start:%H:%M:%S} ({start.date()}) is already past: it is "
             f"{now:%H:%M:%S} in the commune",
             'write "now", or a later time',
+            "start_past", start=f"{start:%H:%M:%S}", day=f"{start:%d/%m/%Y}",
+            now=f"{now:%H:%M:%S}",
         )
     return start
 
 
-def _item_length(item: Item, durations: Callable[[str], float | None]) -> float | None:
-    if item.audio is not None:
-        return durations(item.audio)
-    return item.duration_s
+Lengths = Callable[[str], "float | None"]
+
+
+def _no_speech(text: str) -> float | None:
+    return None
 
 
 def build_items(
-    request: AnnouncementRequest, durations: Callable[[str], float | None]
+    request: AnnouncementRequest, durations: Lengths, spoken: Lengths = _no_speech
 ) -> list[tuple[Item | None, float | None, str | None]]:
-    """Each item checked against the library: (audio item or None for a stream, its
-    length or None for a stream without one, the stream URL)."""
+    """Each item checked against the library: (audio or text item, or None for a stream;
+    its length, or None for a stream without one; the stream URL). `spoken(text)`: the
+    length of a text's speech, spoken beforehand at the edge; None when it is not."""
     names = [
         name
         for item in request.items
@@ -132,10 +148,19 @@ def build_items(
             f"no audio {_names(names)} in the library",
             "use a name that `broadcastd audio list` shows, or add the file with "
             "`broadcastd audio add FILE --name NAME`",
+            "unknown_audio", names=_names(names),
         )
     built: list[tuple[Item | None, float | None, str | None]] = []
     for position, item in enumerate(request.items):
-        if item.audio is not None:
+        if item.text is not None:
+            length = spoken(item.text)
+            if length is None:
+                raise AnnouncementRefused(
+                    f"item {position + 1}, a text, was not spoken (no speech engine here)",
+                    'record it and use "audio", or set up `tts:` in the server\'s config',
+                )
+            built.append((Item(text=item.text, title=item.title), length, None))
+        elif item.audio is not None:
             audio = Item(audio=item.audio, title=item.title)
             built.append((audio, durations(item.audio), None))
         else:
@@ -159,22 +184,24 @@ def _stream(url: str, duration_s: float, title: str | None, fallback: str | None
 def to_occurrence(
     request: AnnouncementRequest,
     timetables: Sequence[Timetable],
-    durations: Callable[[str], float | None],
+    durations: Lengths,
     now: datetime,
     *,
     lead_s: float,
     taken: Callable[[str], bool],
+    spoken: Lengths = _no_speech,
 ) -> Occurrence:
     """The occurrence an announcement is, or AnnouncementRefused (reason and fix).
 
     `durations(name)`: a library item's length, None when unknown. `taken(base_id)`:
-    whether an id is in use (by an earlier announcement)."""
+    whether an id is in use (by an earlier announcement). `spoken(text)`: the length of
+    a text item's speech (see `build_items`)."""
     timetable = find_timetable(timetables, request.commune)
     zone = timetable.commune.zone
     local_now = now.astimezone(zone)
     clusters = target_clusters(timetable, request.target)
     start = start_of(request, local_now, lead_s)
-    items = build_items(request, durations)
+    items = build_items(request, durations, spoken)
     known = sum(length or 0.0 for _, length, _ in items)
     if request.end is not None:
         end = parse_moment(request.end, start, "end")
@@ -185,6 +212,7 @@ def to_occurrence(
             "a stream without duration_s plays to the end of the announcement, "
             "and this announcement has no end",
             'give "end" or "duration_s" (or the stream its own "duration_s")',
+            "stream_without_end",
         )
     else:
         end = start + timedelta(seconds=ceil(known))
@@ -192,10 +220,12 @@ def to_occurrence(
         raise AnnouncementRefused(
             f"the end {end:%H:%M:%S} is not after the start {start:%H:%M:%S}",
             'give a later "end", or "duration_s"',
+            "end_not_after_start", end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}",
         )
     if end - start > MAX_LENGTH:
         raise AnnouncementRefused(
-            "an announcement lasts at most 24 hours", 'give an earlier "end" or shorter duration'
+            "an announcement lasts at most 24 hours", 'give an earlier "end" or shorter duration',
+            "too_long",
         )
     playlist: list[Item] = []
     offset = 0.0

@@ -16,11 +16,13 @@ import structlog
 
 from broadcastd.announce import persist
 from broadcastd.announce.model import AnnouncementRequest
-from broadcastd.announce.plan import to_occurrence
-from broadcastd.audio.catalogue import Catalogue
+from broadcastd.announce.plan import AnnouncementRefused, to_occurrence
+from broadcastd.audio.catalogue import AudioEntry, Catalogue
+from broadcastd.audio.errors import AudioError
 from broadcastd.delivery.dispatcher import Dispatcher
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
+from broadcastd.speech.cache import Speaker
 from broadcastd.store import Store, StoreWriteFailed
 from broadcastd.timetable.model import Timetable
 
@@ -55,6 +57,14 @@ class AnnounceDesk(Protocol):
         """The occurrence sent; AnnouncementRefused when it cannot go out."""
         ...
 
+    def preview(self, request: AnnouncementRequest) -> Occurrence:
+        """What `announce` would send if asked now; nothing kept, nothing sent."""
+        ...
+
+    def library(self) -> list[AudioEntry]:
+        """The audio items an announcement may name, by catalogue name."""
+        ...
+
     def stop(
         self, broadcast_id: str, clusters: Sequence[str], *, by: str, reason: str | None
     ) -> list[str]:
@@ -82,6 +92,7 @@ class Announcer:
         catalogue: Callable[[], Catalogue],
         lead_s: float,
         clock: Callable[[], datetime],
+        speaker: Speaker | None = None,
     ) -> None:
         self._store = store
         self._book = book
@@ -89,6 +100,7 @@ class Announcer:
         self._dispatcher = dispatcher
         self._timetables = timetables
         self._catalogue = catalogue
+        self._speaker = speaker
         self._lead_s = lead_s
         self._clock = clock
         self._lock = threading.Lock()  # one id at a time: "a suffix if taken"
@@ -96,22 +108,10 @@ class Announcer:
     def announce(self, request: AnnouncementRequest, *, by: str) -> Occurrence:
         """Check, keep (with who and why), then open it on every target cluster at
         once. AnnouncementRefused (nothing kept, nothing sent) when it cannot go out."""
-        catalogue = self._catalogue()
-
-        def duration(name: str) -> float | None:
-            entry = catalogue.get(name)
-            return entry.duration_s if entry is not None else None
-
+        spoken = self._speak(request)  # before the lock: synthesis takes seconds
         with self._lock:
             now = self._clock()
-            occurrence = to_occurrence(
-                request,
-                self._timetables(),
-                duration,
-                now,
-                lead_s=self._lead_s,
-                taken=lambda base: self._book.has(base) or persist.exists(self._store, base),
-            )
+            occurrence = self._plan(request, now, spoken)
             persist.save(self._store, occurrence, by=by, reason=request.reason, at=now)
             self._book.add(occurrence)
         log.warning(
@@ -126,6 +126,52 @@ class Announcer:
         )
         self._scheduler.open_now(occurrence)
         return occurrence
+
+    def preview(self, request: AnnouncementRequest) -> Occurrence:
+        """Checked exactly as `announce` checks it, for the console's confirmation page
+        (who will hear it, from when to when); nothing kept, nothing sent. A text item
+        is spoken here already, so the confirmed send finds it in the speech cache."""
+        return self._plan(request, self._clock(), self._speak(request))
+
+    def library(self) -> list[AudioEntry]:
+        """The catalogue the announcements are checked against (the console's choices)."""
+        entries = self._catalogue().entries
+        return [entries[name] for name in sorted(entries)]
+
+    def _speak(self, request: AnnouncementRequest) -> dict[str, float]:
+        """Each text item spoken (or found in the speech cache): its length in seconds."""
+        lengths: dict[str, float] = {}
+        for position, item in enumerate(request.items):
+            if item.text is None or self._speaker is None:
+                continue
+            try:
+                lengths[item.text] = self._speaker.speak(item.text).duration_s
+            except AudioError as exc:
+                raise AnnouncementRefused(
+                    f"item {position + 1}, a text, cannot be spoken: {exc}",
+                    'change the text, or send a recording as "audio"',
+                    "text_unspoken", position=str(position + 1), problem=str(exc),
+                ) from exc
+        return lengths
+
+    def _plan(
+        self, request: AnnouncementRequest, now: datetime, spoken: dict[str, float]
+    ) -> Occurrence:
+        catalogue = self._catalogue()
+
+        def duration(name: str) -> float | None:
+            entry = catalogue.get(name)
+            return entry.duration_s if entry is not None else None
+
+        return to_occurrence(
+            request,
+            self._timetables(),
+            duration,
+            now,
+            lead_s=self._lead_s,
+            taken=lambda base: self._book.has(base) or persist.exists(self._store, base),
+            spoken=spoken.get,
+        )
 
     def stop(
         self, broadcast_id: str, clusters: Sequence[str], *, by: str, reason: str | None

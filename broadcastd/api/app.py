@@ -17,9 +17,12 @@ from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import announcements, broadcasts, health, reports, schedule, status
+from broadcastd.console import announce_page as console_announce
 from broadcastd.console import auth as console_auth
+from broadcastd.console import cluster_page, timetable_page
 from broadcastd.console import pages as console_pages
 from broadcastd.console import reports_page as console_reports
+from broadcastd.console.library_page import LibraryConfig, library_router
 from broadcastd.console.sessions import SessionPolicy, Sessions
 from broadcastd.settings import ConsoleSettings
 from broadcastd.store import Store
@@ -75,6 +78,7 @@ def create_app(
     announcer: Callable[[], AnnounceDesk | None] = lambda: None,
     console: ConsoleSettings | None = None,
     secure_cookies: bool = False,
+    library: LibraryConfig | None = None,
 ) -> FastAPI:
     """The API over `store` and the running daemon's `view`; `now` is the clock it shows.
 
@@ -82,7 +86,8 @@ def create_app(
     routes that change something declare `Depends(require(Role.OPERATOR))` themselves.
     `announcer()` is the daemon's, once delivery runs (None before: announcing answers 503).
     `console` times the console's sessions; `secure_cookies` marks their cookie Secure
-    (the server, or a proxy in front, speaks HTTPS).
+    (the server, or a proxy in front, speaks HTTPS). `library`: the audio library
+    page's folders and upload limit (without it, no /library page).
     """
     app = FastAPI(
         title="broadcastd",
@@ -113,6 +118,11 @@ def create_app(
         app.include_router(audio_router)
     app.include_router(console_auth.router)
     app.include_router(console_pages.router)  # each page checks the session itself
+    app.include_router(cluster_page.router)
+    app.include_router(timetable_page.router)
+    if library is not None:
+        app.include_router(library_router(library))
+    app.include_router(console_announce.router)  # the form's POSTs need an operator
     app.include_router(console_reports.router)
     app.mount(
         console_auth.STATIC_PATH,

@@ -34,7 +34,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from broadcastd.access import Role, token_digest
 from broadcastd.api.deps import ApiContext, ContextDep
 from broadcastd.console.auth import SELF_CHECKED
-from broadcastd.console.sessions import COOKIE, CSRF_HEADER, csrf_matches, csrf_of
+from broadcastd.console.form_stream import is_multipart, leading_fields
+from broadcastd.console.sessions import (
+    COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    LEADING_CSRF,
+    csrf_matches,
+    csrf_of,
+)
 from broadcastd.store.users import SessionView
 
 log = structlog.get_logger(__name__)
@@ -184,7 +192,8 @@ class ChangesNeedAnOperator:
     route added without `require(...)` (or hidden from the schema) still cannot be used
     anonymously. Routes that need more (admin) say so with their own guard. With a
     session cookie instead of a token, the CSRF token is checked here too (a form's
-    body is read for it, then handed on unchanged). /login and /logout check the
+    body is read for it, then handed on unchanged; of a multipart form, an upload, only
+    the fields ahead of the file are read, so its hidden `csrf` input must come first). /login and /logout check the
     caller themselves (`console.auth.SELF_CHECKED`)."""
 
     def __init__(self, app: ASGIApp, context: ApiContext) -> None:
@@ -204,7 +213,12 @@ class ChangesNeedAnOperator:
         csrf = None
         if token is None and COOKIE in request.cookies:
             csrf = request.headers.get(CSRF_HEADER)
-            if csrf is None:  # then perhaps a form's field: read the body, hand it on
+            if csrf is None and is_multipart(request.headers.get("content-type")):
+                # An upload: only the fields ahead of the file are read, never the file.
+                fields, receive = await leading_fields(request.headers["content-type"], receive)
+                csrf = fields.get(CSRF_FIELD)
+                scope.setdefault("state", {})[LEADING_CSRF] = csrf
+            elif csrf is None:  # then perhaps a form's field: read the body, hand it on
                 body = await request.body()  # kept on `request`: the form is parsed from it
                 csrf = await csrf_of(request)
                 receive = _replay(body, receive)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Request
 
-from broadcastd.api.views import CommuneTopology, HealthReport, OccurrenceView
+from broadcastd.api.views import CommuneTopology, DayChangeView, HealthReport, OccurrenceView
 from broadcastd.console.limits import SignInLimiter
 from broadcastd.console.sessions import Sessions
 from broadcastd.store import Store
@@ -32,6 +32,10 @@ class DaemonView(Protocol):
     def topology(self) -> list[CommuneTopology]: ...
 
     def upcoming(self, hours: float) -> list[OccurrenceView]: ...
+
+    def day_changes(self, hours: float) -> list[DayChangeView]:
+        """The dated exceptions of the days the next `hours` touch (the timetable page)."""
+        ...
 
     def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
         """True when the broadcast was known and is now stopped or cancelled; `by` (a

@@ -36,6 +36,8 @@ HEADER = """\
 
 _FIELDS = ("file", "title", "duration_s", "sha256", "loudness_lufs", "true_peak_dbtp",
            "source", "imported_at")
+#: Written only for speech made from text (`source: text`): what was said, and how.
+_SPEECH_FIELDS = ("text", "engine", "voice")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,20 @@ class AudioEntry:
     true_peak_dbtp: float
     source: str
     imported_at: datetime
+    text: str | None = None
+    engine: str | None = None
+    voice: str | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an item's audio came from when it is not the imported file's own name:
+    `source: text`, with the text, the engine and the voice that spoke it."""
+
+    source: str
+    text: str | None = None
+    engine: str | None = None
+    voice: str | None = None
 
 
 def _q(text: str) -> str:
@@ -78,6 +94,8 @@ def render(entries: Mapping[str, AudioEntry]) -> str:
             f"    source: {_q(e.source)}",
             f"    imported_at: {_q(e.imported_at.isoformat())}",
         ]
+        lines += [f"    {key}: {_q(value)}" for key in _SPEECH_FIELDS
+                  if (value := getattr(e, key)) is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -111,9 +129,9 @@ def _entry(name: str, node: yaml.Node) -> AudioEntry:
     fields: dict[str, yaml.Node] = {}
     for key_node, value_node in _mapping(node, f"item {name!r}"):
         key = _scalar(key_node, "a key")
-        if key not in _FIELDS:
+        if key not in _FIELDS + _SPEECH_FIELDS:
             raise _Problem(key_node, f"item {name!r} has unknown key {key!r} "
-                           f"(known: {', '.join(_FIELDS)})")
+                           f"(known: {', '.join(_FIELDS + _SPEECH_FIELDS)})")
         fields[key] = value_node
     missing = [f for f in _FIELDS if f not in fields]
     if missing:
@@ -137,6 +155,7 @@ def _entry(name: str, node: yaml.Node) -> AudioEntry:
         loudness_lufs=_number(fields["loudness_lufs"], "loudness_lufs"),
         true_peak_dbtp=_number(fields["true_peak_dbtp"], "true_peak_dbtp"),
         source=_scalar(fields["source"], "source"), imported_at=imported_at,
+        **{key: _scalar(fields[key], key) for key in _SPEECH_FIELDS if key in fields},
     )
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from broadcastd.audio.catalogue import AudioEntry, Catalogue
 from broadcastd.audio.errors import AudioError
@@ -20,16 +20,22 @@ from broadcastd.audio.importer import import_file
 from broadcastd.audio.library import FindUses, check_library, remove_item
 from broadcastd.audio.profile import AudioProfile
 
+if TYPE_CHECKING:
+    from broadcastd.speech import Speaker
+
 DEFAULT_LIBRARY = Path("audio_library")
 ProfileSource = Callable[[], AudioProfile]
+SpeakerSource = Callable[[Path], "Speaker"]
 
 
 def register(
     subparsers: argparse._SubParsersAction[Any],
     find_uses: FindUses,
     profile: ProfileSource = AudioProfile,
+    speaker: SpeakerSource | None = None,
 ) -> argparse.ArgumentParser:
-    """Add the `audio` command group; `find_uses(name)` lists where a timetable uses an item."""
+    """Add the `audio` command group; `find_uses(name)` lists where a timetable uses an item,
+    `speaker(library)` speaks text for `audio say` (default: espeak-ng, Vietnamese)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--library", type=Path, default=DEFAULT_LIBRARY, metavar="DIR",
                         help="library directory (default: audio_library)")
@@ -46,25 +52,40 @@ def register(
                                     "name, e.g. 'Bản tin sáng.mp3' -> ban-tin-sang)")
     add.add_argument("--trim-silence", action="store_true",
                      help="cut silence at the start and the end")
+    say = commands.add_parser("say", parents=[common], help="speak a written notice into the library",
+                              description="Vietnamese text to speech on this server (tts: in "
+                                          "the config), imported like `audio add`.")
+    given = say.add_mutually_exclusive_group(required=True)
+    given.add_argument("--text", help="the notice; `-` reads it from standard input")
+    given.add_argument("--file", type=Path, help="a UTF-8 text file holding the notice")
+    say.add_argument("--title", help="title shown to staff (default: the text's beginning)")
+    say.add_argument("--name", help="catalogue name (default: from the title)")
     commands.add_parser("list", parents=[common], help="list the catalogue as a table")
     commands.add_parser("check", parents=[common],
                         help="verify every file against its sha256; report orphans")
     remove = commands.add_parser("remove", parents=[common],
                                  help="remove an item no timetable uses")
     remove.add_argument("name", metavar="NAME")
-    audio.set_defaults(func=partial(run, find_uses=find_uses, profile=profile))
+    audio.set_defaults(func=partial(run, find_uses=find_uses, profile=profile, speaker=speaker))
     return audio
 
 
 def run(args: argparse.Namespace, find_uses: FindUses,
         profile: ProfileSource = AudioProfile,
-        out: TextIO | None = None, err: TextIO | None = None) -> int:
+        out: TextIO | None = None, err: TextIO | None = None,
+        speaker: SpeakerSource | None = None) -> int:
     """Run one parsed `audio` command; returns the process exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
         if args.audio_command == "add":
             return _add(args, profile(), out, err)
+        if args.audio_command == "say":
+            from broadcastd.speech.say import say
+
+            entry = say(args, (speaker or _default_speaker)(args.library), profile())
+            _print_added(entry, "", out)
+            return 0
         if args.audio_command == "list":
             return _list(args.library, out)
         if args.audio_command == "check":
@@ -94,14 +115,24 @@ def _add(args: argparse.Namespace, profile: AudioProfile, out: TextIO, err: Text
             print(f"error: {exc}", file=err)
             failures += 1
             continue
-        e = report.entry
         trimmed = ""
         if report.trimmed is not None:
             trimmed = f", trimmed from {report.source_duration_s:.1f} s"
-        print(f"added {e.name}: {e.title!r} {e.duration_s:.1f} s{trimmed}, "
-              f"{e.loudness_lufs:.1f} LUFS, true peak {e.true_peak_dbtp:.1f} dBTP -> {e.file}",
-              file=out)
+        _print_added(report.entry, trimmed, out)
     return 1 if failures else 0
+
+
+def _print_added(e: AudioEntry, trimmed: str, out: TextIO) -> None:
+    print(f"added {e.name}: {e.title!r} {e.duration_s:.1f} s{trimmed}, "
+          f"{e.loudness_lufs:.1f} LUFS, true peak {e.true_peak_dbtp:.1f} dBTP -> {e.file}",
+          file=out)
+
+
+def _default_speaker(library: Path) -> Speaker:
+    from broadcastd.settings import TtsSettings
+    from broadcastd.speech import speaker_from_settings
+
+    return speaker_from_settings(TtsSettings(), library)
 
 
 def _duration(seconds: float) -> str:

@@ -1,6 +1,7 @@
 """Serving library files to the speakers: GET and HEAD /audio/<sha256>.mp3.
 
-Only files named `<64 hex>.mp3` that the catalogue refers to are served, and
+Only files named `<64 hex>.mp3` that the catalogue (or the speech cache of `text:`
+items, `speech/`) refers to are served, and
 only as regular files directly inside the library (no symlinks): the catalogue
 is the one list of what may go out, and nothing else in the directory leaks.
 Speakers on 3G resume with Range requests and verify the sha256, which is also
@@ -25,6 +26,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from broadcastd.audio.catalogue import CATALOGUE_FILE, FILE_RULE, Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.ranges import Unsatisfiable, etag_matches, parse_range
+from broadcastd.speech.cache import SPEECH_DIR, cached_files
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +49,21 @@ class ServedLibrary:
     def __init__(self, library_dir: Path) -> None:
         self.library_dir = Path(library_dir)
         self._lock = threading.Lock()
-        self._catalogue_key: tuple[int, int, int] | None = None
+        self._catalogue_key: tuple[int, ...] | None = None
         self._files: frozenset[str] = frozenset()
         self._verified: dict[str, tuple[int, int, int]] = {}
 
     def served_files(self) -> frozenset[str]:
-        """File names in the catalogue, re-read only when the catalogue changes."""
-        path = self.library_dir / CATALOGUE_FILE
-        try:
-            st = path.stat()
-            key = (st.st_ino, st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            key = (0, 0, 0)
+        """File names in the catalogue and the speech cache, re-read only when either
+        changes (a new cache entry changes its folder's modification time)."""
+        key = _stat_key(self.library_dir / CATALOGUE_FILE) + _stat_key(
+            self.library_dir / SPEECH_DIR
+        )
         with self._lock:
             if key != self._catalogue_key:
-                self._files = frozenset(Catalogue.load(self.library_dir).files())
+                self._files = frozenset(Catalogue.load(self.library_dir).files()) | (
+                    cached_files(self.library_dir)
+                )
                 self._catalogue_key = key
             return self._files
 
@@ -87,6 +89,14 @@ class ServedLibrary:
                 return None
             self._verified[name] = key
         return _Opened(fd, st.st_size, sha)
+
+
+def _stat_key(path: Path) -> tuple[int, int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (0, 0, 0)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _sha256_fd(fd: int) -> str:

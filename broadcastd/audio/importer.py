@@ -12,13 +12,13 @@ import math
 import os
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from broadcastd.audio import analysis
 from broadcastd.audio.analysis import Analysis
-from broadcastd.audio.catalogue import AudioEntry, Catalogue
+from broadcastd.audio.catalogue import AudioEntry, Catalogue, Origin
 from broadcastd.audio.errors import (
     EmptyAudio,
     FfmpegFailed,
@@ -58,6 +58,13 @@ def _default_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _name_refused(source: Path, name: str) -> str:
+    """Why a name is refused, proposing its id form (`Bản tin T2` -> `ban-tin-t2`)."""
+    proposed = name_from_filename(name)
+    fix = f"use --name {proposed}" if is_valid_name(proposed) else "give one with --name"
+    return f"{source.name}: catalogue name {name!r} is not allowed ({NAME_RULE_TEXT}); {fix}"
+
+
 def import_file(
     source: Path,
     library_dir: Path,
@@ -68,10 +75,12 @@ def import_file(
     profile: AudioProfile | None = None,
     tools: AudioTools | None = None,
     now: Callable[[], datetime] = _default_now,
+    origin: Origin | None = None,
 ) -> ImportReport:
     """Import one file into the library and catalogue, or raise an ImportRefused.
 
-    On refusal or failure the library directory and catalogue are as before.
+    On refusal or failure the library directory and catalogue are as before. `origin`
+    records where the audio came from when it is not the file itself (speech).
     """
     profile = profile or AudioProfile()
     source = Path(source)
@@ -79,8 +88,7 @@ def import_file(
     name = name if name is not None else name_from_filename(source.stem)
     title = title if title is not None else title_from_filename(source.stem)
     if not is_valid_name(name):
-        raise InvalidName(f"{source.name}: catalogue name {name!r} is not allowed "
-                          f"({NAME_RULE_TEXT}); give one with --name")
+        raise InvalidName(_name_refused(source, name))
     _check_source_file(source)
     tools = tools or locate_tools()
     with library_lock(library_dir):
@@ -91,7 +99,7 @@ def import_file(
         measured = _measure_source(tools, source, profile, trim_silence)
         span = _span_to_keep(source, measured, trim_silence)
         return _convert_and_store(tools, source, library_dir, catalogue, profile, measured,
-                                  span, name, title, now)
+                                  span, name, title, now, origin)
 
 
 def _check_source_file(source: Path) -> None:
@@ -207,11 +215,26 @@ def _measure(tools: AudioTools, path: Path, profile: AudioProfile,
     return analysis.parse_analysis(run.log, detect_silence=False)
 
 
-def _convert_and_store(
-    tools: AudioTools, source: Path, library_dir: Path, catalogue: Catalogue,
-    profile: AudioProfile, measured: Analysis, span: tuple[float, float] | None,
-    name: str, title: str, now: Callable[[], datetime],
-) -> ImportReport:
+@dataclass(frozen=True)
+class StoredFile:
+    """A programme converted into the library as `<sha256>.mp3`, and what it measures."""
+
+    path: Path
+    sha256: str
+    output: Analysis
+    encodes: int
+    reused: bool
+    created: Path | None
+    """The file this conversion put there (None when an identical one was reused)."""
+
+
+def store_converted(tools: AudioTools, source: Path, library_dir: Path,
+                    profile: AudioProfile, measured: Analysis,
+                    span: tuple[float, float] | None) -> StoredFile:
+    """Encode `source` to the profile and rename it into the library by its sha256.
+
+    The caller holds the library lock; on failure nothing is left behind.
+    """
     try:
         temp = new_temp_path(library_dir, "." + profile.extension)
     except OSError as exc:
@@ -227,15 +250,6 @@ def _convert_and_store(
         else:
             os.replace(temp, final)
             created = final
-        entry = AudioEntry(
-            name=name, file=final.name, title=unicodedata.normalize("NFC", title),
-            duration_s=round(output.decoded_duration_s, 2), sha256=sha,
-            loudness_lufs=round(output.loudness.integrated_lufs, 1),
-            true_peak_dbtp=round(output.loudness.true_peak_dbtp, 1),
-            source=unicodedata.normalize("NFC", source.name), imported_at=now(),
-        )
-        catalogue.add(entry)
-        catalogue.save()
     except OSError as exc:
         _undo(temp, created)
         raise LibraryWriteError(f"{source.name}: writing to {library_dir} failed "
@@ -243,7 +257,46 @@ def _convert_and_store(
     except BaseException:
         _undo(temp, created)
         raise
-    return ImportReport(entry, measured.decoded_duration_s, span, encodes, reused)
+    return StoredFile(final, sha, output, encodes, reused, created)
+
+
+def convert_into_library(tools: AudioTools, source: Path, library_dir: Path,
+                         profile: AudioProfile) -> StoredFile:
+    """Measure, check and convert one file into the library, without a catalogue entry
+    (synthesised speech kept in the speech cache). The caller holds the library lock."""
+    measured = _measure_source(tools, source, profile, trim_silence=False)
+    return store_converted(tools, source, library_dir, profile, measured, None)
+
+
+def _convert_and_store(
+    tools: AudioTools, source: Path, library_dir: Path, catalogue: Catalogue,
+    profile: AudioProfile, measured: Analysis, span: tuple[float, float] | None,
+    name: str, title: str, now: Callable[[], datetime], origin: Origin | None,
+) -> ImportReport:
+    stored = store_converted(tools, source, library_dir, profile, measured, span)
+    output = stored.output
+    try:
+        entry = AudioEntry(
+            name=name, file=stored.path.name, title=unicodedata.normalize("NFC", title),
+            duration_s=round(output.decoded_duration_s, 2), sha256=stored.sha256,
+            loudness_lufs=round(output.loudness.integrated_lufs, 1),
+            true_peak_dbtp=round(output.loudness.true_peak_dbtp, 1),
+            source=unicodedata.normalize("NFC", source.name), imported_at=now(),
+        )
+        if origin is not None:
+            entry = replace(entry, source=origin.source, text=origin.text,
+                            engine=origin.engine, voice=origin.voice)
+        catalogue.add(entry)
+        catalogue.save()
+    except OSError as exc:
+        _forget(stored)
+        raise LibraryWriteError(f"{source.name}: writing to {library_dir} failed "
+                                f"({exc.strerror or exc}); nothing was added") from None
+    except BaseException:
+        _forget(stored)
+        raise
+    return ImportReport(entry, measured.decoded_duration_s, span, stored.encodes,
+                        stored.reused)
 
 
 def _encode_to_target(
@@ -277,6 +330,12 @@ def _encode_to_target(
             extra_headroom += overshoot + 0.2
     assert output is not None
     return output, encodes
+
+
+def _forget(stored: StoredFile) -> None:
+    """Remove the file an import created (never one it found there and reused)."""
+    if stored.created is not None:
+        stored.created.unlink(missing_ok=True)
 
 
 def _undo(temp: Path, created: Path | None) -> None:

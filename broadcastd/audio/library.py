@@ -9,9 +9,11 @@ from pathlib import Path
 from broadcastd.audio.catalogue import CATALOGUE_FILE, AudioEntry, Catalogue
 from broadcastd.audio.errors import AudioError
 from broadcastd.audio.files import LOCK_FILE, TEMP_PREFIX, library_lock, sha256_file
+from broadcastd.speech.cache import cached_files
 
-#: Files that belong in the library besides the audio itself.
-KNOWN_FILES = frozenset({CATALOGUE_FILE, LOCK_FILE, "README.md"})
+#: Files that belong in the library besides the audio itself (`speech/`: the cache of
+#: spoken `text:` items, see broadcastd/speech/cache.py).
+KNOWN_FILES = frozenset({CATALOGUE_FILE, LOCK_FILE, "README.md", "speech"})
 
 FindUses = Callable[[str], list[str]]
 
@@ -41,7 +43,7 @@ def remove_item(library_dir: Path, name: str, find_uses: FindUses) -> AudioEntry
                               "see `broadcastd audio list`")
         catalogue.remove(name)
         catalogue.save()
-        if entry.file not in catalogue.files():
+        if entry.file not in catalogue.files() | cached_files(library_dir):
             catalogue.path_of(entry).unlink(missing_ok=True)
     return entry
 
@@ -82,7 +84,7 @@ def check_library(library_dir: Path) -> CheckReport:
             report.missing.append(f"{name} -> {entry.file}")
         elif sha256_file(path) != entry.sha256:
             report.drifted.append(f"{name} -> {entry.file}")
-    referenced = catalogue.files()
+    referenced = catalogue.files() | cached_files(library_dir)
     if library_dir.is_dir():
         for path in sorted(library_dir.iterdir()):
             if path.name in KNOWN_FILES or path.name in referenced:

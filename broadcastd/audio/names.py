@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from broadcastd.ids import id_from_text
+
 NAME_RULE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 NAME_RULE_TEXT = "lower-case a-z, 0-9 and '-', starting with a letter or digit, at most 63 long"
 
@@ -15,15 +17,9 @@ def is_valid_name(name: str) -> bool:
 
 
 def name_from_filename(stem: str) -> str:
-    """A catalogue name from a file name: 'Bản tin sáng' -> 'ban-tin-sang'.
-
-    Vietnamese letters lose their marks (đ becomes d), so staff can type the
-    name in a timetable on any keyboard.
-    """
-    text = unicodedata.normalize("NFKD", stem.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return slug[:63].rstrip("-")
+    """A catalogue name from a file name: 'Bản tin sáng' -> 'ban-tin-sang', so staff can
+    type it in a timetable on any keyboard."""
+    return id_from_text(stem)
 
 
 def title_from_filename(stem: str) -> str:

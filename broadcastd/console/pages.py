@@ -71,6 +71,7 @@ def _render(
             "csrf": session.csrf,
             "here": request.url.path,
             "month_report": _month_report(topology, now, lang),
+            "can_announce": Role(session.role).allows(Role.OPERATOR),  # the nav's Phát ngay
             **values,
         },
         status_code=code,

@@ -232,7 +232,7 @@ def _scope(query: ReportQuery, communes: dict[str, CommuneTopology], words: dict
     if query.commune is None:
         names = [c.name for c in communes.values()]
         scope = (", ".join(names) if len(names) <= NAMED
-                 else f"{words['report.all_communes']} ({len(names)})")
+                 else f"{words['all_communes']} ({len(names)})")
         return f"{scope} · {query.area}" if query.area else scope
     commune = communes[query.commune]
     if query.area is None:

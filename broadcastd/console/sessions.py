@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 
 from broadcastd.access.tokens import token_digest
+from broadcastd.console.form_stream import is_multipart
 from broadcastd.settings import ConsoleSettings
 from broadcastd.store import Store, StoreWriteFailed
 from broadcastd.store.users import (
@@ -34,6 +35,9 @@ from broadcastd.store.writer import WriteOp
 COOKIE = "broadcastd_session"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
+LEADING_CSRF = "broadcastd.leading_csrf"
+"""Where `ChangesNeedAnOperator` leaves the `csrf` field it read ahead of an upload's
+file, for the route's guard (which must not read the body again)."""
 
 TOUCH_EVERY = timedelta(minutes=1)
 """`last seen` is written at most this often per session: reading pages is not a stream
@@ -127,11 +131,15 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 async def csrf_of(request: Request) -> str | None:
     """The CSRF token a changing request carries: the `X-CSRF-Token` header (scripts),
-    else a form's hidden `csrf` field. Never a query parameter: URLs end up in logs."""
+    else a form's hidden `csrf` field (of a multipart form, the one the middleware read
+    ahead of the file). Never a query parameter: URLs end up in logs."""
     header = request.headers.get(CSRF_HEADER)
     if header is not None:
         return header
     if not request.headers.get("content-type", "").startswith(FORM_TYPES):
         return None
+    if is_multipart(request.headers.get("content-type")):  # an upload: never parse it here
+        found = request.scope.get("state", {}).get(LEADING_CSRF)
+        return found if isinstance(found, str) else None
     value = (await request.form()).get(CSRF_FIELD)
     return value if isinstance(value, str) else None

@@ -26,6 +26,7 @@ from broadcastd.api.app import create_app
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
+from broadcastd.console.library_page import LibraryConfig
 from broadcastd.daemon.http_server import HttpLimits, HttpServer
 from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
@@ -39,6 +40,7 @@ from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
 from broadcastd.service.metrics import Metrics, metrics_router
 from broadcastd.settings import Settings
+from broadcastd.speech import speaker_from_settings, text_lengths
 from broadcastd.store import Store, open_store
 from broadcastd.store.lock import DatabaseLock, DatabaseLockError, sqlite_file
 from broadcastd.timetable.loader import load_timetables, timetable_files
@@ -63,6 +65,8 @@ class TimetableState:
     timetables: list[Timetable] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     loaded_at: datetime | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    """The file each commune's timetable in force was read from."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class Daemon:
         self.metrics = Metrics()
         self.state = TimetableState()
         self._catalogue = Catalogue(settings.paths.audio_library)
+        self.speaker = speaker_from_settings(settings.tts, settings.paths.audio_library)
         self._lock = threading.Lock()
         self._broker: EmbeddedBroker | None = None
         self.store: Store | None = None
@@ -135,7 +140,7 @@ class Daemon:
             catalogue = Catalogue.load(paths.audio_library)
         except CatalogueError as exc:
             return _Loaded({}, frozenset(files), [str(exc)], None)
-        loaded = load_timetables([paths.schedules], catalogue)
+        loaded = load_timetables([paths.schedules], catalogue, text_lengths(self.speaker))
         for warning in loaded.warnings:
             log.warning("timetable warning", problem=str(warning))
         broken = frozenset(problem.file.resolve() for problem in loaded.errors)
@@ -173,7 +178,8 @@ class Daemon:
     def _apply(self, merged: dict[Path, Timetable], problems: list[str]) -> list[Timetable]:
         self._in_force = merged
         timetables = list(merged.values())
-        self.state = TimetableState(timetables, problems, self.clock())
+        files = {timetable.commune.id: path for path, timetable in merged.items()}
+        self.state = TimetableState(timetables, problems, self.clock(), files)
         return timetables
 
     def _fingerprint_now(self) -> tuple[tuple[str, int, int], ...]:
@@ -307,7 +313,9 @@ class Daemon:
         observer = MetricsObserver(
             self.metrics, connected=lambda: self.link is not None and self.link.connected
         )
-        resolver = PlaylistResolver(self.catalogue, settings.http.public_base_url)
+        resolver = PlaylistResolver(
+            self.catalogue, settings.http.public_base_url, spoken=self.speaker.lookup
+        )
         try:
             self.link = MqttLink(
                 settings.broker,
@@ -368,6 +376,7 @@ class Daemon:
             dispatcher=self.dispatcher,
             timetables=lambda: self.state.timetables,
             catalogue=self.catalogue,
+            speaker=self.speaker,
             lead_s=settings.announce.lead_s,
             clock=self.clock,
         )
@@ -398,6 +407,11 @@ class Daemon:
             announcer=lambda: self.announcer,
             console=self.settings.console,
             secure_cookies=self.settings.http.tls is not None or self.settings.http.secure_cookies,
+            library=LibraryConfig(
+                self.settings.paths.audio_library,
+                self.settings.paths.schedules,
+                int(self.settings.console.max_upload_mb * 1024 * 1024),
+            ),
         )
 
     def _start_http(self) -> None:

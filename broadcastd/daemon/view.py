@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from broadcastd.api.views import CommuneTopology, HealthReport, OccurrenceView
+from broadcastd.api.views import (
+    CommuneTopology,
+    DayChangeView,
+    HealthReport,
+    OccurrenceView,
+    PlannedItem,
+)
+from broadcastd.audio.catalogue import Catalogue
+from broadcastd.planning.exceptions import day_changes
 from broadcastd.planning.occurrences import Occurrence
+from broadcastd.timetable.model import Item
 
 if TYPE_CHECKING:
     from broadcastd.daemon.runtime import Daemon
@@ -29,6 +39,7 @@ class LiveView:
             broker_connected=broker_connected,
             timetables_ok=not daemon.state.problems,
             problems=problems,
+            timetable_problems=list(daemon.state.problems),
         )
 
     def topology(self) -> list[CommuneTopology]:
@@ -39,18 +50,29 @@ class LiveView:
                 timezone=timetable.commune.timezone,
                 areas={area.id: list(area.clusters) for area in timetable.areas},
                 area_names={area.id: area.name for area in timetable.areas},
+                file=str(self._daemon.state.files.get(timetable.commune.id, "")),
             )
             for timetable in self._daemon.state.timetables
         ]
 
     def upcoming(self, hours: float) -> list[OccurrenceView]:
-        return [_occurrence_view(occ) for occ in self._daemon.upcoming(hours)]
+        catalogue = self._daemon.catalogue()
+        return [_occurrence_view(occ, catalogue) for occ in self._daemon.upcoming(hours)]
+
+    def day_changes(self, hours: float) -> list[DayChangeView]:
+        now = self._daemon.clock()
+        return [
+            DayChangeView(c.commune, c.day, list(c.skipped), list(c.added), c.note,
+                          list(c.replaced))
+            for timetable in self._daemon.state.timetables
+            for c in day_changes(timetable, now, now + timedelta(hours=hours))
+        ]
 
     def cancel(self, broadcast_id: str, *, by: str, reason: str | None = None) -> bool:
         return self._daemon.cancel(broadcast_id, by=by, reason=reason)
 
 
-def _occurrence_view(occ: Occurrence) -> OccurrenceView:
+def _occurrence_view(occ: Occurrence, catalogue: Catalogue) -> OccurrenceView:
     return OccurrenceView(
         broadcast_id=occ.broadcast_id,
         commune=occ.commune,
@@ -61,5 +83,26 @@ def _occurrence_view(occ: Occurrence) -> OccurrenceView:
         clusters=list(occ.clusters),
         priority=occ.priority,
         volume=occ.volume,
-        items=[item.audio or item.stream or "" for item in occ.playlist],
+        items=[item.audio or item.stream or _text_label(item.title, item.text)
+               for item in occ.playlist],
+        playlist=[_planned_item(item, catalogue) for item in occ.playlist],
     )
+
+
+def _planned_item(item: Item, catalogue: Catalogue) -> PlannedItem:
+    """A library item's title and length from the catalogue; a stream's from the YAML;
+    a text item by its title or words (its speech's length is the speech cache's)."""
+    if item.audio is not None:
+        entry = catalogue.get(item.audio)
+        return PlannedItem(item.audio, entry.title if entry else item.title or "",
+                           entry.duration_s if entry else None)
+    if item.text is not None:
+        return PlannedItem(_text_label(item.title, item.text), item.title or "", None)
+    return PlannedItem(item.stream or "", item.title or "", item.duration_s)
+
+
+def _text_label(title: str | None, text: str | None) -> str:
+    """A text item as listed: its title, else the beginning of its text."""
+    if title:
+        return title
+    return f"text: {text[:60]}…" if text and len(text) > 60 else f"text: {text or ''}"

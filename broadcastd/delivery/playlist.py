@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.contract.messages import PlayItem
+from broadcastd.speech.cache import Speech
 from broadcastd.timetable.model import Item
 
 log = structlog.get_logger(__name__)
@@ -17,10 +18,13 @@ log = structlog.get_logger(__name__)
 @dataclass(frozen=True, slots=True)
 class PlaylistResolver:
     """Library items become URLs on this server (with sha256 and duration); streams pass,
-    with their `fallback` resolved to a file item the clusters fetch ahead (contract 1.1)."""
+    with their `fallback` resolved to a file item the clusters fetch ahead (contract 1.1).
+    A text item is its speech's file, spoken when the timetable or announcement was
+    loaded: `spoken(text)` finds it in the speech cache (it never synthesises)."""
 
     catalogue: Callable[[], Catalogue]
     public_base_url: str
+    spoken: Callable[[str], Speech | None] = field(default=lambda text: None)
 
     def items(self, playlist: Sequence[Item], broadcast_id: str) -> tuple[PlayItem, ...]:
         catalogue = self.catalogue()
@@ -41,7 +45,10 @@ class PlaylistResolver:
                     )
                 )
                 continue
-            file = self._file(catalogue, item.audio or "", item.title, broadcast_id, position)
+            if item.text is not None:
+                file = self._speech(item.text, item.title, broadcast_id, position)
+            else:
+                file = self._file(catalogue, item.audio or "", item.title, broadcast_id, position)
             if file is not None:
                 resolved.append(file)
         return tuple(resolved)
@@ -60,10 +67,26 @@ class PlaylistResolver:
                 audio=name,
             )
             return None
+        return self._file_item(entry.file, entry.duration_s, entry.sha256, title or entry.title)
+
+    def _speech(
+        self, text: str, title: str | None, broadcast_id: str, position: int
+    ) -> PlayItem | None:
+        speech = self.spoken(text)
+        if speech is None:
+            # Loading spoke it; a cache emptied since must not stop the rest of the playlist.
+            log.error("speech of a text item missing from the library; skipped",
+                      broadcast_id=broadcast_id, item=position, text=text[:80])
+            return None
+        return self._file_item(speech.file, speech.duration_s, speech.sha256, title)
+
+    def _file_item(
+        self, file: str, duration_s: float, sha256: str, title: str | None
+    ) -> PlayItem:
         return PlayItem(
             kind="file",
-            url=f"{self.public_base_url}/audio/{entry.file}",
-            duration_s=entry.duration_s,
-            sha256=entry.sha256,
-            title=title or entry.title,
+            url=f"{self.public_base_url}/audio/{file}",
+            duration_s=duration_s,
+            sha256=sha256,
+            title=title,
         )

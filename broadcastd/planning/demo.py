@@ -46,7 +46,9 @@ def demo_timetable(
 
 
 def _distinct(timetable: Timetable) -> list[SlotBody]:
-    """Each regular slot once, as SlotBody (the demo copies carry no weekdays)."""
+    """Each regular slot once, as SlotBody (the demo copies carry no weekdays and no
+    dated playlists)."""
     return [
-        SlotBody.model_validate(slot.model_dump(exclude={"days"})) for slot in timetable.slots
+        SlotBody.model_validate(slot.model_dump(exclude={"days", "on"}))
+        for slot in timetable.slots
     ]

@@ -64,10 +64,14 @@ class Occurrence:
             "end": self.end.isoformat(),
             "priority": self.priority,
             "volume": self.volume,
-            # No `fallback` key without one: fingerprints sent before it existed stay equal
-            # (else an upgrade would resend every open broadcast as a new revision).
+            # No `fallback` or `text` key without one: fingerprints sent before they
+            # existed stay equal (else an upgrade would resend every open broadcast as a
+            # new revision).
             "playlist": [
-                item.model_dump(mode="json", exclude={"fallback"} if item.fallback is None else None)
+                item.model_dump(
+                    mode="json",
+                    exclude={key for key in ("fallback", "text") if getattr(item, key) is None},
+                )
                 for item in self.playlist
             ],
         }

@@ -37,6 +37,7 @@ from broadcastd.store.schema import (
     broadcasts,
     cluster_presence,
     deliveries,
+    presence_changes,
     rejected_messages,
     store_probe,
 )
@@ -484,12 +485,18 @@ def presence_op(
     on_commit: Callable[[], None] | None,
     on_failed: Callable[[], None] | None = None,
 ) -> WriteOp[None]:
-    """A cluster's presence; a Last Will (no firmware, no volume) keeps the last known ones."""
+    """A cluster's presence; a Last Will (no firmware, no volume) keeps the last known ones.
+    A first presence, or a flip of `online`, is also kept in `presence_changes`."""
 
     def apply(conn: Connection) -> None:
         p = cluster_presence.c
         key = (p.commune == commune, p.cluster == cluster)
         row = conn.execute(select(p.online).where(*key)).first()
+        if row is None or row.online != online:
+            conn.execute(
+                presence_changes.insert(),
+                {"commune": commune, "cluster": cluster, "online": online, "at": at},
+            )
         if row is None:
             conn.execute(
                 cluster_presence.insert(),

@@ -164,6 +164,19 @@ cluster_presence = Table(
     ),
 )
 
+presence_changes = Table(
+    "presence_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("commune", String(63), nullable=False),
+    Column("cluster", String(63), nullable=False),
+    Column("online", Boolean, nullable=False),
+    Column("at", UtcDateTime, nullable=False, comment="when the presence message arrived"),
+    Index("ix_presence_changes_cluster", "commune", "cluster", "at"),
+    comment="each time a cluster came online or went offline (its first presence too): "
+    "the cluster page's online history; `cluster_presence` keeps only the last",
+)
+
 rejected_messages = Table(
     "rejected_messages",
     metadata,

@@ -12,8 +12,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcastd.contract import Ack
-from broadcastd.store import access, queries, records
+from broadcastd.store import access, cluster_queries, queries, records
 from broadcastd.store.access import ChangeView, TokenView
+from broadcastd.store.cluster_queries import PresenceChange
 from broadcastd.store.engine import make_engine, read_engine
 from broadcastd.store.model import (
     AckEventView,
@@ -327,3 +328,17 @@ class Store:
         """Per (commune, cluster), the latest broadcast started by `now` and its delivery."""
         with self._reader.connect() as conn:
             return queries.last_deliveries(conn, now, commune)
+
+    def presence_history(
+        self, commune: str, cluster: str, limit: int = 50
+    ) -> list[PresenceChange]:
+        """When the cluster came online and went offline, newest first."""
+        with self._reader.connect() as conn:
+            return cluster_queries.presence_history(conn, commune, cluster, limit)
+
+    def cluster_deliveries(
+        self, commune: str, cluster: str, limit: int = 30
+    ) -> list[tuple[BroadcastView, DeliveryView]]:
+        """The cluster's last broadcasts by start, newest first, with its deliveries."""
+        with self._reader.connect() as conn:
+            return cluster_queries.cluster_deliveries(conn, commune, cluster, limit)

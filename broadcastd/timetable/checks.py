@@ -15,9 +15,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, time
 
-from broadcastd.timetable.model import WEEKDAYS, Slot, SlotBody, Timetable
+from broadcastd.timetable.model import Slot, SlotBody, Timetable
 from broadcastd.timetable.problems import Finding
 from broadcastd.timetable.source import KeyPath
+from broadcastd.timetable.weekdays import WEEKDAYS
 
 SHORT_PLAYLIST_SHARE = 0.5  # under half its window, a playlist leaves the speakers silent
 
@@ -30,9 +31,13 @@ class PlacedSlot:
     slot: SlotBody
     path: KeyPath
     on: date | None = None
+    dated: date | None = None
+    """Set for a regular slot as its dated playlist (`on:`) makes it play that date."""
 
     @property
     def label(self) -> str:
+        if self.dated is not None:
+            return f"slot `{self.slot.id}` on {self.dated.isoformat()}"
         if self.on is None:
             return f"slot `{self.slot.id}`"
         return f"one-off slot `{self.slot.id}` on {self.on.isoformat()}"
@@ -45,6 +50,17 @@ def placed_slots(timetable: Timetable) -> Iterator[PlacedSlot]:
     for e_index, exception in enumerate(timetable.exceptions):
         for a_index, added in enumerate(exception.add):
             yield PlacedSlot(added, ("exceptions", e_index, "add", a_index), exception.date)
+
+
+def placed_playlists(timetable: Timetable) -> Iterator[PlacedSlot]:
+    """Every playlist that can play: each slot's own, then each dated one (`on:`) as the
+    slot plays with it, so audio names and lengths are checked for every date."""
+    yield from placed_slots(timetable)
+    for index, slot in enumerate(timetable.slots):
+        for d_index, dated in enumerate(slot.on):
+            yield PlacedSlot(
+                slot.as_played_on(dated.date), ("slots", index, "on", d_index), dated=dated.date
+            )
 
 
 def mmss(seconds: float) -> str:
@@ -72,6 +88,7 @@ def check_timetable(timetable: Timetable) -> list[Finding]:
         *check_ids(timetable),
         *check_targets(timetable),
         *check_exceptions(timetable),
+        *check_dated_playlists(timetable),
         *check_overlaps(timetable),
     ]
 
@@ -169,6 +186,34 @@ def check_exceptions(timetable: Timetable) -> list[Finding]:
                     "warning",
                 ))
     findings += _one_off_ids(timetable)
+    return findings
+
+
+def check_dated_playlists(timetable: Timetable) -> list[Finding]:
+    """A dated playlist is for a date its slot plays, once per date."""
+    findings: list[Finding] = []
+    for index, slot in enumerate(timetable.slots):
+        seen: set[date] = set()
+        for d_index, dated in enumerate(slot.on):
+            path = ("slots", index, "on", d_index, "date")
+            day = dated.date
+            if day in seen:
+                findings.append(Finding(
+                    path, f"slot `{slot.id}` has two playlists for {day.isoformat()}",
+                    "keep one (put every item of that day in it)",
+                ))
+            seen.add(day)
+            skipped = any(e.date == day and slot.id in e.skip for e in timetable.exceptions)
+            if skipped or not slot.runs_on(day):
+                why = "is skipped that day" if skipped else (
+                    f"does not play on {day.isoformat()} ({WEEKDAYS[day.weekday()]})"
+                )
+                findings.append(Finding(
+                    path, f"slot `{slot.id}` {why}, so its playlist for that date never plays",
+                    "check the date; for a broadcast on a day without the slot, add a "
+                    "one-off slot under `exceptions:` with `add:`",
+                    "warning",
+                ))
     return findings
 
 
@@ -275,8 +320,44 @@ def _clash(timetable: Timetable, first: PlacedSlot, second: PlacedSlot, days: st
 # --- audio ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Unspoken:
+    """Why a `text:` item could not be spoken (no engine, synthesis failed), with the fix."""
+
+    reason: str
+    fix: str
+
+
+#: Each text of a timetable: its speech's length in seconds, or why there is none.
+Spoken = Mapping[str, "float | Unspoken"]
+
+
+def timetable_texts(timetable: Timetable) -> list[str]:
+    """The texts of every `text:` item (dated playlists too), each once, in the order written."""
+    texts = (item.text for placed in placed_playlists(timetable) for item in placed.slot.playlist)
+    return list(dict.fromkeys(text for text in texts if text is not None))
+
+
+def check_texts(timetable: Timetable, spoken: Spoken) -> list[Finding]:
+    """A `text:` item whose speech could not be made is a problem of its own line."""
+    findings: list[Finding] = []
+    for placed in placed_playlists(timetable):
+        for index, item in enumerate(placed.slot.playlist):
+            result = spoken.get(item.text) if item.text is not None else None
+            if isinstance(result, Unspoken):
+                findings.append(Finding(
+                    placed.path + ("playlist", index, "text"),
+                    f"the text of {placed.label} cannot be spoken: {result.reason}",
+                    result.fix,
+                ))
+    return findings
+
+
 def check_audio(
-    timetable: Timetable, durations: Mapping[str, float], missing_files: AbstractSet[str]
+    timetable: Timetable,
+    durations: Mapping[str, float],
+    missing_files: AbstractSet[str],
+    spoken: Spoken | None = None,
 ) -> list[Finding]:
     """Playlists name catalogue items whose files exist, and fit their window.
 
@@ -286,14 +367,15 @@ def check_audio(
     """
     known = sorted(durations)
     findings: list[Finding] = []
-    for placed in placed_slots(timetable):
+    for placed in placed_playlists(timetable):
         for index, item in enumerate(placed.slot.playlist):
             for key, name in (("audio", item.audio), ("fallback", item.fallback)):
                 if name is not None:
                     path = placed.path + ("playlist", index, key)
                     findings += _audio_name(path, placed.label, key, name, durations,
                                             missing_files, known)
-    return findings + check_lengths(timetable, durations)
+    spoken = spoken or {}
+    return findings + check_texts(timetable, spoken) + check_lengths(timetable, durations, spoken)
 
 
 def _audio_name(
@@ -324,23 +406,34 @@ def _audio_name(
     return []
 
 
-def playlist_length(slot: SlotBody, durations: Mapping[str, float]) -> float | None:
-    """Seconds the playlist lasts; None if an item's duration is unknown."""
+def playlist_length(
+    slot: SlotBody, durations: Mapping[str, float], spoken: Spoken | None = None
+) -> float | None:
+    """Seconds the playlist lasts; None if an item's duration is unknown (a text not
+    spoken: no speech engine was given, or it failed)."""
     total = 0.0
     for item in slot.playlist:
-        seconds = item.duration_s if item.stream is not None else durations.get(item.audio or "")
-        if seconds is None:
+        seconds: float | Unspoken | None
+        if item.stream is not None:
+            seconds = item.duration_s
+        elif item.text is not None:
+            seconds = (spoken or {}).get(item.text)
+        else:
+            seconds = durations.get(item.audio or "")
+        if seconds is None or isinstance(seconds, Unspoken):
             return None
         total += seconds
     return total
 
 
-def check_lengths(timetable: Timetable, durations: Mapping[str, float]) -> list[Finding]:
+def check_lengths(
+    timetable: Timetable, durations: Mapping[str, float], spoken: Spoken | None = None
+) -> list[Finding]:
     """A playlist longer than its window is cut off; one under half of it leaves silence."""
     findings: list[Finding] = []
-    for placed in placed_slots(timetable):
+    for placed in placed_playlists(timetable):
         slot = placed.slot
-        total = playlist_length(slot, durations)
+        total = playlist_length(slot, durations, spoken)
         if total is None:
             continue
         window = slot.length_s

@@ -8,8 +8,6 @@ list and the YAML node tree.
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +15,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
+from broadcastd.ids import id_from_text
 from broadcastd.timetable.model import (
     Area,
     Commune,
@@ -69,11 +68,13 @@ EXAMPLES: dict[str, str] = {
     "audio": "audio: ban-tin-sang",
     "stream": "stream: http://phat-thanh.thanhba.example/tiep-song",
     "duration_s": "duration_s: 1500",
+    "text": 'text: "Họp dân khu 7 lúc 19h30 tại nhà văn hóa"',
     "exceptions": "exceptions: [{date: 2027-02-06, skip: [morning]}]",
     "date": "date: 2027-02-06",
     "skip": "skip: [morning]",
     "add": 'add: [{id: tiem-chung, start: "07:00", end: "07:10", playlist: [...]}]',
     "note": 'note: "Tết Nguyên Đán"',
+    "on": "on: [{date: 2026-12-02, playlist: [{audio: ban-tin-dac-biet}]}]",
 }
 
 _UNIONS: dict[str, tuple[str, str]] = {
@@ -82,10 +83,18 @@ _UNIONS: dict[str, tuple[str, str]] = {
         "write `target: all`, or `target: {areas: [khu-1, khu-2]}`",
     ),
     "days": (
-        "`days` must be `daily` or a list of weekdays (mon tue wed thu fri sat sun)",
-        "write `days: daily` or `days: [mon, thu]`",
+        (
+            "`days` must be `daily` or a list of weekdays (mon tue wed thu fri sat sun, "
+            "or thứ hai ... chủ nhật, t2 ... t7, cn)"
+        ),
+        "write `days: daily` or `days: [mon, thu]` or `days: [thứ hai, thứ năm]`",
     ),
 }
+
+_EXPECTED_TOO: dict[str, str] = {
+    "days": "; or in Vietnamese: thứ hai, thứ ba, ..., thứ bảy, chủ nhật (t2 ... t7, cn)",
+}
+"""What a choice may also be written as, beyond the model's own words."""
 
 _TYPE_WORDS: dict[str, str] = {
     "int_parsing": "a whole number",
@@ -105,13 +114,6 @@ _TYPE_WORDS: dict[str, str] = {
     "bool_type": "true or false",
     "bool_parsing": "true or false",
 }
-
-
-def suggest_id(text: str) -> str:
-    """An id made from a name: 'Khu Đông' -> 'khu-dong' (marks dropped, đ as d)."""
-    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:63].rstrip("-")
 
 
 def shown(value: Any) -> str:
@@ -200,7 +202,7 @@ def _one(error: ErrorDetails, path: KeyPath) -> Finding:
     if kind == "value_error":
         return _rule(path, str(error["msg"]))
     if kind == "literal_error":
-        expected = str(ctx.get("expected", "")).replace("'", "")
+        expected = str(ctx.get("expected", "")).replace("'", "") + _EXPECTED_TOO.get(field, "")
         return Finding(
             path,
             f"`{shown(value)}` is not allowed here; the choices are: {expected}",
@@ -241,7 +243,7 @@ def _unknown_key(path: KeyPath) -> Finding:
 
 
 def _bad_id(path: KeyPath, value: str) -> Finding:
-    suggestion = suggest_id(value)
+    suggestion = id_from_text(value)
     fix = f"write `{suggestion}`" if suggestion else "choose an id such as `khu-1`"
     return Finding(path, f"`{value}` is not a valid id: {ID_RULE}", fix)
 

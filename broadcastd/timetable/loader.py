@@ -6,7 +6,7 @@ that fails never stops the others; within a file, every problem is reported at o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,13 +35,18 @@ from broadcastd.timetable.source import (
 __all__ = [
     "LoadedTimetable",
     "Problem",
+    "SpeakText",
     "TimetableSet",
     "find_uses",
+    "find_uses_of",
     "load_timetables",
     "timetable_files",
 ]
 
 SUFFIXES = (".yaml", ".yml")
+SpeakText = Callable[[str], "float | checks.Unspoken"]
+"""The edge that speaks a `text:` item (synthesising it, or finding it cached) and says
+how long the speech lasts, or why it cannot be spoken. The core never synthesises."""
 MAX_PROBLEMS = 100
 """Problems told per file: past this, the rest would bury the first fixes (and cost
 time quadratic in their number to place on lines)."""
@@ -209,9 +214,10 @@ def _validate(data: Any, root: yaml.Node | None) -> tuple[Timetable | None, list
 
 
 def load_file(
-    path: Path, audio: _AudioFacts | None = None
+    path: Path, audio: _AudioFacts | None = None, speak: SpeakText | None = None
 ) -> tuple[LoadedTimetable | None, list[Problem]]:
-    """One timetable file, and every problem in it (catalogue rules when `audio`)."""
+    """One timetable file, and every problem in it (catalogue rules when `audio`; its
+    `text:` items spoken when `speak`, so their length counts in the window check)."""
     read = _read(path)
     if isinstance(read, Problem):
         return None, [read]
@@ -235,10 +241,14 @@ def load_file(
     timetable, findings = _validate(data, root)
     if timetable is not None:
         findings += checks.check_timetable(timetable)
+        spoken = {text: speak(text) for text in checks.timetable_texts(timetable)} if speak else {}
         if audio is not None:
-            findings += checks.check_audio(timetable, audio.durations, audio.missing_files)
-        else:  # stream-only playlists can still be measured
-            findings += checks.check_lengths(timetable, {})
+            findings += checks.check_audio(
+                timetable, audio.durations, audio.missing_files, spoken
+            )
+        else:  # stream-only playlists (and spoken texts) can still be measured
+            findings += checks.check_texts(timetable, spoken)
+            findings += checks.check_lengths(timetable, {}, spoken)
     problems += [_to_problem(path, root, finding) for finding in findings[:MAX_PROBLEMS]]
     if len(problems) >= MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS]
@@ -251,13 +261,13 @@ def load_file(
 
 
 def _load_guarded(
-    path: Path, audio: _AudioFacts | None
+    path: Path, audio: _AudioFacts | None, speak: SpeakText | None
 ) -> tuple[LoadedTimetable | None, list[Problem]]:
     """`load_file`, but a bug met on one file is that file's problem, never the others'.
 
     The fault suite checks that this net never catches anything."""
     try:
-        return load_file(path, audio)
+        return load_file(path, audio, speak)
     except Exception as exc:  # noqa: BLE001 - one file must not stop every commune
         return None, [_problem(
             path, f"the file could not be checked ({type(exc).__name__}: {exc})",
@@ -265,17 +275,20 @@ def _load_guarded(
         )]
 
 
-def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> TimetableSet:
+def load_timetables(
+    paths: Sequence[Path], catalogue: Catalogue | None, speak: SpeakText | None = None
+) -> TimetableSet:
     """Every timetable under `paths` (folders or files) and every problem in any of them.
 
     With `catalogue` None the audio checks are skipped (the daemon without a library,
-    or `validate` when the catalogue itself is broken).
+    or `validate` when the catalogue itself is broken). With `speak` None the `text:`
+    items are not spoken, and the windows they are in not measured.
     """
     files, problems = timetable_files([Path(p) for p in paths])
     audio = _AudioFacts.of(catalogue) if catalogue is not None else None
     loaded: list[LoadedTimetable] = []
     for file in files:
-        timetable, found = _load_guarded(file, audio)
+        timetable, found = _load_guarded(file, audio, speak)
         problems += found
         if timetable is not None:
             loaded.append(timetable)
@@ -292,21 +305,29 @@ def load_timetables(paths: Sequence[Path], catalogue: Catalogue | None) -> Timet
 # --- where an audio item is used -----------------------------------------------------
 
 
-def _uses_in(root: yaml.Node, audio_name: str) -> list[tuple[int, str]]:
-    """(line, "slot morning") for each playlist item naming `audio_name` (as `audio:` or
-    as a stream's `fallback:`)."""
-    found: list[tuple[int, str]] = []
+def _uses_in(root: yaml.Node, audio_names: Collection[str]) -> list[tuple[str, int, str]]:
+    """(name, line, "slot morning") for each playlist item naming one of `audio_names` (as
+    `audio:` or as a stream's `fallback:`), in a slot's playlist, in its playlists for
+    given dates (`on:`, "slot morning on 2026-12-02"), or in a one-off slot."""
+    found: list[tuple[str, int, str]] = []
 
-    def scan(slot: yaml.Node, label: str) -> None:
-        playlist = value_node(slot, ("playlist",))
+    def scan_playlist(playlist: yaml.Node | None, label: str) -> None:
         if not isinstance(playlist, yaml.SequenceNode):
             return
         for item in playlist.value:
             for key in ("audio", "fallback"):
                 pair = child(item, key)
-                if pair is not None and scalar(pair[1]) == audio_name:
-                    slot_id = scalar(value_node(slot, ("id",))) or "?"
-                    found.append((pair[0].start_mark.line + 1, label.format(slot=slot_id)))
+                name = scalar(pair[1]) if pair is not None else None
+                if pair is not None and name is not None and name in audio_names:
+                    found.append((name, pair[0].start_mark.line + 1, label))
+
+    def scan(slot: yaml.Node, label: str) -> None:
+        slot_label = label.format(slot=scalar(value_node(slot, ("id",))) or "?")
+        scan_playlist(value_node(slot, ("playlist",)), slot_label)
+        dated = value_node(slot, ("on",))
+        for entry in dated.value if isinstance(dated, yaml.SequenceNode) else []:
+            day = scalar(value_node(entry, ("date",))) or "?"
+            scan_playlist(value_node(entry, ("playlist",)), f"{slot_label} on {day}")
 
     slots = value_node(root, ("slots",))
     for slot in slots.value if isinstance(slots, yaml.SequenceNode) else []:
@@ -326,15 +347,24 @@ def find_uses(paths: Sequence[Path], audio_name: str) -> list[str]:
     Works on files with other errors too. A file that cannot be read as YAML is listed
     as a possible use, so that `broadcastd audio remove` stays on the safe side.
     """
+    return find_uses_of(paths, [audio_name])[audio_name]
+
+
+def find_uses_of(paths: Sequence[Path], audio_names: Collection[str]) -> dict[str, list[str]]:
+    """`find_uses` for several items at once (the console's library page), each file
+    read once: a page of a hundred items must not parse every timetable a hundred times."""
     files, _ = timetable_files([Path(p) for p in paths])
-    uses: list[str] = []
+    wanted = frozenset(audio_names)
+    uses: dict[str, list[str]] = {name: [] for name in wanted}
     for file in files:
         read = _read(file)
         if isinstance(read, Problem):
             where = f"{file}:{read.line}" if read.line else str(file)
-            uses.append(f"{where} cannot be read ({read.message}), so it may use it")
+            for found in uses.values():
+                found.append(f"{where} cannot be read ({read.message}), so it may use it")
             continue
         _, root = read
         if root is not None:
-            uses += [f"{file}:{line} {label}" for line, label in _uses_in(root, audio_name)]
+            for name, line, label in _uses_in(root, wanted):
+                uses[name].append(f"{file}:{line} {label}")
     return uses

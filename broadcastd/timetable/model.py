@@ -26,8 +26,11 @@ from pydantic import (
 
 from broadcastd.contract.topics import ID_RULE
 from broadcastd.timetable.priority import priority_value
+from broadcastd.timetable.weekdays import WEEKDAYS, read_days
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Longest `text:` item (about two and a half minutes of speech); the same limit as
+#: broadcastd.speech.MAX_TEXT_CHARS, kept here so the core imports no speech engine.
+MAX_TEXT_CHARS = 2000
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
@@ -127,10 +130,16 @@ class Target(Model):
 
 
 class Item(Model):
-    """One playlist entry: an audio file from the library, or a live stream."""
+    """One playlist entry: an audio file from the library, a live stream, or a written
+    notice spoken on this server when the timetable is loaded."""
 
     audio: Id | None = Field(default=None, description="Catalogue name in audio_library/.")
     stream: str | None = Field(default=None, description="URL of a live stream (relay).")
+    text: str | None = Field(
+        default=None,
+        description=f"A notice in Vietnamese, read out by the speech engine (`tts:` in the "
+        f"config); at most {MAX_TEXT_CHARS:,} characters.",
+    )
     fallback: Id | None = Field(
         default=None,
         description="Catalogue name played while the stream cannot be opened (streams only).",
@@ -150,12 +159,36 @@ class Item(Model):
             )
         return value
 
+    @field_validator("text")
+    @classmethod
+    def _speakable(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError(
+                'the text is empty; write the notice to read out, e.g. `- text: "Họp dân '
+                'khu 7 lúc 19h30 tại nhà văn hóa"`, or remove the item'
+            )
+        if len(value) > MAX_TEXT_CHARS:
+            raise ValueError(
+                f"the text has {len(value):,} characters, more than {MAX_TEXT_CHARS:,} "
+                "(about two and a half minutes of speech); split it into several `text:` "
+                "items, or record it and add it with `broadcastd audio add`"
+            )
+        return value
+
     @model_validator(mode="after")
     def _one_kind(self) -> Item:
-        if (self.audio is None) == (self.stream is None):
+        if sum(kind is not None for kind in (self.audio, self.stream, self.text)) != 1:
             raise ValueError(
-                "a playlist item needs exactly one of `audio:` or `stream:`; write "
-                "`- audio: <catalogue name>`, or `- stream: <URL>` with `duration_s:`"
+                "a playlist item needs exactly one of `audio:`, `stream:` or `text:`; write "
+                "`- audio: <catalogue name>`, `- stream: <URL>` with `duration_s:`, or "
+                '`- text: "<the notice>"`'
+            )
+        if self.text is not None and (self.fallback is not None or self.duration_s is not None):
+            raise ValueError(
+                "the text item has a `fallback:` or `duration_s:`; remove it: the speech's "
+                "length is known once it is spoken"
             )
         if self.stream is not None and self.duration_s is None:
             raise ValueError(
@@ -213,13 +246,41 @@ class SlotBody(Model):
         )
 
 
+class DatedPlaylist(Model):
+    """Another playlist for a slot on one date ("today only"): same window, target,
+    volume and priority, so the official writes only what changes."""
+
+    date: date
+    playlist: list[Item] = Field(min_length=1, description="Played instead, that date only.")
+    title: str | None = Field(default=None, description="The slot's title that date, if other.")
+    note: str | None = Field(default=None, description="Why, for people.")
+
+
 class Slot(SlotBody):
-    days: Literal["daily"] | list[Weekday] = Field(
-        default="daily", description="`daily`, or weekdays: [mon, tue, wed, thu, fri, sat, sun]."
+    days: Annotated[Literal["daily"] | list[Weekday], BeforeValidator(read_days)] = Field(
+        default="daily",
+        description="`daily` (or `hằng ngày`), or weekdays: [mon, tue, wed, thu, fri, sat, "
+        "sun], or in Vietnamese: [thứ hai, ..., thứ bảy, chủ nhật], [t2, ..., t7, cn].",
+    )
+
+    on: list[DatedPlaylist] = Field(
+        default_factory=list,
+        description="Other playlists on given dates: `on: [{date: 2026-12-02, playlist: "
+        "[...]}]`.",
     )
 
     def runs_on(self, day: date) -> bool:
         return self.days == "daily" or WEEKDAYS[day.weekday()] in self.days
+
+    def as_played_on(self, day: date) -> SlotBody:
+        """The slot as it plays on `day`: its dated playlist (the first for that date)
+        instead of the usual one, if it has one; the usual slot otherwise."""
+        dated = next((entry for entry in self.on if entry.date == day), None)
+        if dated is None:
+            return self
+        return self.model_copy(
+            update={"playlist": dated.playlist, "title": dated.title or self.title}
+        )
 
 
 class DatedException(Model):
@@ -263,6 +324,8 @@ class Timetable(Model):
         changes = [exception for exception in self.exceptions if exception.date == day]
         skipped = {slot_id for change in changes for slot_id in change.skip}
         regular: list[SlotBody] = [
-            slot for slot in self.slots if slot.runs_on(day) and slot.id not in skipped
+            slot.as_played_on(day)
+            for slot in self.slots
+            if slot.runs_on(day) and slot.id not in skipped
         ]
         return regular + [slot for change in changes for slot in change.add]

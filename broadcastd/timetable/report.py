@@ -14,7 +14,7 @@ from pathlib import Path
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.planning.occurrences import next_occurrence
-from broadcastd.timetable.loader import TimetableSet, load_timetables
+from broadcastd.timetable.loader import SpeakText, TimetableSet, load_timetables
 from broadcastd.timetable.model import Timetable
 
 DEFAULT_SCHEDULES = Path("schedules")
@@ -67,12 +67,14 @@ def render(found: TimetableSet, now: datetime, preamble: Sequence[str] = ()) -> 
 
 
 def validate(
-    paths: Sequence[Path], library_dir: Path | None, now: datetime
+    paths: Sequence[Path], library_dir: Path | None, now: datetime,
+    speak: SpeakText | None = None,
 ) -> tuple[str, int]:
     """What `broadcastd validate` prints, and its exit code.
 
     `library_dir` None skips the audio checks. A broken catalogue is an error of its
-    own, and the timetables are still checked without it.
+    own, and the timetables are still checked without it. `speak` speaks the `text:`
+    items (into the library's speech cache), so their length is checked too.
     """
     catalogue: Catalogue | None = None
     preamble: list[str] = []
@@ -81,7 +83,7 @@ def validate(
             catalogue = Catalogue.load(library_dir)
         except CatalogueError as exc:
             preamble.append(f"{exc} (audio items were not checked)")
-    found = load_timetables(list(paths) or [DEFAULT_SCHEDULES], catalogue)
+    found = load_timetables(list(paths) or [DEFAULT_SCHEDULES], catalogue, speak)
     return render(found, now, preamble)
 
 

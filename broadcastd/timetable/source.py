@@ -100,16 +100,17 @@ def scalar(node: yaml.Node | None) -> str | None:
 
 
 def display_path(root: yaml.Node | None, path: KeyPath) -> str:
-    """`slots -> morning -> start`: list positions named by their `id` (or `date`)."""
+    """`slots -> morning -> start`: list positions named by their `id` (or `date`), else
+    counted from 1 as a person counts them (`playlist -> #2` is the second item)."""
     parts: list[str] = []
     node = root
     for segment in path:
         pair = child(node, segment) if node is not None else None
         node = pair[1] if pair else None
-        label = str(segment)
+        label = f"#{segment + 1}" if isinstance(segment, int) else str(segment)
         if isinstance(segment, int) and node is not None:
             name = scalar(value_node(node, ("id",))) or scalar(value_node(node, ("date",)))
-            label = name if name else str(segment)
+            label = name or label
         parts.append(label)
     return " -> ".join(parts)
 

@@ -18,6 +18,8 @@ from broadcastd.access import Role, new_token, token_digest
 from broadcastd.announce import AnnouncementRequest, to_occurrence
 from broadcastd.announce.service import StopRefused
 from broadcastd.api import CommuneTopology, HealthReport, OccurrenceView
+from broadcastd.api.views import DayChangeView
+from broadcastd.audio.catalogue import AudioEntry
 from broadcastd.planning import Occurrence
 from broadcastd.store import BroadcastRecord, Store
 from broadcastd.store.access import add_token
@@ -67,6 +69,7 @@ class FakeDaemon:
     cancellable: set[str] = field(default_factory=set)
     cancelled: list[str] = field(default_factory=list)
     asked_hours: list[float] = field(default_factory=list)
+    changes: list[DayChangeView] = field(default_factory=list)
 
     def health(self) -> HealthReport:
         return self.report
@@ -77,6 +80,9 @@ class FakeDaemon:
     def upcoming(self, hours: float) -> list[OccurrenceView]:
         self.asked_hours.append(hours)
         return self.plan
+
+    def day_changes(self, hours: float) -> list[DayChangeView]:
+        return self.changes
 
     store: Store | None = None
     """When set, a cancel is recorded there as the dispatcher records it."""
@@ -94,6 +100,14 @@ class FakeDaemon:
         return True
 
 
+LIBRARY = [
+    AudioEntry(name="canh-bao-lu", file="0" * 64 + ".mp3", title="Cảnh báo lũ", duration_s=42.0,
+               sha256="0" * 64, loudness_lufs=-16.0, true_peak_dbtp=-1.5, source="canh-bao-lu.wav",
+               imported_at=datetime(2026, 11, 1, tzinfo=UTC)),
+]
+"""The audio library the fake desk checks announcements against."""
+
+
 @dataclass
 class FakeDesk:
     """Announcements checked by the real pure planner against the fake topology, and
@@ -105,6 +119,11 @@ class FakeDesk:
     """Broadcast id -> clusters, for partial stops."""
 
     def announce(self, request: AnnouncementRequest, *, by: str) -> Occurrence:
+        occurrence = self.preview(request)
+        self.announced.append(occurrence)
+        return occurrence
+
+    def preview(self, request: AnnouncementRequest) -> Occurrence:
         timetables = [
             Timetable.model_validate({
                 "commune": {"id": c.commune, "name": c.name, "timezone": c.timezone},
@@ -113,10 +132,11 @@ class FakeDesk:
             for c in TOPOLOGY
         ]
         taken = {occ.base_id for occ in self.announced}
-        occurrence = to_occurrence(request, timetables, {"canh-bao-lu": 42.0}.get,
-                                   self.clock(), lead_s=5, taken=taken.__contains__)
-        self.announced.append(occurrence)
-        return occurrence
+        return to_occurrence(request, timetables, {e.name: e.duration_s for e in LIBRARY}.get,
+                             self.clock(), lead_s=5, taken=taken.__contains__)
+
+    def library(self) -> list[AudioEntry]:
+        return list(LIBRARY)
 
     def stop(self, broadcast_id: str, clusters: Sequence[str], *, by: str,
              reason: str | None) -> list[str]:

@@ -71,6 +71,15 @@ def test_add_reports_each_bad_file_and_keeps_the_good(make_audio: MakeAudio, lib
     assert list(Catalogue.load(library).entries) == ["good"]
 
 
+def test_a_name_written_as_a_title_is_refused_with_its_id_form(
+    make_audio: MakeAudio, library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = make_audio("t2.wav", "sine=f=440:d=1")
+    assert audio("add", str(source), "--name", "Bản tin T2", "--library", str(library)) == 1
+    assert "use --name ban-tin-t2" in capsys.readouterr().err
+    assert list(Catalogue.load(library).entries) == []
+
+
 def test_name_with_several_files_is_refused(library: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert audio("add", "a.wav", "b.wav", "--name", "x", "--library", str(library)) == 2

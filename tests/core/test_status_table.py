@@ -35,3 +35,10 @@ def test_the_outcome_replaces_the_state_once_the_broadcast_is_over() -> None:
     assert "missed (never acked)" in rows["loa-02"] and "pending" not in rows["loa-02"]
     assert rows["loa-03"].split()[5] == "played"
     assert rows["loa-04"].split()[4:6] == ["-", "-"]
+
+
+def test_timetable_problems_come_before_the_long_table() -> None:
+    problem = "schedules/man-lan.yaml:84: slots -> evening -> end: `end` is missing"
+    shown = render({**status(*[last("playing")] * 22), "problems": [problem]}).splitlines()
+    assert shown[0].startswith("PROBLEMS")
+    assert shown[1].strip() == problem

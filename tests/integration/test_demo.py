@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -32,7 +33,11 @@ def demo_rows(rows: list[tuple[str, str, int, str | None]]) -> list[tuple[str, s
     return [row for row in rows if row[0].split("/")[1].startswith("demo-")]
 
 
-def test_the_demo_fleet_gets_every_first_play_without_a_resend(tmp_path: Path) -> None:
+def start_demo(
+    tmp_path: Path, schedules: Path, library: Path, **settings: Any
+) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """`broadcastd run --demo --simulate` on an embedded broker and free ports, logging
+    JSON lines: the process, its database and its log."""
     database = tmp_path / "demo.db"
     config = tmp_path / "broadcastd.yaml"
     config.write_text(yaml.safe_dump({
@@ -40,11 +45,9 @@ def test_the_demo_fleet_gets_every_first_play_without_a_resend(tmp_path: Path) -
         "database": {"url": f"sqlite:///{database}"},
         "http": {"listen": f"127.0.0.1:{(port := free_port())}",
                  "public_base_url": f"http://127.0.0.1:{port}"},
-        "paths": {"schedules": str(ROOT / "schedules"),
-                  "audio_library": str(ROOT / "audio_library")},
-        # A play not acknowledged within 3 s is sent again: a lost first play shows.
-        "delivery": {"resend": {"first_after_s": 3}},
+        "paths": {"schedules": str(schedules), "audio_library": str(library)},
         "logging": {"format": "json"},
+        **settings,
     }))
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
@@ -53,6 +56,15 @@ def test_the_demo_fleet_gets_every_first_play_without_a_resend(tmp_path: Path) -
              "--config", str(config)],
             stdout=out, stderr=subprocess.STDOUT,
         )
+    return daemon, database, log
+
+
+def test_the_demo_fleet_gets_every_first_play_without_a_resend(tmp_path: Path) -> None:
+    daemon, database, log = start_demo(
+        tmp_path, ROOT / "schedules", ROOT / "audio_library",
+        # A play not acknowledged within 3 s is sent again: a lost first play shows.
+        delivery={"resend": {"first_after_s": 3}},
+    )
     try:
         deadline = time.monotonic() + 40
         rows = deliveries(database)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from broadcastd.audio.catalogue import Catalogue
-from broadcastd.timetable.loader import TimetableSet, find_uses, load_timetables
+from broadcastd.timetable.loader import TimetableSet, find_uses, find_uses_of, load_timetables
 from broadcastd.timetable.report import validate
 
 from .helpers import BASE, BULLETINS, line_with, write_library
@@ -51,7 +51,7 @@ def test_cluster_listed_twice_in_one_area(load: Load) -> None:
     text = BASE.replace("clusters: [loa-03]", "clusters: [loa-03, loa-03]")
     (problem,) = load(text).errors
     assert (problem.line, problem.key_path) == (
-        line_with(text, "[loa-03, loa-03]"), "areas -> khu-2 -> clusters -> 1"
+        line_with(text, "[loa-03, loa-03]"), "areas -> khu-2 -> clusters -> #2"
     )
     assert problem.message == "cluster `loa-03` is listed twice in area `khu-2`"
 
@@ -70,9 +70,9 @@ def test_target_naming_unknown_area_and_cluster(load: Load) -> None:
     )
     found = load(text)
     assert errors(found) == [
-        (line_with(text, "areas: [khu-22]"), "slots -> morning -> target -> areas -> 0",
+        (line_with(text, "areas: [khu-22]"), "slots -> morning -> target -> areas -> #1",
          "slot `morning` targets area `khu-22`, which is not in `areas` (did you mean `khu-2`?)"),
-        (line_with(text, "clusters: [loa-1,"), "slots -> morning -> target -> clusters -> 0",
+        (line_with(text, "clusters: [loa-1,"), "slots -> morning -> target -> clusters -> #1",
          "slot `morning` targets cluster `loa-1`, which no area lists (did you mean `loa-01`?)"),
     ]
 
@@ -86,11 +86,11 @@ exceptions:
 """
     found = load(text)
     assert errors(found) == [(
-        line_with(text, "skip:"), "exceptions -> 2026-12-05 -> skip -> 0",
+        line_with(text, "skip:"), "exceptions -> 2026-12-05 -> skip -> #1",
         "`skip` names slot `mornin`, which is not in `slots` (did you mean `morning`?)",
     )]
     (warning,) = found.warnings
-    assert warning.key_path == "exceptions -> 2026-12-05 -> skip -> 1"
+    assert warning.key_path == "exceptions -> 2026-12-05 -> skip -> #2"
     assert "does not play on 2026-12-05 (sat)" in warning.message
 
 
@@ -167,7 +167,7 @@ def test_unknown_audio_item_names_the_slot_and_line(write: Write, library: Path)
     text = audio_timetable("      - audio: nhac-hieu\n      - audio: ban-tin-sng\n")
     found = load_timetables([write("t.yaml", text)], Catalogue.load(library))
     assert errors(found) == [(
-        line_with(text, "ban-tin-sng"), "slots -> morning -> playlist -> 1 -> audio",
+        line_with(text, "ban-tin-sng"), "slots -> morning -> playlist -> #2 -> audio",
         ("slot `morning` plays audio `ban-tin-sng`, which is not in the catalogue "
         "(did you mean `ban-tin-sang`?)"),
     )]
@@ -323,7 +323,7 @@ def test_a_streams_fallback_is_checked_against_the_catalogue(write: Write, libra
     )
     found = load_timetables([write("t.yaml", text)], Catalogue.load(library))
     assert errors(found) == [(
-        line_with(text, "fallback:"), "slots -> morning -> playlist -> 0 -> fallback",
+        line_with(text, "fallback:"), "slots -> morning -> playlist -> #1 -> fallback",
         ("slot `morning` falls back to audio `nhac-hieuu`, which is not in the catalogue "
          "(did you mean `nhac-hieu`?)"),
     )]
@@ -342,3 +342,22 @@ def test_find_uses_counts_a_streams_fallback(write: Write) -> None:
     )
     path = write("t.yaml", text)
     assert find_uses([path], "nhac-nen") == [f"{path}:{line_with(text, 'fallback:')} slot morning"]
+
+
+def test_find_uses_counts_a_slots_playlist_for_one_date(write: Write) -> None:
+    """An item only a dated playlist (`on:`) plays is in use too: removing it would
+    silence that date. The library page lists several items' uses in one reading."""
+    text = audio_timetable("      - audio: nhac-hieu\n") + """\
+    on:
+      - date: 2026-12-02
+        playlist:
+          - audio: hop-thon
+"""
+    path = write("t.yaml", text)
+    assert find_uses([path], "hop-thon") == [
+        f"{path}:{line_with(text, 'hop-thon')} slot morning on 2026-12-02"]
+    assert find_uses_of([path.parent], ["hop-thon", "nhac-hieu", "thoi-tiet"]) == {
+        "hop-thon": [f"{path}:{line_with(text, 'hop-thon')} slot morning on 2026-12-02"],
+        "nhac-hieu": [f"{path}:{line_with(text, 'nhac-hieu')} slot morning"],
+        "thoi-tiet": [],
+    }

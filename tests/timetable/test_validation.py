@@ -102,14 +102,14 @@ def test_target_that_is_neither_all_nor_a_list_of_areas(load: Load) -> None:
 def test_misspelt_weekday_is_named(load: Load) -> None:
     text = BASE.replace('    end: "06:00"', '    end: "06:00"\n    days: [mon, thur]')
     problem = only_error(load(text))
-    assert problem.key_path == "slots -> morning -> days -> 1"
+    assert problem.key_path == "slots -> morning -> days -> #2"
     assert "`thur`" in problem.message and "thu" in problem.message
 
 
 def test_stream_without_duration(load: Load) -> None:
     text = BASE.replace("        duration_s: 1700\n", "")
     problem = only_error(load(text))
-    assert problem.key_path == "slots -> morning -> playlist -> 0"
+    assert problem.key_path == "slots -> morning -> playlist -> #1"
     assert problem.line == line_with(text, "- stream:")
     assert "duration_s" in problem.fix
 
@@ -158,7 +158,7 @@ def test_yes_no_on_off_stay_ids(load: Load) -> None:
 def test_number_where_an_id_is_expected_asks_for_quotes(load: Load) -> None:
     text = BASE.replace("clusters: [loa-03]", "clusters: [7]")
     problem = only_error(load(text))
-    assert problem.key_path == "areas -> khu-2 -> clusters -> 0"
+    assert problem.key_path == "areas -> khu-2 -> clusters -> #1"
     assert '"7"' in problem.fix
 
 
@@ -196,7 +196,7 @@ def test_unknown_key_does_not_hide_rules_across_the_file(load: Load) -> None:
     found = load(text)
     assert {p.key_path for p in found.errors} == {
         "areas -> khu-2 -> nam",
-        "slots -> morning -> target -> areas -> 0",
+        "slots -> morning -> target -> areas -> #1",
     }
 
 
