@@ -14,6 +14,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from broadcastd.api.views import CommuneTopology
+from broadcastd.console.announce_form import Choice  # an option of a select
 from broadcastd.reports import ClusterSummary, Lang, Report, ReportQuery, worst_clusters
 from broadcastd.reports.build import Tally
 from broadcastd.reports.words import COUNT_COLUMNS, headers
@@ -70,13 +71,6 @@ class WorstLine:
     share: str
     missed: int
     partial: int
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-    chosen: bool
 
 
 @dataclass(frozen=True)
