@@ -27,6 +27,8 @@ from broadcastd.timetable.model import Item
 from broadcastd.timetable.priority import priority_name
 
 PRIORITIES = ("routine", "priority", "emergency")
+TEXT_SHOWN = 300
+"""Characters of a written notice the confirmation repeats (the rest as …)."""
 LISTS = ("areas", "clusters")
 """Fields a form may send more than once (one per box ticked)."""
 
@@ -41,8 +43,10 @@ class AnnounceForm:
     areas: tuple[str, ...] = ()
     clusters: tuple[str, ...] = ()
     source: str = "audio"
-    """`audio` (a library item) or `stream` (a URL, with an optional fallback item)."""
+    """`audio` (a library item), `stream` (a URL, with an optional fallback item) or
+    `text` (a written notice the server reads out)."""
     audio: str = ""
+    text: str = ""
     stream: str = ""
     fallback: str = ""
     priority: str = "routine"
@@ -131,6 +135,8 @@ def to_request(form: AnnounceForm, zone: ZoneInfo, w: Mapping[str, str]) -> Anno
 def _item(form: AnnounceForm) -> dict[str, str | None]:
     if form.source == "stream":
         return {"stream": form.stream or None, "fallback": form.fallback or None}
+    if form.source == "text":
+        return {"text": form.text or None}
     return {"audio": form.audio or None}
 
 
@@ -166,7 +172,7 @@ def _shape_problems(
     for error in invalid.errors():
         where = str(error["loc"][0]) if error["loc"] else ""
         if where == "items":
-            found = ("stream", "stream") if form.source == "stream" else ("audio", "audio")
+            found = ITEM_FIELDS.get(form.source, ("audio", "audio"))
         else:
             found = SHAPE_FIELDS.get(where, ("", "other"))
         problem = _problem(w, found[0], found[1], text=str(error["msg"]),
@@ -175,6 +181,9 @@ def _shape_problems(
             problems.append(problem)
     return problems
 
+
+ITEM_FIELDS = {"audio": ("audio", "audio"), "stream": ("stream", "stream"), "text": ("text", "text")}
+"""The item's source -> (the form's input, the words' key) of a problem with it."""
 
 REFUSAL_FIELDS = {
     "unknown_commune": "commune",
@@ -185,6 +194,7 @@ REFUSAL_FIELDS = {
     "stream_without_end": "end",
     "end_not_after_start": "end",
     "too_long": "end",
+    "text_unspoken": "text",
 }
 """The planner's refusal -> the input to change (`not_a_time` names its own)."""
 
@@ -292,6 +302,9 @@ def _item_line(item: Item, library: Mapping[str, AudioEntry], w: Mapping[str, st
         if entry is None:
             return item.audio
         return f"{entry.title} ({item.audio}) — {spoken_length(entry.duration_s, w)}"
+    if item.text is not None:
+        shown = item.text if len(item.text) <= TEXT_SHOWN else item.text[:TEXT_SHOWN] + "…"
+        return f"{w['announce.text_item']}: “{shown}”"
     line = f"{w['announce.stream']} {item.stream}"
     if item.fallback is not None:
         entry = library.get(item.fallback)
@@ -369,7 +382,7 @@ def form_page(
         priorities=[Choice(p, w[f"priority.{p}"], p == form.priority) for p in PRIORITIES],
         on={f"{group}.{value}": value == asked
             for group, asked in radios.items()
-            for value in ("audio", "stream", "now", "today", "at", "auto", "minutes", "until")},
+            for value in ("audio", "stream", "text", "now", "today", "at", "auto", "minutes", "until")},
         problems=list(problems),
         invalid=frozenset(p.field for p in problems),
     )

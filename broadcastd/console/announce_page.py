@@ -37,6 +37,7 @@ from broadcastd.console.announce_form import (
 from broadcastd.console.pages import _lang, _render, _signed_in, _to_sign_in
 from broadcastd.console.words import words
 from broadcastd.planning.occurrences import Occurrence
+from broadcastd.speech import MAX_TEXT_CHARS
 from broadcastd.store import StoreWriteFailed
 from broadcastd.store.users import SessionView
 
@@ -163,4 +164,6 @@ def _form(
         code = status.HTTP_422_UNPROCESSABLE_CONTENT if problems else status.HTTP_200_OK
     library = desk.library() if desk is not None else []
     page = form_page(form, topology.communes, library, w, problems)
-    return _render(request, "announce.html", session, topology, context.now(), code, page=page)
+    return _render(request, "announce.html", session, topology, context.now(), code, page=page,
+                   text_limit=MAX_TEXT_CHARS,
+                   text_hint=w["announce.text_hint"].format(limit=f"{MAX_TEXT_CHARS:,}"))

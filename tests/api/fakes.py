@@ -108,6 +108,10 @@ LIBRARY = [
 """The audio library the fake desk checks announcements against."""
 
 
+SPOKEN_S = 9.0
+"""How long the fake desk says any written notice takes to read out."""
+
+
 @dataclass
 class FakeDesk:
     """Announcements checked by the real pure planner against the fake topology, and
@@ -133,7 +137,8 @@ class FakeDesk:
         ]
         taken = {occ.base_id for occ in self.announced}
         return to_occurrence(request, timetables, {e.name: e.duration_s for e in LIBRARY}.get,
-                             self.clock(), lead_s=5, taken=taken.__contains__)
+                             self.clock(), lead_s=5, taken=taken.__contains__,
+                             spoken=lambda text: SPOKEN_S)
 
     def library(self) -> list[AudioEntry]:
         return list(LIBRARY)

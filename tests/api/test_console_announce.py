@@ -80,6 +80,23 @@ def test_an_operator_reviews_then_confirms_and_lands_on_the_broadcast(
         assert occurrence.title == "Cảnh báo lũ"
 
 
+def test_a_written_notice_is_reviewed_and_sent_as_a_text_item(
+    base_url: str, desk: FakeDesk
+) -> None:
+    notice = "Mời bà con Bản Cóc họp lúc 19h30 tại nhà văn hóa."
+    with signed_in(base_url, "van-hoa") as browser:
+        form = browser.get("/announce")
+        assert '<textarea id="text" name="text"' in form.text
+        review = browser.post("/announce", data={
+            **FORM, "audio": "", "source": "text", "text": notice, "csrf": csrf_of(form.text)})
+        assert review.status_code == 200, review.text
+        assert f"Đọc văn bản: “{notice}”" in review.text
+        sent = browser.post("/announce/send", data=dict(hidden_fields(review.text)))
+        assert sent.status_code == 303
+        (occurrence,) = desk.announced
+        assert [item.text for item in occurrence.playlist] == [notice]
+
+
 def test_edit_and_refusals_come_back_on_the_form_filled_as_sent(
     base_url: str, desk: FakeDesk
 ) -> None:

@@ -179,3 +179,22 @@ def test_the_form_comes_back_filled_as_sent_with_its_problems_marked() -> None:
     assert fresh.commune == "Khải Xuân" and [a.area for a in fresh.areas] == ["ban-khai"]
     unknown = form_page(AnnounceForm(commune="nowhere"), [COMMUNE, other], [FLOOD], VI)
     assert unknown.form.commune == "man-lan"
+
+
+def test_a_written_notice_becomes_a_text_item_and_the_confirmation_repeats_it() -> None:
+    notice = "Mời bà con khu 7 họp lúc 19h30 tại nhà văn hóa."
+    request = to_request(filled(source="text", text=notice), HANOI, VI)
+    assert [(item.text, item.audio) for item in request.items] == [(notice, None)]
+    occurrence = to_occurrence(request, [TIMETABLE], {}.get, NOW, lead_s=5,
+                               taken=lambda _: False, spoken={notice: 7.5}.get)
+    said = confirmation(filled(source="text", text=notice), occurrence, COMMUNE, LIBRARY, NOW, VI)
+    assert said.audio == [f"Đọc văn bản: “{notice}”"]
+    assert said.length == "8 giây"
+
+
+def test_an_empty_notice_is_named_on_its_box_in_vietnamese() -> None:
+    with pytest.raises(FormRefused) as refused:
+        to_request(filled(source="text", text=""), HANOI, VI)
+    (problem,) = refused.value.problems
+    assert problem.field == "text"
+    assert problem.message == "Chưa có nội dung để đọc, hoặc nội dung quá dài."
