@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
@@ -80,20 +80,29 @@ def first_cluster(base: str, token: str, broadcast: str) -> str:
     answer = httpx.get(f"{base}/broadcasts/{broadcast}",
                        headers={"Authorization": f"Bearer {token}"}, timeout=5)
     return str(answer.json()["clusters"][0]["cluster"])
+def signed_in_page(browser: Browser, base: str, user: str, path: str,
+                   viewport: dict[str, int]) -> tuple[BrowserContext, Page]:
+    """A new browser at `viewport`, `user` signed in through the form, at `path`."""
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto(f"{base}{path}")
+    page.fill("#name", user)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return context, page
+
+
+def saved(page: Page, name: str, full_page: bool) -> None:
+    target = OUT / f"{name}.png"
+    page.screenshot(path=str(target), full_page=full_page)
+    print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
 
 
 def shoot(browser: Browser, base: str, user: str, path: str, name: str) -> None:
     for size, viewport in SIZES.items():
-        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
-        page = context.new_page()
-        page.goto(f"{base}{path}")
-        page.fill("#name", user)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        target = OUT / f"{name}-{size}.png"
-        page.screenshot(path=str(target), full_page=size == "desktop")
-        print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+        context, page = signed_in_page(browser, base, user, path, viewport)
+        saved(page, f"{name}-{size}", full_page=size == "desktop")
         context.close()
 
 
@@ -101,28 +110,40 @@ def shoot_announce(browser: Browser, base: str) -> None:
     """The Announce form (desktop and phone), and its confirmation at phone width for
     khu-7 of Mạn Lạn with the flood warning: what an official sees before sending."""
     for size in ("desktop", "phone"):
-        context = browser.new_context(viewport=SIZES[size])  # type: ignore[arg-type]
-        page = context.new_page()
-        page.goto(f"{base}/announce?commune=man-lan")
-        page.fill("#name", "van-hoa")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        context, page = signed_in_page(browser, base, "van-hoa", "/announce?commune=man-lan",
+                                       SIZES[size])
         page.wait_for_selector("form.announce-form")
         page.check("input[name=areas][value=khu-7]")
         page.select_option("#audio", "canh-bao-lu")
         page.check("input[name=priority][value=emergency]")
         page.fill("#reason", "Nước sông Chảy lên nhanh")
         page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
-        target = OUT / f"announce-{size}.png"
-        page.screenshot(path=str(target), full_page=size == "desktop")
-        print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+        saved(page, f"announce-{size}", full_page=size == "desktop")
         if size == "phone":
             page.click("form.announce-form button[type=submit]")
             page.wait_for_selector("form.confirm-form")
-            target = OUT / "announce-confirm-phone.png"
-            page.screenshot(path=str(target), full_page=True)
-            print(target.relative_to(ROOT), target.stat().st_size // 1024, "KiB")
+            saved(page, "announce-confirm-phone", full_page=True)
         context.close()
+
+
+def wait_ended(base: str, token: str, broadcast: str, timeout: float = 180) -> None:
+    """Until `broadcast` is over, so the report has outcomes to count."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{base}/broadcasts/{broadcast}",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        if answer.status_code == 200 and answer.json().get("phase") == "ended":
+            return
+        time.sleep(2)
+    raise SystemExit(f"{broadcast} did not end within {timeout:.0f} s")
+
+
+def shoot_print(browser: Browser, base: str, user: str, path: str, name: str) -> None:
+    """The print view as the browser prints it (A4 is about 794 px wide at 96 dpi)."""
+    context, page = signed_in_page(browser, base, user, path, {"width": 794, "height": 1123})
+    page.emulate_media(media="print")
+    saved(page, name, full_page=True)
+    context.close()
 
 
 def token(config: Path) -> str:
@@ -159,6 +180,9 @@ def main() -> None:
                 shoot(browser, base, "can-bo-xa", f"/timetable?commune={commune}", "timetable")
                 shoot(browser, base, "van-hoa", "/library", "library")
                 shoot_announce(browser, base)
+                wait_ended(base, reader, broadcast)  # the report counts its outcomes
+                shoot(browser, base, "can-bo-xa", "/reports", "reports")
+                shoot_print(browser, base, "can-bo-xa", "/reports?print=1", "reports-print")
                 browser.close()
         finally:
             daemon.terminate()

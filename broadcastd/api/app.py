@@ -21,6 +21,7 @@ from broadcastd.console import announce_page as console_announce
 from broadcastd.console import auth as console_auth
 from broadcastd.console import cluster_page, timetable_page
 from broadcastd.console import pages as console_pages
+from broadcastd.console import reports_page as console_reports
 from broadcastd.console.library_page import LibraryConfig, library_router
 from broadcastd.console.sessions import SessionPolicy, Sessions
 from broadcastd.settings import ConsoleSettings
@@ -122,6 +123,7 @@ def create_app(
     if library is not None:
         app.include_router(library_router(library))
     app.include_router(console_announce.router)  # the form's POSTs need an operator
+    app.include_router(console_reports.router)
     app.mount(
         console_auth.STATIC_PATH,
         StaticFiles(directory=console_auth.STATIC),

@@ -166,4 +166,4 @@ def _form(
     page = form_page(form, topology.communes, library, w, problems)
     return _render(request, "announce.html", session, topology, context.now(), code, page=page,
                    text_limit=MAX_TEXT_CHARS,
-                   text_hint=w["announce.text_hint"].format(limit=f"{MAX_TEXT_CHARS:,}"))
+                   text_hint=w["announce.text_hint"].format(limit=w["announce.text_limit"]))

@@ -83,8 +83,8 @@ def _render(
 
 
 def _month_report(topology: Topology, now: datetime, lang: Lang) -> str:
-    """The query of this month's report so far (the nav's downloads), in the first
-    commune's local date: a bare /reports link would only be refused for its dates."""
+    """The query of this month's report so far (the nav's *Báo cáo* link), in the first
+    commune's local date."""
     today = _local(now, topology).date()
     return f"from={today.replace(day=1).isoformat()}&to={today.isoformat()}&lang={lang}"
 

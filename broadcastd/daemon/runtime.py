@@ -336,7 +336,9 @@ class Daemon:
         self.dispatcher = Dispatcher(
             self.link,
             store,
-            lambda occ: resolver.items(occ.playlist, occ.broadcast_id),
+            lambda occ: resolver.items(
+                occ.playlist, occ.broadcast_id, (occ.end - occ.start).total_seconds()
+            ),
             prefix=settings.broker.topic_prefix,
             lead_time_s=settings.delivery.lead_time_s,
             resend=ResendPolicy(**settings.delivery.resend.model_dump()),

@@ -100,7 +100,7 @@ def _planned_item(item: Item, catalogue: Catalogue) -> PlannedItem:
                            entry.duration_s if entry else None)
     if item.text is not None:
         return PlannedItem(_text_label(item.title, item.text), item.title or "", None)
-    return PlannedItem(item.stream or "", item.title or "", item.duration_s)
+    return PlannedItem(item.stream or "", item.title or "", item.stream_s)
 
 
 def _text_label(title: str | None, text: str | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import structlog
 
@@ -26,7 +26,18 @@ class PlaylistResolver:
     public_base_url: str
     spoken: Callable[[str], Speech | None] = field(default=lambda text: None)
 
-    def items(self, playlist: Sequence[Item], broadcast_id: str) -> tuple[PlayItem, ...]:
+    def items(
+        self, playlist: Sequence[Item], broadcast_id: str, length_s: float
+    ) -> tuple[PlayItem, ...]:
+        """The `play` items; a last stream that fills the rest of the window (`length_s`
+        long) is given what the items before it leave."""
+        resolved = self._resolved(playlist, broadcast_id)
+        if playlist and playlist[-1].fills_rest and resolved and resolved[-1].kind == "stream":
+            before = sum(item.duration_s for item in resolved[:-1])
+            resolved[-1] = replace(resolved[-1], duration_s=max(length_s - before, 0.0))
+        return tuple(resolved)
+
+    def _resolved(self, playlist: Sequence[Item], broadcast_id: str) -> list[PlayItem]:
         catalogue = self.catalogue()
         resolved: list[PlayItem] = []
         for position, item in enumerate(playlist):
@@ -38,7 +49,7 @@ class PlaylistResolver:
                     PlayItem(
                         "stream",
                         item.stream,
-                        float(item.duration_s or 0),
+                        item.stream_s or 0.0,
                         None,
                         item.title,
                         fallback=fallback,
@@ -51,7 +62,7 @@ class PlaylistResolver:
                 file = self._file(catalogue, item.audio or "", item.title, broadcast_id, position)
             if file is not None:
                 resolved.append(file)
-        return tuple(resolved)
+        return resolved
 
     def _file(
         self, catalogue: Catalogue, name: str, title: str | None, broadcast_id: str, position: int

@@ -15,9 +15,10 @@ from broadcastd.reports.build import (
     ReportRefused,
     build_report,
     check_query,
+    worst_clusters,
 )
 from broadcastd.reports.export import file_name, to_csv, to_xlsx
-from broadcastd.reports.words import LANGS, Lang, outcome_word
+from broadcastd.reports.words import LANGS, Lang, outcome_word, refusal_text
 
 __all__ = [
     "LANGS",
@@ -33,6 +34,8 @@ __all__ = [
     "check_query",
     "file_name",
     "outcome_word",
+    "refusal_text",
     "to_csv",
     "to_xlsx",
+    "worst_clusters",
 ]

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from broadcastd.reports.words import NOT_OVER
+from broadcastd.reports.words import NOT_OVER, Lang, refusal_text
 from broadcastd.store import Outcome, Store
 from broadcastd.store.queries import DeliveryTimes
 
@@ -34,7 +34,15 @@ class CommuneAreas(Protocol):
 
 
 class ReportRefused(ValueError):
-    """A report that cannot be made as asked; the message says why and what to send."""
+    """A report that cannot be made as asked; the message says why and what to send
+    (in English for the API; `text(lang)` for a page)."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        self.reason, self.values = reason, values
+        super().__init__(refusal_text(reason, values, "en"))
+
+    def text(self, lang: Lang) -> str:
+        return refusal_text(self.reason, self.values, lang)
 
 
 @dataclass(frozen=True)
@@ -125,12 +133,36 @@ class Report:
             )
         ]
 
+    def total(self) -> Tally:
+        """Every row counted once: the range's plan against what was done."""
+        tally = Tally()
+        for row in self.rows:
+            tally.add(row)
+        return tally
+
+    def communes(self) -> dict[str, Tally]:
+        """Per commune, its rows counted."""
+        found: dict[str, Tally] = {}
+        for row in self.rows:
+            found.setdefault(row.commune, Tally()).add(row)
+        return found
+
     def days(self) -> list[DayTotal]:
         """Per commune-local day of the range, every day, even one without broadcasts."""
         found = {self.query.first + timedelta(days=n): Tally() for n in range(_days(self.query))}
         for row in self.rows:
             found[row.date].add(row)
         return [DayTotal(day, tally) for day, tally in found.items()]
+
+
+def worst_clusters(summaries: Sequence[ClusterSummary], count: int) -> list[ClusterSummary]:
+    """The `count` clusters that played least of what was due, lowest share first (more
+    missed first on a tie): the ones to send a technician to. Clusters that played all
+    that was due, or had nothing due, are never listed."""
+    below = [s for s in summaries if s.tally.share_played is not None
+             and s.tally.share_played < 1]
+    return sorted(below, key=lambda s: (s.tally.share_played, -s.tally.count(Outcome.missed),
+                                        s.commune, s.area or "", s.cluster))[:count]
 
 
 def check_query(
@@ -143,43 +175,38 @@ def check_query(
     """The query, or ReportRefused with the reason and the fix."""
     query = ReportQuery(_date("from", first), _date("to", last), commune or None, area or None)
     if query.last < query.first:
-        raise ReportRefused(
-            f"`to` ({query.last}) is before `from` ({query.first}); send the earlier date "
-            "as `from` (both days are included)"
-        )
+        raise ReportRefused("to_before_from", first=query.first, last=query.last)
     if _days(query) > MAX_DAYS:
-        raise ReportRefused(
-            f"{_days(query)} days asked; a report covers at most {MAX_DAYS} days: split the "
-            "range (e.g. one report per month)"
-        )
+        raise ReportRefused("too_long", days=_days(query), most=MAX_DAYS)
     known = {c.commune: c for c in communes}
     if query.commune is not None and query.commune not in known:
-        raise ReportRefused(
-            f"no commune {query.commune!r} in the timetables; use one of: "
-            f"{', '.join(sorted(known)) or '(none loaded)'}"
-        )
+        raise ReportRefused("no_commune", commune=query.commune, known=sorted(known))
     if query.area is not None:
         scope = [known[query.commune]] if query.commune is not None else list(communes)
         areas = sorted({a for c in scope for a in c.areas})
         if query.area not in areas:
-            where = f"commune {query.commune!r}" if query.commune else "any commune"
-            raise ReportRefused(
-                f"no area {query.area!r} in {where}; use one of: {', '.join(areas) or '(none)'}"
-            )
+            if query.commune is None:
+                raise ReportRefused("no_area_anywhere", area=query.area, known=areas)
+            raise ReportRefused("no_area_in", area=query.area, commune=query.commune,
+                                known=areas)
     return query
 
 
 def build_report(
-    store: Store, communes: Sequence[CommuneAreas], query: ReportQuery, now: datetime
+    store: Store, communes: Sequence[CommuneAreas], query: ReportQuery, now: datetime,
+    *, ack_times: bool = True,
 ) -> Report:
-    """The rows of `query`, by planned start, then commune, area and cluster."""
+    """The rows of `query`, by planned start, then commune, area and cluster.
+
+    `ack_times=False` leaves the rows' ack times and sends empty (a summary, which
+    counts outcomes only, need not read them)."""
     zones = {c.commune: ZoneInfo(c.timezone) for c in communes}
     areas = {(c.commune, k): a for c in communes for a, ks in c.areas.items() for k in ks}
     # Local dates of any zone fall within a day of UTC's: fetch a day more on each side
     # and keep the occurrences whose own (commune-local) date is in the range.
     since, until = _shifted(query.first, -1), _shifted(query.last, 2)
     found = store.outcomes_between(since, until, now, query.commune)
-    times = store.delivery_times_between(since, until, query.commune)
+    times = store.delivery_times_between(since, until, query.commune) if ack_times else {}
     rows: list[DeliveryRow] = []
     for entry in found:
         view = entry.broadcast
@@ -221,9 +248,7 @@ def _date(name: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ReportRefused(
-            f"`{name}` is {text!r}, not a date; write it as YYYY-MM-DD, e.g. 2026-11-01"
-        ) from None
+        raise ReportRefused("not_a_date", field=name, text=text) from None
 
 
 def _days(query: ReportQuery) -> int:

@@ -1,5 +1,9 @@
 """The report as files: CSV (UTF-8 with a BOM, so Excel shows Vietnamese right) and XLSX
-(rows, per cluster, per day; bold frozen headers, real Excel datetimes)."""
+(rows, per cluster, per day; bold frozen headers, real Excel datetimes).
+
+The XLSX is written by XlsxWriter in constant-memory mode: rows streamed to the file as
+they come, and about twice as fast as openpyxl's write-only mode (docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from broadcastd.reports.build import DeliveryRow, Report, ReportQuery, Tally
 from broadcastd.reports.words import (
@@ -60,23 +62,24 @@ def to_csv(report: Report, lang: Lang = "vi") -> bytes:
 
 
 def to_xlsx(report: Report, lang: Lang = "vi") -> bytes:
-    """Sheet 1 the rows, sheet 2 per cluster, sheet 3 per day; streamed (write-only)."""
-    book = Workbook(write_only=True)
-    rows_title, clusters_title, days_title = SHEETS[lang]
-    sheet = _sheet(book, rows_title, headers(ROW_COLUMNS, lang), ROW_WIDTHS)
-    for row in report.rows:
-        sheet.append([_excel(value, sheet) for value in _row_values(row, lang)])
-    sheet = _sheet(book, clusters_title, headers(CLUSTER_COLUMNS, lang), CLUSTER_WIDTHS)
-    for summary in report.clusters():
-        sheet.append([summary.commune, summary.area or "", summary.cluster,
-                      *_counts(sheet, summary.tally)])
-    sheet = _sheet(book, days_title, headers(DAY_COLUMNS, lang), DAY_WIDTHS)
-    for total in report.days():
-        day = WriteOnlyCell(sheet, value=total.date)
-        day.number_format = EXCEL_DATE
-        sheet.append([day, *_counts(sheet, total.tally)])
+    """Sheet 1 the rows, sheet 2 per cluster, sheet 3 per day; streamed (constant memory)."""
     out = io.BytesIO()
-    book.save(out)
+    book = Workbook(out, {"constant_memory": True, "in_memory": True})
+    looks = _Looks(book)
+    rows_title, clusters_title, days_title = SHEETS[lang]
+    sheet = _sheet(book, looks, rows_title, headers(ROW_COLUMNS, lang), ROW_WIDTHS)
+    for number, row in enumerate(report.rows, start=1):
+        _write(sheet, looks, number, list(_row_values(row, lang)))
+    sheet = _sheet(book, looks, clusters_title, headers(CLUSTER_COLUMNS, lang), CLUSTER_WIDTHS)
+    for number, summary in enumerate(report.clusters(), start=1):
+        _write(sheet, looks, number, [summary.commune, summary.area or "", summary.cluster,
+                                      *_counts(summary.tally)])
+    sheet = _sheet(book, looks, days_title, headers(DAY_COLUMNS, lang), DAY_WIDTHS)
+    for number, total in enumerate(report.days(), start=1):
+        sheet.write_datetime(number, 0, datetime.combine(total.date, datetime.min.time()),
+                             looks.day)
+        _write(sheet, looks, number, _counts(total.tally), first=1)
+    book.close()
     return out.getvalue()
 
 
@@ -111,37 +114,51 @@ def _text(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _excel(value: Any, sheet: WriteOnlyWorksheet) -> Any:
-    """Excel has no time zones: the commune-local wall time, which is what people read.
-    Text that looks like a formula is written as text (openpyxl would make it one)."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+class _Looks:
+    """The formats a workbook's cells use, made once per workbook."""
+
+    def __init__(self, book: Workbook) -> None:
+        self.bold: Format = book.add_format({"bold": True})
+        self.time: Format = book.add_format({"num_format": EXCEL_TIME})
+        self.day: Format = book.add_format({"num_format": EXCEL_DATE})
+        self.share: Format = book.add_format({"num_format": EXCEL_SHARE})
 
 
-def _counts(sheet: WriteOnlyWorksheet, tally: Tally) -> list[Any]:
+class _Share(float):
+    """A share played: written as a percentage."""
+
+
+def _write(sheet: Worksheet, looks: _Looks, number: int, values: list[Any],
+           first: int = 0) -> None:
+    """One line, each value as what it is. Excel has no time zones: a time is the
+    commune-local wall time, which is what people read. Text is always text, even when
+    it looks like a formula (a title typed by an operator must never run)."""
+    for column, value in enumerate(values, start=first):
+        if value is None or value == "":
+            continue
+        if isinstance(value, datetime):
+            sheet.write_datetime(number, column, value.replace(tzinfo=None), looks.time)
+        elif isinstance(value, str):
+            sheet.write_string(number, column, value)
+        elif isinstance(value, _Share):
+            sheet.write_number(number, column, value, looks.share)
+        else:
+            sheet.write_number(number, column, value)
+
+
+def _counts(tally: Tally) -> list[Any]:
     values: list[Any] = [tally.count(key) for key, _, _ in COUNT_COLUMNS[:-1]]
-    share = WriteOnlyCell(sheet, value=tally.share_played)
-    share.number_format = EXCEL_SHARE
-    return [*values, share]
+    share = tally.share_played
+    return [*values, None if share is None else _Share(share)]
 
 
 def _sheet(
-    book: Workbook, title: str, names: list[str], widths: tuple[int, ...]
-) -> WriteOnlyWorksheet:
-    sheet: WriteOnlyWorksheet = book.create_sheet(title)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    cells = []
-    for name in names:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    book: Workbook, looks: _Looks, title: str, names: list[str], widths: tuple[int, ...]
+) -> Worksheet:
+    sheet: Worksheet = book.add_worksheet(title)
+    for index, width in enumerate(widths):
+        sheet.set_column(index, index, width)
+    sheet.freeze_panes(1, 0)
+    for column, name in enumerate(names):
+        sheet.write_string(0, column, name, looks.bold)
     return sheet

@@ -85,6 +85,53 @@ FILE_STEM: dict[Lang, str] = {"vi": "bao-cao", "en": "report"}
 ALL_COMMUNES: dict[Lang, str] = {"vi": "tat-ca", "en": "all"}
 
 
+REFUSALS: dict[Lang, dict[str, str]] = {
+    # Why a report cannot be made as asked, and the fix; `{known}` is a list of choices.
+    "vi": {
+        "not_a_date": "{field} là {text!r}, không phải một ngày: hãy viết theo dạng "
+        "YYYY-MM-DD, ví dụ 2026-11-01",
+        "to_before_from": "Đến ngày ({last}) ở trước Từ ngày ({first}): hãy đặt ngày sớm "
+        "hơn vào Từ ngày (cả hai ngày đều được tính)",
+        "too_long": "{days} ngày là quá dài: một báo cáo gồm tối đa {most} ngày; hãy chia "
+        "nhỏ khoảng thời gian (ví dụ mỗi tháng một báo cáo)",
+        "no_commune": "Không có xã {commune!r} trong lịch phát; hãy chọn một trong: {known}",
+        "no_area_in": "Xã {commune!r} không có khu {area!r}; hãy chọn một trong: {known}",
+        "no_area_anywhere": "Không xã nào có khu {area!r}; hãy chọn một trong: {known}",
+        "none": "(chưa có)",
+        "field.from": "Từ ngày",
+        "field.to": "Đến ngày",
+    },
+    "en": {
+        "not_a_date": "`{field}` is {text!r}, not a date; write it as YYYY-MM-DD, "
+        "e.g. 2026-11-01",
+        "to_before_from": "`to` ({last}) is before `from` ({first}); send the earlier date "
+        "as `from` (both days are included)",
+        "too_long": "{days} days asked; a report covers at most {most} days: split the "
+        "range (e.g. one report per month)",
+        "no_commune": "no commune {commune!r} in the timetables; use one of: {known}",
+        "no_area_in": "no area {area!r} in commune {commune!r}; use one of: {known}",
+        "no_area_anywhere": "no area {area!r} in any commune; use one of: {known}",
+        "none": "(none)",
+        "field.from": "from",
+        "field.to": "to",
+    },
+}
+
+
+def refusal_text(reason: str, values: dict[str, object], lang: Lang = "vi") -> str:
+    """Why a report was refused, in `lang`: a list value is written as choices, a
+    `field` value (`from`, `to`) as the form's or the API's name for it."""
+    said = REFUSALS[lang]
+    shown: dict[str, object] = {}
+    for key, value in values.items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or said["none"]
+        elif key == "field":
+            value = said[f"field.{value}"]
+        shown[key] = value
+    return said[reason].format(**shown)
+
+
 def outcome_word(outcome: str | None, lang: Lang = "vi") -> str:
     """The word for an outcome (None: the broadcast is not over yet)."""
     return OUTCOME_WORDS[lang][outcome if outcome is not None else NOT_OVER]

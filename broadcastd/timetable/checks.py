@@ -481,12 +481,15 @@ def playlist_length(
     slot: SlotBody, durations: Mapping[str, float], spoken: Spoken | None = None
 ) -> float | None:
     """Seconds the playlist lasts; None if an item's duration is unknown (a text not
-    spoken: no speech engine was given, or it failed)."""
+    spoken: no speech engine was given, or it failed). A stream that fills the rest of
+    the window lasts what the items before it leave (nothing, if they overrun)."""
     total = 0.0
     for item in slot.playlist:
         seconds: float | Unspoken | None
-        if item.stream is not None:
-            seconds = item.duration_s
+        if item.fills_rest:
+            seconds = 0.0
+        elif item.stream is not None:
+            seconds = item.stream_s
         elif item.text is not None:
             seconds = (spoken or {}).get(item.text)
         else:
@@ -494,6 +497,8 @@ def playlist_length(
         if seconds is None or isinstance(seconds, Unspoken):
             return None
         total += seconds
+    if slot.playlist[-1].fills_rest:
+        return max(total, slot.length_s)
     return total
 
 
@@ -520,7 +525,8 @@ def check_lengths(
                 ).format(slot=placed.label, total=mmss(total), span=span, over=mmss(over)),
                 _(
                     "shorten it by at least {over} (a stream's `duration_s`, or fewer "
-                    "items), or move `end` later"
+                    "items), or move `end` later; a relay at the end with `duration_s: rest` "
+                    "always fits what the items before it leave"
                 ).format(over=mmss(over)),
             ))
         elif total < window * SHORT_PLAYLIST_SHARE:

@@ -132,13 +132,22 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+_SCALAR_TAGS = ("float", "int", "str", "bool")
+"""Union members named by their type alone (`duration_s`: a number or `rest`); a
+constrained one is `constrained-float`."""
+
+
+def _scalar_tag(segment: str) -> bool:
+    return segment in _SCALAR_TAGS or segment.startswith("constrained-")
+
+
 def _is_tag(segment: str | int) -> bool:
     """A union member's name in pydantic's location, not a key of the file."""
-    return isinstance(segment, str) and "[" in segment
+    return isinstance(segment, str) and ("[" in segment or _scalar_tag(segment))
 
 
 def _branch_fits(tag: str, node: yaml.Node | None) -> bool:
-    if tag.startswith("literal["):
+    if tag.startswith("literal[") or _scalar_tag(tag):
         return isinstance(node, yaml.ScalarNode)
     if tag.startswith("list["):
         return isinstance(node, yaml.SequenceNode)

@@ -34,6 +34,8 @@ from broadcastd.timetable.weekdays import WEEKDAYS, read_days
 #: broadcastd.speech.MAX_TEXT_CHARS, kept here so the core imports no speech engine.
 MAX_TEXT_CHARS = 2000
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+REST = "rest"
+"""`duration_s: rest`: a stream that plays until its slot's end."""
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
 
@@ -147,11 +149,22 @@ class Item(Model):
         default=None,
         description="Catalogue name played while the stream cannot be opened (streams only).",
     )
-    duration_s: float | None = Field(
-        default=None, gt=0, allow_inf_nan=False,  # `.inf` is no length (found while translating)
-        description="How long to play the stream, in seconds.",
+    duration_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] | Literal["rest"] | None = Field(
+        default=None,
+        description="How long to play the stream, in seconds; `rest` (or nothing, on the "
+        "last item): until the slot's end, so a longer bulletin shortens the relay.",
     )
     title: str | None = Field(default=None, description="Shown on the speaker; optional.")
+
+    @property
+    def stream_s(self) -> float | None:
+        """A stream's own length in seconds; None for one that fills the rest."""
+        return None if isinstance(self.duration_s, str) else self.duration_s
+
+    @property
+    def fills_rest(self) -> bool:
+        """A stream that plays until its slot's end: `duration_s: rest`, or none given."""
+        return self.stream is not None and self.duration_s in (None, REST)
 
     @field_validator("stream")
     @classmethod
@@ -207,11 +220,6 @@ class Item(Model):
                 _("the text item has a `fallback:` or `duration_s:`"),
                 _("remove it: the speech's length is known once it is spoken"),
             )
-        if self.stream is not None and self.duration_s is None:
-            raise RuleBroken(
-                _("the stream item has no `duration_s:`"),
-                _("add how many seconds to play it, for example `duration_s: 1500`"),
-            )
         if self.audio is not None and self.fallback is not None:
             raise RuleBroken(
                 _("the audio item has a `fallback:`"),
@@ -226,6 +234,23 @@ class Item(Model):
                 _("remove it: the library knows the duration"),
             )
         return self
+
+
+def _rest_only_last(playlist: list[Item]) -> list[Item]:
+    """Only the last item can play until the slot's end: after it nothing would play."""
+    for position, item in enumerate(playlist[:-1], 1):
+        if item.fills_rest:
+            raise RuleBroken(
+                _(
+                    "stream item #{position} has no `duration_s:` (or `rest`), but only the "
+                    "last item can play until the slot's end"
+                ).format(position=position),
+                _(
+                    "add how many seconds to play it, for example `duration_s: 1500`, or move "
+                    "it to the end of the playlist"
+                ),
+            )
+    return playlist
 
 
 class SlotBody(Model):
@@ -244,6 +269,7 @@ class SlotBody(Model):
     )
     playlist: list[Item] = Field(min_length=1, description="Items played in order.")
 
+    _rest_last = field_validator("playlist")(_rest_only_last)
     _clock_start = field_validator("start", mode="before")(parse_clock)
     _clock_end = field_validator("end", mode="before")(parse_clock)
 
@@ -275,6 +301,8 @@ class DatedPlaylist(Model):
 
     date: date
     playlist: list[Item] = Field(min_length=1, description="Played instead, that date only.")
+
+    _rest_last = field_validator("playlist")(_rest_only_last)
     title: str | None = Field(default=None, description="The slot's title that date, if other.")
     note: str | None = Field(default=None, description="Why, for people.")
 

@@ -105,15 +105,11 @@ def test_a_viewer_sees_the_broadcast_without_a_stop_form(browser: httpx.Client) 
     assert browser.get("/broadcast/man-lan/none/2026-11-29").status_code == 404
 
 
-def test_the_report_links_download_this_months_report(browser: httpx.Client) -> None:
+def test_the_report_link_opens_this_months_report(browser: httpx.Client) -> None:
     sign_in(browser)
     page = browser.get("/").text
-    links = re.findall(r'href="(/reports/deliveries\.(?:csv|xlsx)\?[^"]+)"', page)
-    assert links == [
-        "/reports/deliveries.csv?from=2026-11-01&amp;to=2026-11-29&amp;lang=vi",
-        "/reports/deliveries.xlsx?from=2026-11-01&amp;to=2026-11-29&amp;lang=vi",
-    ]
-    for link in links:
-        download = browser.get(link.replace("&amp;", "&"))
-        assert download.status_code == 200, download.text
-        assert "attachment" in download.headers["content-disposition"]
+    links = re.findall(r'href="(/reports\?[^"]+)"[^>]*>Báo cáo<', page)
+    assert links == ["/reports?from=2026-11-01&amp;to=2026-11-29&amp;lang=vi"]
+    report = browser.get(links[0].replace("&amp;", "&"))
+    assert report.status_code == 200, report.text
+    assert "Từ 2026-11-01 đến 2026-11-29" in report.text

@@ -198,3 +198,10 @@ def test_an_empty_notice_is_named_on_its_box_in_vietnamese() -> None:
     (problem,) = refused.value.problems
     assert problem.field == "text"
     assert problem.message == "Chưa có nội dung để đọc, hoặc nội dung quá dài."
+
+
+def test_the_text_limit_the_form_states_is_the_speech_limit() -> None:
+    from broadcastd.speech import MAX_TEXT_CHARS
+
+    assert VI["announce.text_limit"] == f"{MAX_TEXT_CHARS:,}".replace(",", ".")
+    assert EN["announce.text_limit"] == f"{MAX_TEXT_CHARS:,}"

@@ -28,7 +28,7 @@ def test_a_streams_fallback_goes_into_the_play_as_a_file_item(tmp_path: Path) ->
         Item(stream="http://relay.example/live", duration_s=600, fallback="nhac-nen"),
         Item(stream="http://relay.example/other", duration_s=60),
     ]
-    items = resolver(tmp_path).items(playlist, "man-lan/morning/2026-11-29")
+    items = resolver(tmp_path).items(playlist, "man-lan/morning/2026-11-29", 1800)
 
     sha = hashlib.sha256(b"nhac-nen").hexdigest()
     assert [i.kind for i in items] == ["file", "stream", "stream"]
@@ -51,5 +51,16 @@ def test_a_streams_fallback_goes_into_the_play_as_a_file_item(tmp_path: Path) ->
 
 def test_a_fallback_gone_from_the_library_leaves_the_stream_without_one(tmp_path: Path) -> None:
     playlist = [Item(stream="http://relay.example/live", duration_s=600, fallback="da-xoa")]
-    (item,) = resolver(tmp_path).items(playlist, "man-lan/morning/2026-11-29")
+    (item,) = resolver(tmp_path).items(playlist, "man-lan/morning/2026-11-29", 1800)
     assert item.kind == "stream" and item.fallback is None
+
+
+def test_a_relay_that_fills_the_rest_gets_what_the_items_before_it_leave(tmp_path: Path) -> None:
+    """`duration_s: rest` (issue 13): a 30-minute window, 12.5 s of bulletin, the relay
+    plays the other 1,787.5 s; a longer bulletin shortens it, nothing overruns."""
+    for duration in ("rest", None):
+        playlist = [Item(audio="nhac-hieu"),
+                    Item(stream="http://relay.example/live", duration_s=duration)]
+        items = resolver(tmp_path).items(playlist, "man-lan/morning/2026-11-29", 1800)
+        assert [i.duration_s for i in items] == [12.5, 1787.5]
+        assert sum(i.duration_s for i in items) == 1800

@@ -60,7 +60,7 @@ def test_a_text_item_validates_and_its_play_carries_the_speech_sha256(
     since = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)  # 05:00 in the commune
     (occurrence,) = plan([timetable], since, datetime(2026, 11, 28, 23, 0, tzinfo=UTC))
     resolver = PlaylistResolver(lambda: Catalogue.load(library), BASE_URL, spoken=speaker.lookup)
-    (item,) = resolver.items(occurrence.playlist, occurrence.broadcast_id)
+    (item,) = resolver.items(occurrence.playlist, occurrence.broadcast_id, 60)
     speech = speaker.lookup(NOTICE)
     assert speech is not None
     assert item.kind == "file"

@@ -106,12 +106,24 @@ def test_misspelt_weekday_is_named(load: Load) -> None:
     assert "`thur`" in problem.message and "thu" in problem.message
 
 
-def test_stream_without_duration(load: Load) -> None:
-    text = BASE.replace("        duration_s: 1700\n", "")
+def test_a_last_stream_without_duration_fills_the_rest_of_the_slot(load: Load) -> None:
+    for text in (BASE.replace("        duration_s: 1700\n", ""),
+                 BASE.replace("duration_s: 1700", "duration_s: rest")):
+        found = load(text)
+        assert found.ok and found.problems == [], [str(p) for p in found.problems]
+        (item,) = found.by_commune()["thu-nghiem"].slots[0].playlist
+        assert item.fills_rest
+
+
+def test_a_stream_without_duration_before_another_item_is_named(load: Load) -> None:
+    text = BASE.replace(
+        "        duration_s: 1700\n",
+        "      - stream: http://relay.example/other\n        duration_s: 100\n",
+    )
     problem = only_error(load(text))
-    assert problem.key_path == "slots -> morning -> playlist -> #1"
-    assert problem.line == line_with(text, "- stream:")
-    assert "duration_s" in problem.fix
+    assert problem.key_path == "slots -> morning -> playlist"
+    assert "stream item #1 has no `duration_s:`" in problem.message
+    assert "duration_s: 1500" in problem.fix or "duration_s: 1500" in problem.message
 
 
 def test_yaml_syntax_error_with_tab_gives_line_and_hint(load: Load) -> None:

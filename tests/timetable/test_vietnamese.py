@@ -93,18 +93,26 @@ SCHEMA_CASES: dict[str, tuple[str, str, str]] = {
         "hoặc bằng tiếng Việt: thứ hai, thứ ba, ..., thứ bảy, chủ nhật (t2 ... t7, cn) | viết "
         "một trong các lựa chọn đó, ví dụ `days: [thứ hai, thứ năm]`"),
     ),
-    "stream without duration": (
-        BASE.replace("        duration_s: 1700\n", ""),
-        ("the stream item has no `duration_s:` | add how many seconds to play it, for example "
-        "`duration_s: 1500`"),
-        ("mục luồng tiếp sóng chưa có `duration_s:` | thêm số giây cần phát, ví dụ "
-        "`duration_s: 1500`"),
+    "a relay to the end that is not last": (
+        BASE.replace("        duration_s: 1700\n", "")
+        + "      - stream: http://relay.example/two\n        duration_s: 100\n",
+        ("stream item #1 has no `duration_s:` (or `rest`), but only the last item can play "
+         "until the slot's end | add how many seconds to play it, for example "
+         "`duration_s: 1500`, or move it to the end of the playlist"),
+        ("mục luồng tiếp sóng #1 chưa có `duration_s:` (hoặc `rest`), nhưng chỉ mục cuối cùng "
+         "mới được phát đến hết khung giờ | thêm số giây cần phát, ví dụ `duration_s: 1500`, "
+         "hoặc chuyển nó xuống cuối danh sách phát"),
     ),
     "a relay without end": (
         BASE.replace("duration_s: 1700", "duration_s: .inf"),
         ("`duration_s` should be a number of seconds, not `inf` | write it like "
          "`duration_s: 1500`"),
         "`duration_s` phải là một số giây, không phải `inf` | viết theo mẫu `duration_s: 1500`",
+    ),
+    "a relay length in words": (
+        BASE.replace("duration_s: 1700", "duration_s: lots"),
+        "`duration_s` should be a number, not `lots` | write it like `duration_s: 1500`",
+        "`duration_s` phải là một số, không phải `lots` | viết theo mẫu `duration_s: 1500`",
     ),
     "priority": (
         BASE.replace('    end: "06:00"', '    end: "06:00"\n    priority: urgent'),
@@ -210,10 +218,12 @@ AUDIO_CASES: dict[str, tuple[str, str, str]] = {
         ),
         ("the playlist of slot `morning` lasts 1:00, longer than its window (05:30-05:30:50, "
         "0:50) by 0:10 | shorten it by at least 0:10 (a stream's `duration_s`, or fewer "
-        "items), or move `end` later"),
+        "items), or move `end` later; a relay at the end with `duration_s: rest` always fits "
+        "what the items before it leave"),
         ("danh sách phát của khung giờ `morning` dài 1:00, vượt 0:10 so với khung thời gian "
         "(05:30-05:30:50, 0:50) | rút ngắn ít nhất 0:10 (giảm `duration_s` của luồng "
-        "tiếp sóng, hoặc bớt mục), hoặc lùi `end` muộn hơn"),
+        "tiếp sóng, hoặc bớt mục), hoặc lùi `end` muộn hơn; luồng tiếp sóng ở cuối với "
+        "`duration_s: rest` luôn vừa khít phần thời gian các mục trước để lại"),
     ),
     "playlist much too short": (
         audio_timetable("      - audio: nhac-hieu\n", '"05:32"'),
