@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from broadcastd.i18n import DEFAULT, LANGUAGES, _, from_environment, message_of, said_error, say
+
 if TYPE_CHECKING:
     from broadcastd.settings import Settings
     from broadcastd.speech import Speaker
@@ -51,10 +53,10 @@ def find_config(
     from broadcastd.settings import SettingsError
 
     looked = ", ".join(str(path) for path in candidates)
-    raise SettingsError(
-        f"no configuration file: looked for {looked}. Fix: give one with --config FILE "
-        f"or ${CONFIG_ENV}, or copy config/broadcastd.yaml to one of those places"
-    )
+    raise SettingsError(_(
+        "no configuration file: looked for {looked}. Fix: give one with --config FILE "
+        "or ${variable}, or copy config/broadcastd.yaml to one of those places"
+    ).format(looked=looked, variable=CONFIG_ENV))
 
 
 def load_config(args: argparse.Namespace) -> Settings:
@@ -63,7 +65,9 @@ def load_config(args: argparse.Namespace) -> Settings:
     from broadcastd.settings import load_settings
 
     choice = find_config(getattr(args, "config", None))
-    print(f"broadcastd: config {choice.path} ({choice.source})", file=sys.stderr)
+    source = _("default") if choice.source == "default" else choice.source
+    said = _("broadcastd: config {file} ({source})").format(file=str(choice.path), source=source)
+    print(say(said, getattr(args, "lang", None) or DEFAULT), file=sys.stderr)
     return load_settings(choice.path)
 
 
@@ -88,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="broadcastd", description="Scheduler daemon for commune loudspeaker clusters."
     )
     parser.add_argument("--version", action="version", version=f"broadcastd {__version__}")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="language of messages: vi (default) or en; else $BROADCASTD_LANG, else "
+        "$LC_ALL/$LC_MESSAGES/$LANG (en_* gives English)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the daemon")
@@ -136,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # One language for this run, chosen once and handed to the commands in `args`.
+    args.lang = from_environment(args.lang)
     # Sub-commands registered by their own packages name their entry `handler` or `func`.
     handler = getattr(args, "handler", None) or args.func
     result: int = handler(args)
@@ -177,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         settings = load_config(args)
     except SettingsError as exc:
-        print(exc, file=sys.stderr)
+        print(said_error(exc, args.lang), file=sys.stderr)
         return EXIT_SETUP
     logs.configure(settings.logging.level, settings.logging.format, zone=settings.logging.timezone)
     fleet: Fleet | None = None
@@ -219,13 +232,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             settings = load_config(args)
         except SettingsError as exc:
-            print(exc, file=sys.stderr)
+            print(said_error(exc, args.lang), file=sys.stderr)
             return EXIT_SETUP
         paths = paths or [settings.paths.schedules]
         library = library or settings.paths.audio_library
         speaker = speaker_from_settings(settings.tts, library)
     speaker = speaker or _speaker(library, args.config)
-    text, code = validate(paths, library, datetime.now(UTC), text_lengths(speaker))
+    text, code = validate(paths, library, datetime.now(UTC), text_lengths(speaker), args.lang)
     print(text)
     return code
 
@@ -271,7 +284,7 @@ def daemon_access(args: argparse.Namespace) -> DaemonAccess:
         try:
             settings = load_config(args)
         except SettingsError as exc:
-            raise AccessError(str(exc), EXIT_SETUP) from exc
+            raise AccessError(message_of(exc), EXIT_SETUP) from exc
         host = settings.http.host
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         scheme = "https" if settings.http.tls else "http"
@@ -280,7 +293,10 @@ def daemon_access(args: argparse.Namespace) -> DaemonAccess:
         token = _api_token(args)
     except OSError as exc:
         raise AccessError(
-            f"cannot read the token file {args.token_file}: {exc.strerror}", 2
+            _("cannot read the token file {file}: {reason}").format(
+                file=str(args.token_file), reason=exc.strerror
+            ),
+            2,
         ) from exc
     return DaemonAccess(url, token)
 
@@ -291,9 +307,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         access = daemon_access(args)
     except AccessError as exc:
-        print(exc, file=sys.stderr)
+        print(said_error(exc, args.lang), file=sys.stderr)
         return exc.code
-    text, code = fetch_and_render(access.url, access.token)
+    text, code = fetch_and_render(access.url, access.token, lang=args.lang)
     print(text)
     return code
 
@@ -318,7 +334,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     try:
         settings = load_config(args)
     except SettingsError as exc:
-        print(exc, file=sys.stderr)
+        print(said_error(exc, args.lang), file=sys.stderr)
         return EXIT_SETUP
     if args.command == "user":
         return access_cli.run_users(args, settings.database.url)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from broadcastd.contract.topics import ID_PATTERN
+from broadcastd.i18n import Text, _, listing
 from broadcastd.logs import LOG_ZONE
 
 PASSWORD_ENV = "BROADCASTD_MQTT_PASSWORD"
@@ -218,7 +219,7 @@ class HttpSettings(Section):
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
-        host, _, port = value.rpartition(":")
+        host, _sep, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("write HOST:PORT, for example 0.0.0.0:8080")
         return value
@@ -419,14 +420,14 @@ class Settings(Section):
             ("broker.tls", self.broker.tls),
             ("http.tls", self.http.tls),
         ]
-        problems = []
+        problems: list[str] = []
         for prefix, section in sections:
             if section is None:
                 continue
             for name, path in section.files().items():
                 why = _unreadable(path)
                 if why:
-                    problems.append(f"{prefix}.{name}: {path}: {why}")
+                    problems.append(listing([f"{prefix}.{name}", str(path), why], ": "))
         return problems
 
     def redacted(self) -> dict[str, Any]:
@@ -451,11 +452,11 @@ def _unreadable(path: Path) -> str | None:
         with path.open("rb"):
             pass
     except FileNotFoundError:
-        return "no such file"
+        return _("no such file")
     except IsADirectoryError:
-        return "is a folder, not a file"
+        return _("is a folder, not a file")
     except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
+        return _("cannot be read ({reason})").format(reason=exc.strerror)
     return None
 
 
@@ -468,7 +469,12 @@ def _absolute_sqlite(url: str, base: Path) -> str:
 
 
 class SettingsError(Exception):
-    """The configuration file cannot be used; the message lists every problem, with lines."""
+    """The configuration file cannot be used; the message lists every problem, with lines
+    (a `Text`: `said_error(exc, lang)` says it in Vietnamese or English)."""
+
+
+def _configuration_errors(lines: list[Text]) -> Text:
+    return _("configuration errors:\n{lines}").format(lines=listing(lines, "\n"))
 
 
 def _explain(error: Any, root: Any, model: type[BaseModel]) -> str:
@@ -477,14 +483,20 @@ def _explain(error: Any, root: Any, model: type[BaseModel]) -> str:
 
     path = tuple(error["loc"])
     line = line_of(root, path)
-    message = str(error["msg"]).removeprefix("Value error, ")
+    message: str = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         known = _known_keys(model, path[:-1])
         close = difflib.get_close_matches(str(path[-1]), known, n=1)
-        hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"
-        message = f"unknown key `{path[-1]}` ({hint})"
-    where = f"line {line}" if line else "top"
-    return f"{where}: {display_path(root, path) or '(file)'}: {message}"
+        hint = (
+            _("did you mean `{close}`?").format(close=close[0])
+            if close
+            else _("known keys: {keys}").format(keys=", ".join(known))
+        )
+        message = _("unknown key `{key}` ({hint})").format(key=path[-1], hint=hint)
+    where = _("line {line}").format(line=line) if line else _("top")
+    return _("{where}: {path}: {message}").format(
+        where=where, path=display_path(root, path) or "(file)", message=message
+    )
 
 
 def _known_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
@@ -506,24 +518,30 @@ def load_settings(path: Path) -> Settings:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SettingsError(
-            f"{path}: cannot read the configuration ({exc.strerror}). Fix: give the right "
-            f"file with --config, or copy config/broadcastd.yaml there"
-        ) from exc
+        raise SettingsError(_(
+            "{file}: cannot read the configuration ({reason}). Fix: give the right "
+            "file with --config, or copy config/broadcastd.yaml there"
+        ).format(file=str(path), reason=exc.strerror)) from exc
     try:
         data, root = read_yaml(text)
     except YamlSyntaxError as exc:
         where = f"{path}:{exc.line}" if exc.line is not None else str(path)
-        raise SettingsError(f"{where}: {exc.problem}. Fix: {exc.hint}") from exc
+        raise SettingsError(_("{where}: {problem}. Fix: {hint}").format(
+            where=where, problem=exc.problem, hint=exc.hint)) from exc
     try:
         settings = Settings.model_validate(data or {})
     except ValidationError as exc:
-        lines = [f"{path}: {_explain(error, root, Settings)}" for error in exc.errors()]
-        raise SettingsError("configuration errors:\n" + "\n".join(lines)) from exc
+        lines = [
+            listing([str(path), _explain(error, root, Settings)], ": ") for error in exc.errors()
+        ]
+        raise SettingsError(_configuration_errors(lines)) from exc
     resolved = settings.resolve(path.resolve().parent)
     problems = resolved.file_problems()
     if problems:
-        lines = [f"{path}: {problem}. Fix: give the right file, readable by the daemon's user"
-                 for problem in problems]
-        raise SettingsError("configuration errors:\n" + "\n".join(lines))
+        lines = [
+            _("{file}: {problem}. Fix: give the right file, readable by the daemon's user")
+            .format(file=str(path), problem=problem)
+            for problem in problems
+        ]
+        raise SettingsError(_configuration_errors(lines))
     return resolved

@@ -14,10 +14,13 @@ and the model reads them as what they mean.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from broadcastd.i18n import _
 
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
@@ -105,9 +108,13 @@ class _BoundedLoader(TimetableYamlLoader):
         if self.depth > self.limits.max_depth:
             raise YamlSyntaxError(
                 line,
-                f"the values are nested more than {self.limits.max_depth} levels deep",
-                "a timetable needs only a few levels: check for brackets `[` or `{` "
-                "that are opened and never closed, or for lines indented ever deeper",
+                _("the values are nested more than {depth} levels deep").format(
+                    depth=self.limits.max_depth
+                ),
+                _(
+                    "a timetable needs only a few levels: check for brackets `[` or `{` "
+                    "that are opened and never closed, or for lines indented ever deeper"
+                ),
             )
         try:
             return super().compose_node(parent, index)
@@ -123,7 +130,10 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     number has more than a few, so a long one is refused with its line."""
     if len(str(node.value)) > MAX_DIGITS:
         raise yaml.constructor.ConstructorError(
-            None, None, f"a number with {len(str(node.value))} digits", node.start_mark
+            None,
+            None,
+            _("a number with {digits} digits").format(digits=len(str(node.value))),
+            node.start_mark,
         )
     value: int = loader.construct_yaml_int(node)
     return value
@@ -135,8 +145,8 @@ _BoundedLoader.add_constructor(_INT, _construct_int)
 def _too_many_aliases(line: int, limits: ReadLimits) -> YamlSyntaxError:
     return YamlSyntaxError(
         line,
-        f"the file uses more than {limits.max_aliases} aliases (`*name`)",
-        "write the repeated parts out in full, or use fewer `*name` references",
+        _("the file uses more than {count} aliases (`*name`)").format(count=limits.max_aliases),
+        _("write the repeated parts out in full, or use fewer `*name` references"),
     )
 
 
@@ -144,15 +154,19 @@ def _too_many_nodes(line: int | None, limits: ReadLimits, *, aliased: bool) -> Y
     if not aliased:
         return YamlSyntaxError(
             line,
-            f"the file holds more than {limits.max_nodes:,} values",
-            "check that this is the right file: a commune's timetable is far smaller",
+            _("the file holds more than {count} values").format(count=f"{limits.max_nodes:,}"),
+            _("check that this is the right file: a commune's timetable is far smaller"),
         )
     return YamlSyntaxError(
         line,
-        f"the file holds more than {limits.max_nodes:,} values, counting each "
-        "`*name` alias as often as it is used",
-        "a commune's timetable is far smaller: write the repeated parts out, or check "
-        "the `&name` / `*name` marks",
+        _(
+            "the file holds more than {count} values, counting each `*name` alias as often "
+            "as it is used"
+        ).format(count=f"{limits.max_nodes:,}"),
+        _(
+            "a commune's timetable is far smaller: write the repeated parts out, or check "
+            "the `&name` / `*name` marks"
+        ),
     )
 
 
@@ -165,9 +179,10 @@ def read_yaml(text: str, limits: ReadLimits = LIMITS) -> tuple[Any, yaml.Node | 
     if size > limits.max_bytes:
         raise YamlSyntaxError(
             None,
-            f"the file is {size / 1024:,.0f} KiB, more than the "
-            f"{limits.max_bytes // 1024:,} KiB a timetable may be",
-            "check that this is the right file: a commune's timetable is a few KiB",
+            _("the file is {size} KiB, more than the {limit} KiB a timetable may be").format(
+                size=f"{size / 1024:,.0f}", limit=f"{limits.max_bytes // 1024:,}"
+            ),
+            _("check that this is the right file: a commune's timetable is a few KiB"),
         )
     loader: _BoundedLoader | None = None
     try:
@@ -182,10 +197,10 @@ def read_yaml(text: str, limits: ReadLimits = LIMITS) -> tuple[Any, yaml.Node | 
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(text, exc) from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(None, str(exc), "check the file is plain YAML text") from None
+        raise YamlSyntaxError(None, str(exc), _("check the file is plain YAML text")) from None
     except RecursionError:  # the bounds above should make this unreachable
         raise YamlSyntaxError(
-            None, "the values are nested too deeply", "check for unclosed `[` or `{`"
+            None, _("the values are nested too deeply"), _("check for unclosed `[` or `{`")
         ) from None
     finally:
         if loader is not None:
@@ -202,10 +217,20 @@ def _reader_error(text: str, exc: yaml.reader.ReaderError) -> YamlSyntaxError:
     code = exc.character if isinstance(exc.character, int) else 0
     return YamlSyntaxError(
         line,
-        f"column {column} holds the control character U+{code:04X}, which is not text",
-        "delete it (it often comes from copying out of another program; editors may "
-        "show it as a box, `^@` or `^[`) and save the file again",
+        _("column {column} holds the control character {code}, which is not text").format(
+            column=column, code=f"U+{code:04X}"
+        ),
+        _(
+            "delete it (it often comes from copying out of another program; editors may "
+            "show it as a box, `^@` or `^[`) and save the file again"
+        ),
     )
+
+
+_ALIAS_LOOP = (
+    _("an alias (`*name`) is used inside the very group its `&name` marks"),
+    _("a group cannot contain itself: write the values out instead"),
+)
 
 
 def _check_expansion(root: yaml.Node, loader: _BoundedLoader, limits: ReadLimits) -> None:
@@ -232,8 +257,8 @@ def _check_expansion(root: yaml.Node, loader: _BoundedLoader, limits: ReadLimits
         if key in on_path:
             raise YamlSyntaxError(
                 node.start_mark.line + 1,
-                "an alias (`*name`) is used inside the very group its `&name` marks",
-                "a group cannot contain itself: write the values out instead",
+                _ALIAS_LOOP[0],
+                _ALIAS_LOOP[1],
             )
         on_path.add(key)
         stack.append((node, True))
@@ -242,8 +267,8 @@ def _check_expansion(root: yaml.Node, loader: _BoundedLoader, limits: ReadLimits
                 if id(child_node) in on_path:
                     raise YamlSyntaxError(
                         child_node.start_mark.line + 1,
-                        "an alias (`*name`) is used inside the very group its `&name` marks",
-                        "a group cannot contain itself: write the values out instead",
+                        _ALIAS_LOOP[0],
+                        _ALIAS_LOOP[1],
                     )
                 stack.append((child_node, False))
 
@@ -267,11 +292,12 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
     if unclosed is not None:
         # The parser trips lines later, where the runaway text ends; the cause is here.
         return YamlSyntaxError(
-            unclosed, problem or "not valid YAML",
-            "a quote opened on this line is not closed: end the text with the same quote",
+            unclosed, _("a quote that is never closed"),
+            _("a quote opened on this line is not closed: end the text with the same quote"),
         )
     text_line = source_lines[line - 1] if line and line <= len(source_lines) else ""
-    return YamlSyntaxError(line, problem or "not valid YAML", _hint(problem, text_line))
+    plain, hint = _cause(problem, text_line)
+    return YamlSyntaxError(line, plain, hint)
 
 
 def _unclosed_quote(lines: list[str], upto: int) -> int | None:
@@ -282,27 +308,61 @@ def _unclosed_quote(lines: list[str], upto: int) -> int | None:
     return None
 
 
-def _hint(problem: str, text_line: str) -> str:
-    if "\t" in text_line or "'\\t'" in problem:
-        return "replace the tab characters at the start of the line with spaces"
-    if "could not find expected ':'" in problem:
-        return "put a colon and a space after the key, like `start: \"05:30\"`"
-    if "mapping values are not allowed" in problem:
-        return (
+# The parser's usual problems: what it found (in words an official reads; None keeps the
+# parser's own) and what to do. The first whose test matches tells.
+_CAUSES: tuple[tuple[Callable[[str, str], bool], str | None, str], ...] = (
+    (
+        lambda problem, line: "\t" in line or "'\\t'" in problem,
+        _("a tab character, where YAML allows only spaces"),
+        _("replace the tab characters at the start of the line with spaces"),
+    ),
+    (
+        lambda problem, line: "could not find expected ':'" in problem,
+        _("a key without its colon"),
+        _('put a colon and a space after the key, like `start: "05:30"`'),
+    ),
+    (
+        lambda problem, line: "mapping values are not allowed" in problem,
+        _("a colon where no value can start"),
+        _(
             "a value contains `: `; put the value in quotes, or check the key above "
             "is followed by a colon and that this line is indented under it"
-        )
-    if "expected <block end>" in problem or "did not find expected key" in problem:
-        return (
+        ),
+    ),
+    (
+        lambda problem, line: "expected <block end>" in problem
+        or "did not find expected key" in problem,
+        _("the lines of one level are not lined up"),
+        _(
             "check the indentation: keys at the same level must start in the same "
             "column, and list items start with `- ` under their key"
-        )
-    if "found duplicate anchor" in problem or "found undefined alias" in problem:
-        return "check the `&name` and `*name` marks: each anchor once, defined before use"
-    if "digits" in problem:
-        return "no value in a timetable needs that many digits: check the number"
-    if "quoted scalar" in problem:
-        return "a quote is not closed: end the text with the same quote it started with"
-    return "compare the line with the example in docs/timetables.md"
+        ),
+    ),
+    (
+        lambda problem, line: "found duplicate anchor" in problem
+        or "found undefined alias" in problem,
+        _("an `&name` / `*name` mark that is unknown or repeated"),
+        _("check the `&name` and `*name` marks: each anchor once, defined before use"),
+    ),
+    (
+        lambda problem, line: "digits" in problem,
+        None,
+        _("no value in a timetable needs that many digits: check the number"),
+    ),
+    (
+        lambda problem, line: "quoted scalar" in problem,
+        _("a quote that is never closed"),
+        _("a quote is not closed: end the text with the same quote it started with"),
+    ),
+)
 
 
+def _cause(problem: str, text_line: str) -> tuple[str, str]:
+    """(what is wrong, what to do) for a parser problem met on `text_line`."""
+    for matches, plain, hint in _CAUSES:
+        if matches(problem, text_line):
+            return plain or problem, hint
+    return (
+        problem or _("not valid YAML"),
+        _("compare the line with the example in docs/timetables.md"),
+    )

@@ -1,6 +1,8 @@
 """`broadcastd announce`, `broadcastd stop`, `broadcastd cancel`: through the running
 daemon's HTTP API (the URL and token as `broadcastd status` finds them), then follow the
 broadcast live until its end: how many clusters received it, play it, are missing.
+Everything is said in Vietnamese unless English is asked for (`--lang en`); the
+daemon's refusals too, since each request carries `?lang=`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from broadcastd.i18n import DEFAULT, Language, Text, _, message_of, say
 from broadcastd.timetable.priority import CLASSES
 
 DaemonArgs = Callable[[argparse.ArgumentParser, str], None]
@@ -127,25 +130,34 @@ class Refused(Exception):
     """The daemon could not be reached or said no: the message says what to do."""
 
 
+def _lang(args: argparse.Namespace) -> Language:
+    lang: Language = getattr(args, "lang", None) or DEFAULT
+    return lang
+
+
 def _access(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
     from broadcastd.cli import AccessError, daemon_access
 
     try:
         access = daemon_access(args)
     except AccessError as exc:
-        raise Refused(str(exc)) from exc
+        raise Refused(message_of(exc)) from exc
     headers = {"Authorization": f"Bearer {access.token}"} if access.token else {}
     return access.url.rstrip("/"), headers
 
 
-def _call(method: str, url: str, headers: dict[str, str], body: Any = None) -> Any:
+def _call(
+    method: str, url: str, headers: dict[str, str], body: Any = None, lang: Language = DEFAULT
+) -> Any:
     try:
-        response = httpx.request(method, url, headers=headers, json=body, timeout=10.0)
+        response = httpx.request(
+            method, url, headers=headers, json=body, params={"lang": lang}, timeout=10.0
+        )
     except httpx.HTTPError as exc:
-        raise Refused(
-            f"cannot reach broadcastd at {url} ({exc}). Is it running? "
+        raise Refused(_(
+            "cannot reach broadcastd at {url} ({error}). Is it running? "
             "Try `systemctl status broadcastd`, or pass --url."
-        ) from exc
+        ).format(url=url, error=str(exc))) from exc
     if response.is_success:
         return response.json()
     raise Refused(explain(response.status_code, _detail(response), bool(headers)))
@@ -164,109 +176,129 @@ def _detail(response: httpx.Response) -> str:
     return str(detail)
 
 
-def explain(code: int, detail: str, sent_token: bool) -> str:
+def explain(code: int, detail: str, sent_token: bool) -> Text:
     """What the daemon's refusal means, for the person at the terminal."""
     if code == 401 and not sent_token:
-        return (
+        return _(
             "this needs an operator token: give --token-file FILE, $BROADCASTD_TOKEN or "
             "--token; on the server, `broadcastd token create --name NAME --role operator` "
             "makes one"
         )
     if code == 401:
-        return (
+        return _(
             "the daemon does not know this token (revoked, or mistyped); on the server, "
             "`broadcastd token list` shows the valid ones"
         )
     if code == 403:
-        return f"refused: {detail}. Ask an administrator for a token with role operator"
+        return _("refused: {detail}. Ask an administrator for a token with role operator").format(
+            detail=detail
+        )
     if code == 422:
-        return f"refused, nothing was sent: {detail}"
-    return f"the daemon answered {code}: {detail}"
+        return _("refused, nothing was sent: {detail}").format(detail=detail)
+    return _("the daemon answered {code}: {detail}").format(code=code, detail=detail)
 
 
-def _fail(message: str) -> int:
-    print(f"broadcastd: {message}", file=sys.stderr)
+def _fail(message: str, lang: Language = DEFAULT) -> int:
+    print(f"broadcastd: {say(message, lang)}", file=sys.stderr)
     return 1
 
 
+def _refused(exc: Refused, lang: Language) -> int:
+    return _fail(exc.args[0] if exc.args else str(exc), lang)
+
+
 def cmd_announce(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     if not args.audio and not args.text and not args.stream:
-        return _fail('nothing to play: give --audio NAME, --text "...", and/or --stream URL')
+        return _fail(_('nothing to play: give --audio NAME, --text "...", and/or --stream URL'),
+                     lang)
     if args.fallback and not args.stream:
-        return _fail("--fallback goes with --stream")
+        return _fail(_("--fallback goes with --stream"), lang)
     try:
         base, headers = _access(args)
-        made = _call("POST", f"{base}/announcements", headers, announcement_body(args))
+        made = _call("POST", f"{base}/announcements", headers, announcement_body(args), lang)
     except Refused as exc:
-        return _fail(str(exc))
+        return _refused(exc, lang)
     print(made["broadcast_id"])
-    print(
-        f"  {made['start']} to {made['end']}, {len(made['clusters'])} clusters",
-        file=sys.stderr,
-    )
-    return 0 if args.no_wait else follow(base, headers, made["broadcast_id"])
+    print("  " + say(_("{start} to {end}, {clusters} clusters").format(
+        start=made["start"], end=made["end"], clusters=len(made["clusters"])), lang),
+        file=sys.stderr)
+    return 0 if args.no_wait else follow(base, headers, made["broadcast_id"], lang)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     body: dict[str, Any] = {"clusters": args.clusters or None, "reason": args.reason}
     try:
         base, headers = _access(args)
-        result = _call("POST", f"{base}/broadcasts/{args.broadcast_id}/stop", headers, body)
+        result = _call(
+            "POST", f"{base}/broadcasts/{args.broadcast_id}/stop", headers, body, lang
+        )
     except Refused as exc:
-        return _fail(str(exc))
+        return _refused(exc, lang)
     print(result["broadcast_id"])
     print(f"  {result['message']}", file=sys.stderr)
-    return 0 if args.no_wait else follow(base, headers, args.broadcast_id)
+    return 0 if args.no_wait else follow(base, headers, args.broadcast_id, lang)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     try:
         base, headers = _access(args)
         result = _call(
             "POST", f"{base}/broadcasts/{args.broadcast_id}/cancel", headers,
-            {"reason": args.reason},
+            {"reason": args.reason}, lang,
         )
     except Refused as exc:
-        return _fail(str(exc))
+        return _refused(exc, lang)
     print(result["broadcast_id"])
     print(f"  {result['message']}", file=sys.stderr)
     return 0
 
 
-def summary(broadcast: dict[str, Any]) -> str:
+_COUNTED = {
+    "suspended": _("suspended {n}"),
+    "finished": _("finished {n}"),
+    "stopped": _("stopped {n}"),
+    "failed": _("failed {n}"),
+}
+
+
+def summary(broadcast: dict[str, Any], lang: Language = "en") -> str:
     """`received 2 · playing 1 · missing 0 (of 2)`, plus `suspended`/`stopped`... when
     some are."""
     clusters = broadcast["clusters"]
     states = [c["state"] for c in clusters]
     received = sum(state != "pending" for state in states)
     parts = [
-        f"received {received}",
-        f"playing {states.count('playing')}",
-        f"missing {states.count('pending')}",
+        _("received {n}").format(n=received),
+        _("playing {n}").format(n=states.count("playing")),
+        _("missing {n}").format(n=states.count("pending")),
     ]
-    parts += [f"{s} {states.count(s)}" for s in ("suspended", *FINAL) if s in states]
-    return " · ".join(parts) + f" (of {len(clusters)})"
+    parts += [_COUNTED[s].format(n=states.count(s)) for s in ("suspended", *FINAL) if s in states]
+    line: str = say(_("{parts} (of {n})").format(
+        parts=" · ".join(say(part, lang) for part in parts), n=len(clusters)), lang)
+    return line
 
 
-def follow(base: str, headers: dict[str, str], broadcast_id: str) -> int:
+def follow(base: str, headers: dict[str, str], broadcast_id: str, lang: Language = DEFAULT) -> int:
     """Print the clusters' states whenever they change, until the broadcast ends."""
     last = ""
     try:
         while True:
             try:
-                broadcast = _call("GET", f"{base}/broadcasts/{broadcast_id}", headers)
+                broadcast = _call("GET", f"{base}/broadcasts/{broadcast_id}", headers, lang=lang)
             except Refused as exc:
-                return _fail(str(exc))
-            line = summary(broadcast)
+                return _refused(exc, lang)
+            line = summary(broadcast, lang)
             if line != last:
                 print(f"{time.strftime('%H:%M:%S')}  {line}", flush=True)
                 last = line
             if broadcast["phase"] == "ended" or broadcast["cancelled"]:
-                print(
-                    "ended" if not broadcast["cancelled"] else "cancelled", flush=True
-                )
+                ended = _("ended") if not broadcast["cancelled"] else _("cancelled")
+                print(say(ended, lang), flush=True)
                 return 0
             time.sleep(POLL_S)
     except KeyboardInterrupt:
-        print("stopped following; the broadcast goes on", file=sys.stderr)
+        print(say(_("stopped following; the broadcast goes on"), lang), file=sys.stderr)
         return 130

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from math import ceil
 
 from broadcastd.announce.model import AnnouncementRequest, TargetSpec
+from broadcastd.i18n import Language, Text, _, listing, ngettext, say
 from broadcastd.planning.occurrences import Occurrence, broadcast_id
 from broadcastd.timetable.model import Item, Timetable, parse_clock
 
@@ -21,9 +22,10 @@ _LIST = 12
 
 
 class AnnouncementRefused(ValueError):
-    """Why an announcement cannot go out, and what to change: for a person."""
+    """Why an announcement cannot go out, and what to change: for a person, in the
+    language each reader asks for (`said`); the exception's own text is English."""
 
-    def __init__(self, reason: str, fix: str, kind: str = "other", **facts: str) -> None:
+    def __init__(self, reason: Text, fix: Text, kind: str = "other", **facts: str) -> None:
         super().__init__(f"{reason}. Fix: {fix}")
         self.reason = reason
         self.fix = fix
@@ -32,10 +34,18 @@ class AnnouncementRefused(ValueError):
         self.facts = facts
         """Its particulars (names, times), for the same."""
 
+    def said(self, lang: Language) -> str:
+        """`reason. Fix: fix` in `lang`."""
+        line: str = say(_("{reason}. Fix: {fix}").format(reason=self.reason, fix=self.fix), lang)
+        return line
 
-def _names(values: Sequence[str]) -> str:
+
+def _names(values: Sequence[str]) -> Text | str:
     shown = ", ".join(values[:_LIST])
-    return shown + (f" (and {len(values) - _LIST} more)" if len(values) > _LIST else "")
+    if len(values) <= _LIST:
+        return shown
+    more = ngettext("(and {n} more)", "(and {n} more)", len(values) - _LIST)
+    return listing([shown, more], " ")
 
 
 def find_timetable(timetables: Sequence[Timetable], commune: str) -> Timetable:
@@ -44,8 +54,10 @@ def find_timetable(timetables: Sequence[Timetable], commune: str) -> Timetable:
             return timetable
     known = [t.commune.id for t in timetables]
     raise AnnouncementRefused(
-        f"no commune {commune!r} runs on this server",
-        f'write "commune" as one of: {_names(known) or "(none: no timetable loaded)"}',
+        _("no commune {commune} runs on this server").format(commune=repr(commune)),
+        _('write "commune" as one of: {communes}').format(
+            communes=_names(known) or _("(none: no timetable loaded)")
+        ),
         "unknown_commune", names=commune,
     )
 
@@ -58,15 +70,19 @@ def target_clusters(timetable: Timetable, target: str | TargetSpec) -> tuple[str
     unknown = [area for area in target.areas if area not in areas]
     if unknown:
         raise AnnouncementRefused(
-            f"commune {timetable.commune.id} has no area {_names(unknown)}",
-            f"use its areas: {_names(areas)}",
+            _("commune {commune} has no area {areas}").format(
+                commune=timetable.commune.id, areas=_names(unknown)
+            ),
+            _("use its areas: {areas}").format(areas=_names(areas)),
             "unknown_area", names=_names(unknown),
         )
     unknown = [cluster for cluster in target.clusters if cluster not in timetable.area_of]
     if unknown:
         raise AnnouncementRefused(
-            f"commune {timetable.commune.id} has no cluster {_names(unknown)}",
-            f"use its clusters: {_names(timetable.clusters)}",
+            _("commune {commune} has no cluster {clusters}").format(
+                commune=timetable.commune.id, clusters=_names(unknown)
+            ),
+            _("use its clusters: {clusters}").format(clusters=_names(timetable.clusters)),
             "unknown_cluster", names=_names(unknown),
         )
     return tuple(
@@ -87,21 +103,24 @@ def parse_moment(text: str, now: datetime, field: str) -> datetime:
             clock = parse_clock(text)
         except ValueError as exc:
             raise AnnouncementRefused(
-                f'"{field}": {exc}', "write HH:MM or HH:MM:SS", "not_a_time", field=field,
-                text=text,
+                _('"{field}": {value} is not a time of day').format(field=field, value=repr(text)),
+                _("write HH:MM or HH:MM:SS"),
+                "not_a_time", field=field, text=text,
             ) from exc
         return datetime.combine(now.date(), clock, tzinfo=now.tzinfo)
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise AnnouncementRefused(
-            f'"{field}": {text!r} is not a time',
-            f'write "now", a time of day like "14:30", or a date and time like "{_ISO_HINT}"',
+            _('"{field}": {value} is not a time').format(field=field, value=repr(text)),
+            _('write "now", a time of day like "14:30", or a date and time like "{example}"')
+            .format(example=_ISO_HINT),
             "not_a_time", field=field, text=text,
         ) from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise AnnouncementRefused(
-            f'"{field}": {text!r} has no UTC offset', f'add it, like "{_ISO_HINT}"',
+            _('"{field}": {value} has no UTC offset').format(field=field, value=repr(text)),
+            _('add it, like "{example}"').format(example=_ISO_HINT),
             "not_a_time", field=field, text=text,
         )
     return moment.astimezone(now.tzinfo)
@@ -115,9 +134,10 @@ def start_of(request: AnnouncementRequest, now: datetime, lead_s: float) -> date
     start = parse_moment(request.start, now, "start")
     if start < now:
         raise AnnouncementRefused(
-            f"the start {start:%H:%M:%S} ({start.date()}) is already past: it is "
-            f"{now:%H:%M:%S} in the commune",
-            'write "now", or a later time',
+            _("the start {start} ({date}) is already past: it is {now} in the commune").format(
+                start=f"{start:%H:%M:%S}", date=str(start.date()), now=f"{now:%H:%M:%S}"
+            ),
+            _('write "now", or a later time'),
             "start_past", start=f"{start:%H:%M:%S}", day=f"{start:%d/%m/%Y}",
             now=f"{now:%H:%M:%S}",
         )
@@ -145,9 +165,11 @@ def build_items(
     ]
     if names:
         raise AnnouncementRefused(
-            f"no audio {_names(names)} in the library",
-            "use a name that `broadcastd audio list` shows, or add the file with "
-            "`broadcastd audio add FILE --name NAME`",
+            _("no audio {names} in the library").format(names=_names(names)),
+            _(
+                "use a name that `broadcastd audio list` shows, or add the file with "
+                "`broadcastd audio add FILE --name NAME`"
+            ),
             "unknown_audio", names=_names(names),
         )
     built: list[tuple[Item | None, float | None, str | None]] = []
@@ -156,8 +178,10 @@ def build_items(
             length = spoken(item.text)
             if length is None:
                 raise AnnouncementRefused(
-                    f"item {position + 1}, a text, was not spoken (no speech engine here)",
-                    'record it and use "audio", or set up `tts:` in the server\'s config',
+                    _("item {position}, a text, was not spoken (no speech engine here)").format(
+                        position=position + 1
+                    ),
+                    _('record it and use "audio", or set up `tts:` in the server\'s config'),
                 )
             built.append((Item(text=item.text, title=item.title), length, None))
         elif item.audio is not None:
@@ -166,9 +190,11 @@ def build_items(
         else:
             if item.duration_s is None and position != len(request.items) - 1:
                 raise AnnouncementRefused(
-                    f"item {position + 1}, the stream {item.stream}, has no duration_s and "
-                    "is not the last item, so nothing after it would play",
-                    'give it "duration_s", or make it the last item',
+                    _(
+                        "item {position}, the stream {url}, has no duration_s and is not the "
+                        "last item, so nothing after it would play"
+                    ).format(position=position + 1, url=item.stream),
+                    _('give it "duration_s", or make it the last item'),
                 )
             built.append((None, item.duration_s, item.stream))
     return built
@@ -202,29 +228,34 @@ def to_occurrence(
     clusters = target_clusters(timetable, request.target)
     start = start_of(request, local_now, lead_s)
     items = build_items(request, durations, spoken)
-    known = sum(length or 0.0 for _, length, _ in items)
+    known = sum(length or 0.0 for _audio, length, _url in items)
     if request.end is not None:
         end = parse_moment(request.end, start, "end")
     elif request.duration_s is not None:
         end = start + timedelta(seconds=request.duration_s)
-    elif any(length is None for _, length, _ in items):
+    elif any(length is None for _audio, length, _url in items):
         raise AnnouncementRefused(
-            "a stream without duration_s plays to the end of the announcement, "
-            "and this announcement has no end",
-            'give "end" or "duration_s" (or the stream its own "duration_s")',
+            _(
+                "a stream without duration_s plays to the end of the announcement, "
+                "and this announcement has no end"
+            ),
+            _('give "end" or "duration_s" (or the stream its own "duration_s")'),
             "stream_without_end",
         )
     else:
         end = start + timedelta(seconds=ceil(known))
     if end <= start:
         raise AnnouncementRefused(
-            f"the end {end:%H:%M:%S} is not after the start {start:%H:%M:%S}",
-            'give a later "end", or "duration_s"',
+            _("the end {end} is not after the start {start}").format(
+                end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}"
+            ),
+            _('give a later "end", or "duration_s"'),
             "end_not_after_start", end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}",
         )
     if end - start > MAX_LENGTH:
         raise AnnouncementRefused(
-            "an announcement lasts at most 24 hours", 'give an earlier "end" or shorter duration',
+            _("an announcement lasts at most 24 hours"),
+            _('give an earlier "end" or shorter duration'),
             "too_long",
         )
     playlist: list[Item] = []
@@ -237,8 +268,8 @@ def to_occurrence(
             rest = (end - start).total_seconds() - offset
             if length is None and rest <= 0:
                 raise AnnouncementRefused(
-                    f"the stream {url} has no time left before the end",
-                    'give a later "end", or the stream its own "duration_s"',
+                    _("the stream {url} has no time left before the end").format(url=url),
+                    _('give a later "end", or the stream its own "duration_s"'),
                 )
             playlist.append(_stream(url, length or rest, asked.title, asked.fallback))
         offset += length or 0.0

@@ -20,6 +20,7 @@ from broadcastd.announce.plan import AnnouncementRefused, to_occurrence
 from broadcastd.audio.catalogue import AudioEntry, Catalogue
 from broadcastd.audio.errors import AudioError
 from broadcastd.delivery.dispatcher import Dispatcher
+from broadcastd.i18n import _, message_of
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
 from broadcastd.speech.cache import Speaker
@@ -73,7 +74,8 @@ class AnnounceDesk(Protocol):
 
 
 class StopRefused(Exception):
-    """A partial stop that cannot be done; `status` is the HTTP code to answer."""
+    """A partial stop that cannot be done; `status` is the HTTP code to answer, the
+    message a `Text` (English as the exception's text, any language with `said_error`)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -148,8 +150,10 @@ class Announcer:
                 lengths[item.text] = self._speaker.speak(item.text).duration_s
             except AudioError as exc:
                 raise AnnouncementRefused(
-                    f"item {position + 1}, a text, cannot be spoken: {exc}",
-                    'change the text, or send a recording as "audio"',
+                    _("item {position}, a text, cannot be spoken: {problem}").format(
+                        position=position + 1, problem=message_of(exc)
+                    ),
+                    _('change the text, or send a recording as "audio"'),
                     "text_unspoken", position=str(position + 1), problem=str(exc),
                 ) from exc
         return lengths
@@ -180,14 +184,15 @@ class Announcer:
         result = self._dispatcher.stop_clusters(broadcast_id, clusters)
         if result is None:
             raise StopRefused(
-                409, f"broadcast {broadcast_id!r} is not being delivered now (ended, "
-                "cancelled, or not yet sent); nothing to stop"
+                409, _("broadcast {broadcast} is not being delivered now (ended, cancelled, or "
+                       "not yet sent); nothing to stop").format(broadcast=repr(broadcast_id))
             )
         stopped, unknown = result
         if unknown:
             raise StopRefused(
-                422, f"broadcast {broadcast_id!r} does not go to {', '.join(unknown)}. "
-                "Fix: name clusters it targets (GET /broadcasts/{id} lists them)"
+                422, _("broadcast {broadcast} does not go to {clusters}. Fix: name clusters it "
+                       "targets (GET /broadcasts/{{id}} lists them)").format(
+                           broadcast=repr(broadcast_id), clusters=", ".join(unknown))
             )
         try:
             persist.record_stop(

@@ -14,11 +14,12 @@ from datetime import datetime
 from typing import Annotated, Protocol
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 
 from broadcastd.api.views import CommuneTopology, DayChangeView, HealthReport, OccurrenceView
 from broadcastd.console.limits import SignInLimiter
 from broadcastd.console.sessions import Sessions
+from broadcastd.i18n import Language, from_request
 from broadcastd.store import Store
 
 Clock = Callable[[], datetime]
@@ -135,3 +136,19 @@ StoreDep = Annotated[Store, Depends(get_store)]
 ViewDep = Annotated[DaemonView, Depends(get_view)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 TopologyDep = Annotated[Topology, Depends(get_topology)]
+
+
+def get_language(
+    request: Request,
+    lang: Annotated[
+        str | None,
+        Query(description="Language of the messages for people: `vi` (default) or `en`; "
+              "else the Accept-Language header."),
+    ] = None,
+) -> Language:
+    """The language this request's messages are said in: `?lang=`, else Accept-Language,
+    else Vietnamese. Per request: nothing is remembered between requests."""
+    return from_request(lang, request.headers.get("accept-language"))
+
+
+LangDep = Annotated[Language, Depends(get_language)]

@@ -20,6 +20,7 @@ import yaml
 
 from broadcastd.audio.errors import CatalogueError, NameTaken
 from broadcastd.audio.names import NAME_RULE_TEXT, is_valid_name
+from broadcastd.i18n import _
 from broadcastd.yaml_reader import ReadLimits, YamlSyntaxError, read_yaml
 
 CATALOGUE_FILE = "catalogue.yaml"
@@ -166,7 +167,7 @@ _READ_LIMITS = ReadLimits(max_bytes=16 << 20, max_nodes=1_000_000)
 
 def parse(text: str) -> dict[str, AudioEntry]:
     """Entries from catalogue text; raises _Problem (with a line) or YamlSyntaxError."""
-    _, root = read_yaml(text, _READ_LIMITS)
+    _data, root = read_yaml(text, _READ_LIMITS)
     if root is None:
         return {}
     version: str | None = None
@@ -249,20 +250,25 @@ class Catalogue:
         except FileNotFoundError:
             return cls(library_dir)
         except UnicodeDecodeError as exc:
-            raise CatalogueError(f"{path}: not UTF-8 text ({exc}); restore it from a backup "
-                                 "or re-import the items") from None
+            raise CatalogueError(_("{file}: not UTF-8 text ({error}); restore it from a backup "
+                                   "or re-import the items").format(file=str(path),
+                                                                    error=str(exc))) from None
         except OSError as exc:
-            raise CatalogueError(f"{path}: cannot be read: {exc.strerror}") from None
+            raise CatalogueError(_("{file}: cannot be read: {reason}").format(
+                file=str(path), reason=exc.strerror)) from None
         try:
             return cls(library_dir, parse(text))
         except _Problem as exc:
-            raise CatalogueError(f"{path}, line {exc.line}: {exc}; fix that line "
-                                 "(or restore the file) and run `broadcastd audio check`"
+            raise CatalogueError(_("{file}, line {line}: {problem}; fix that line (or restore "
+                                   "the file) and run `broadcastd audio check`").format(
+                                       file=str(path), line=exc.line, problem=str(exc))
                                  ) from None
         except YamlSyntaxError as exc:
-            line = f", line {exc.line}" if exc.line is not None else ""
-            raise CatalogueError(f"{path}{line}: not valid YAML ({exc.problem}); {exc.hint}, "
-                                 "or restore the file, and run `broadcastd audio check`"
+            where = (_("{file}, line {line}").format(file=str(path), line=exc.line)
+                     if exc.line is not None else str(path))
+            raise CatalogueError(_("{where}: not valid YAML ({problem}); {hint}, or restore the "
+                                   "file, and run `broadcastd audio check`").format(
+                                       where=where, problem=exc.problem, hint=exc.hint)
                                  ) from None
 
     @property
@@ -291,9 +297,10 @@ class Catalogue:
         """Add an item; a taken name is refused (remove the old one first)."""
         if entry.name in self._entries:
             taken = self._entries[entry.name]
-            raise NameTaken(f"the name {entry.name!r} is already used by {taken.title!r} "
-                            f"(from {taken.source!r}); choose another --name or "
-                            f"`broadcastd audio remove {entry.name}` first")
+            raise NameTaken(_("the name {name} is already used by {title} (from {source}); "
+                              "choose another --name or `broadcastd audio remove {id}` "
+                              "first").format(name=repr(entry.name), title=repr(taken.title),
+                                              source=repr(taken.source), id=entry.name))
         self._entries[entry.name] = entry
 
     def remove(self, name: str) -> AudioEntry:

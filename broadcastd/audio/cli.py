@@ -19,6 +19,7 @@ from broadcastd.audio.ffmpeg import locate_tools
 from broadcastd.audio.importer import import_file
 from broadcastd.audio.library import FindUses, check_library, remove_item
 from broadcastd.audio.profile import AudioProfile
+from broadcastd.i18n import LANGUAGES, Language, _, from_environment, ngettext, said_error, say
 
 if TYPE_CHECKING:
     from broadcastd.speech import Speaker
@@ -77,33 +78,40 @@ def run(args: argparse.Namespace, find_uses: FindUses,
     """Run one parsed `audio` command; returns the process exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
+    lang: Language = getattr(args, "lang", None) or from_environment()
     try:
         if args.audio_command == "add":
-            return _add(args, profile(), out, err)
+            return _add(args, profile(), out, err, lang)
         if args.audio_command == "say":
-            from broadcastd.speech.say import say
+            from broadcastd.speech.say import say as speak_notice
 
-            entry = say(args, (speaker or _default_speaker)(args.library), profile())
-            _print_added(entry, "", out)
+            entry = speak_notice(args, (speaker or _default_speaker)(args.library), profile())
+            _print_added(entry, "", out, lang)
             return 0
         if args.audio_command == "list":
-            return _list(args.library, out)
+            return _list(args.library, out, lang)
         if args.audio_command == "check":
-            return _check(args.library, out, err)
+            return _check(args.library, out, err, lang)
         if args.audio_command == "remove":
             entry = remove_item(args.library, args.name, find_uses)
-            print(f"removed {entry.name} ({entry.title})", file=out)
+            print(say(_("removed {name} ({title})").format(name=entry.name, title=entry.title),
+                      lang), file=out)
             return 0
     except AudioError as exc:
-        print(f"error: {exc}", file=err)
+        print(_error(exc, lang), file=err)
         return 1
     raise ValueError(f"unknown audio command {args.audio_command!r}")
 
 
-def _add(args: argparse.Namespace, profile: AudioProfile, out: TextIO, err: TextIO) -> int:
+def _error(exc: Exception, lang: Language) -> str:
+    return str(say(_("error: {error}").format(error=said_error(exc, lang)), lang))
+
+
+def _add(args: argparse.Namespace, profile: AudioProfile, out: TextIO, err: TextIO,
+         lang: Language) -> int:
     if len(args.files) > 1 and (args.name or args.title):
-        print("error: --name and --title apply to one file; add files one at a time",
-              file=err)
+        print(say(_("error: --name and --title apply to one file; add files one at a time"),
+                  lang), file=err)
         return 2
     tools = locate_tools()
     failures = 0
@@ -112,20 +120,23 @@ def _add(args: argparse.Namespace, profile: AudioProfile, out: TextIO, err: Text
             report = import_file(source, args.library, name=args.name, title=args.title,
                                  trim_silence=args.trim_silence, profile=profile, tools=tools)
         except AudioError as exc:
-            print(f"error: {exc}", file=err)
+            print(_error(exc, lang), file=err)
             failures += 1
             continue
-        trimmed = ""
+        trimmed: str = ""
         if report.trimmed is not None:
-            trimmed = f", trimmed from {report.source_duration_s:.1f} s"
-        _print_added(report.entry, trimmed, out)
+            trimmed = _(", trimmed from {seconds} s").format(
+                seconds=f"{report.source_duration_s:.1f}")
+        _print_added(report.entry, trimmed, out, lang)
     return 1 if failures else 0
 
 
-def _print_added(e: AudioEntry, trimmed: str, out: TextIO) -> None:
-    print(f"added {e.name}: {e.title!r} {e.duration_s:.1f} s{trimmed}, "
-          f"{e.loudness_lufs:.1f} LUFS, true peak {e.true_peak_dbtp:.1f} dBTP -> {e.file}",
-          file=out)
+def _print_added(e: AudioEntry, trimmed: str, out: TextIO, lang: Language) -> None:
+    print(say(_("added {name}: {title} {seconds} s{trimmed}, {lufs} LUFS, true peak "
+                "{peak} dBTP -> {file}").format(
+                    name=e.name, title=repr(e.title), seconds=f"{e.duration_s:.1f}",
+                    trimmed=trimmed, lufs=f"{e.loudness_lufs:.1f}",
+                    peak=f"{e.true_peak_dbtp:.1f}", file=e.file), lang), file=out)
 
 
 def _default_speaker(library: Path) -> Speaker:
@@ -140,9 +151,10 @@ def _duration(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def format_table(entries: Sequence[AudioEntry]) -> list[str]:
+def format_table(entries: Sequence[AudioEntry], lang: Language = "en") -> list[str]:
     """The `audio list` table: one line per item, aligned columns."""
-    header = ("NAME", "TITLE", "LENGTH", "LUFS", "SHA256", "SOURCE")
+    header = tuple(say(word, lang) for word in (
+        _("NAME"), _("TITLE"), _("LENGTH"), "LUFS", "SHA256", _("SOURCE")))
     rows = [(e.name, e.title, _duration(e.duration_s), f"{e.loudness_lufs:.1f}",
              e.sha256[:12], e.source) for e in entries]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -150,35 +162,40 @@ def format_table(entries: Sequence[AudioEntry]) -> list[str]:
             for row in [header, *rows]]
 
 
-def _list(library: Path, out: TextIO) -> int:
+def _list(library: Path, out: TextIO, lang: Language) -> int:
     catalogue = Catalogue.load(library)
     entries = [catalogue.entries[n] for n in sorted(catalogue.entries)]
     if not entries:
-        print(f"{catalogue.path}: no items yet; add some with `broadcastd audio add FILE`",
-              file=out)
+        print(say(_("{file}: no items yet; add some with `broadcastd audio add FILE`").format(
+            file=str(catalogue.path)), lang), file=out)
         return 0
-    for line in format_table(entries):
+    for line in format_table(entries, lang):
         print(line, file=out)
     total = sum(e.duration_s for e in entries)
-    print(f"{len(entries)} items, {_duration(total)} in all", file=out)
+    print(say(ngettext("{n} item, {length} in all", "{n} items, {length} in all",
+                       len(entries)).format(length=_duration(total)), lang), file=out)
     return 0
 
 
-def _check(library: Path, out: TextIO, err: TextIO) -> int:
+def _check(library: Path, out: TextIO, err: TextIO, lang: Language) -> int:
     report = check_library(library)
     for line in report.lines():
-        print(line, file=err)
+        print(say(line, lang), file=err)
     if report.ok:
-        print(f"ok: {report.checked} items, every file present and matching its sha256",
-              file=out)
+        print(say(ngettext(
+            "ok: {n} item, every file present and matching its sha256",
+            "ok: {n} items, every file present and matching its sha256", report.checked,
+        ), lang), file=out)
         return 0
-    print(f"{len(report.lines())} problems in {library}", file=err)
+    print(say(ngettext("{n} problem in {folder}", "{n} problems in {folder}",
+                       len(report.lines())).format(folder=str(library)), lang), file=err)
     return 1
 
 
 def main(argv: Sequence[str], find_uses: FindUses) -> int:
     """Parse and run `audio ...` alone (as the lead's CLI would), for tests and scripts."""
     parser = argparse.ArgumentParser(prog="broadcastd")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None)
     register(parser.add_subparsers(dest="command", required=True), find_uses)
     args = parser.parse_args(list(argv))
     code: int = args.func(args)

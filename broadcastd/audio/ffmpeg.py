@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadcastd.audio.errors import AudioToolMissing, FfmpegFailed
+from broadcastd.i18n import _
 
-INSTALL_HINT = (
+INSTALL_HINT = _(
     "install one with `apt-get install ffmpeg` (Debian/Ubuntu) "
     "or `pip install imageio-ffmpeg`"
 )
@@ -56,7 +57,8 @@ def locate_tools(
     wheel = bundled()
     if wheel and Path(wheel).is_file():
         return AudioTools(Path(wheel), None, "imageio-ffmpeg")
-    raise AudioToolMissing(f"ffmpeg was not found on PATH nor in imageio-ffmpeg: {INSTALL_HINT}")
+    raise AudioToolMissing(_("ffmpeg was not found on PATH nor in imageio-ffmpeg: {hint}").format(
+        hint=INSTALL_HINT))
 
 
 def configure_pydub(tools: AudioTools) -> None:
@@ -90,5 +92,6 @@ def run_ffmpeg(tools: AudioTools, args: Sequence[str]) -> FfmpegRun:
         done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, check=False)
     except OSError as exc:
-        raise FfmpegFailed(f"could not start {tools.ffmpeg}: {exc}; {INSTALL_HINT}") from exc
+        raise FfmpegFailed(_("could not start {tool}: {error}; {hint}").format(
+            tool=str(tools.ffmpeg), error=str(exc), hint=INSTALL_HINT)) from exc
     return FfmpegRun(done.returncode, done.stderr.decode("utf-8", errors="replace"))

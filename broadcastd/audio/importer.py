@@ -37,6 +37,7 @@ from broadcastd.audio.names import (
     title_from_filename,
 )
 from broadcastd.audio.profile import AudioProfile
+from broadcastd.i18n import Text, _
 
 #: Output loudness further than this from the target gets one corrective encode.
 LOUDNESS_TOLERANCE_LU = 0.5
@@ -58,11 +59,17 @@ def _default_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _name_refused(source: Path, name: str) -> str:
+def _name_refused(source: Path, name: str) -> Text:
     """Why a name is refused, proposing its id form (`Bản tin T2` -> `ban-tin-t2`)."""
     proposed = name_from_filename(name)
-    fix = f"use --name {proposed}" if is_valid_name(proposed) else "give one with --name"
-    return f"{source.name}: catalogue name {name!r} is not allowed ({NAME_RULE_TEXT}); {fix}"
+    fix = (
+        _("use --name {proposed}").format(proposed=proposed)
+        if is_valid_name(proposed)
+        else _("give one with --name")
+    )
+    return _("{file}: catalogue name {name} is not allowed ({rule}); {fix}").format(
+        file=source.name, name=repr(name), rule=NAME_RULE_TEXT, fix=fix
+    )
 
 
 def import_file(
@@ -106,14 +113,15 @@ def _check_source_file(source: Path) -> None:
     try:
         size = source.stat().st_size
     except FileNotFoundError:
-        raise NotAudio(f"{source}: no such file") from None
+        raise NotAudio(_("{file}: no such file").format(file=str(source))) from None
     except OSError as exc:
-        raise NotAudio(f"{source}: cannot be read: {exc.strerror}") from None
+        raise NotAudio(_("{file}: cannot be read: {reason}").format(
+            file=str(source), reason=exc.strerror)) from None
     if not source.is_file():
-        raise NotAudio(f"{source}: not a regular file")
+        raise NotAudio(_("{file}: not a regular file").format(file=str(source)))
     if size == 0:
-        raise EmptyAudio(f"{source.name}: the file is empty (0 bytes); copy it again "
-                         "from the phone or recorder")
+        raise EmptyAudio(_("{file}: the file is empty (0 bytes); copy it again "
+                           "from the phone or recorder").format(file=source.name))
 
 
 def _measure_source(tools: AudioTools, source: Path, profile: AudioProfile,
@@ -126,14 +134,15 @@ def _measure_source(tools: AudioTools, source: Path, profile: AudioProfile,
         raise _refusal_for_failed_decode(source, run.log)
     found = analysis.parse_analysis(run.log, detect_silence=trim_silence)
     if found.decoded_duration_s <= 0.0:
-        raise EmptyAudio(f"{source.name}: holds no audio samples")
+        raise EmptyAudio(_("{file}: holds no audio samples").format(file=source.name))
     if found.problems or analysis.is_truncated(found.declared_duration_s,
                                                found.decoded_duration_s):
         raise TruncatedAudio(_truncation_message(source, found))
     loudness = found.loudness.integrated_lufs
     if not math.isfinite(loudness) or loudness < analysis.SILENT_BELOW_LUFS:
-        raise SilentAudio(f"{source.name}: contains only silence (loudness "
-                          f"{_fmt_lufs(loudness)}); check the recording")
+        raise SilentAudio(_("{file}: contains only silence (loudness {loudness}); check "
+                            "the recording").format(file=source.name,
+                                                    loudness=_fmt_lufs(loudness)))
     return found
 
 
@@ -145,22 +154,26 @@ def _refusal_for_failed_decode(source: Path, log: str) -> Exception:
     problems = analysis.parse_problems(log)
     detail = problems[-1] if problems else "ffmpeg could not read it"
     if "matches no streams" in log or "does not contain any stream" in log:
-        return NotAudio(f"{source.name}: has no audio stream (is it a picture or a "
-                        "document?)")
+        return NotAudio(_("{file}: has no audio stream (is it a picture or a "
+                          "document?)").format(file=source.name))
     if "moov atom not found" in log:
-        return TruncatedAudio(f"{source.name}: the recording is incomplete (its index is "
-                              "missing, as when a phone stops mid-recording); export it again")
-    return NotAudio(f"{source.name}: not an audio file ffmpeg can decode ({detail})")
+        return TruncatedAudio(_("{file}: the recording is incomplete (its index is "
+                                "missing, as when a phone stops mid-recording); export it "
+                                "again").format(file=source.name))
+    return NotAudio(_("{file}: not an audio file ffmpeg can decode ({detail})").format(
+        file=source.name, detail=detail))
 
 
-def _truncation_message(source: Path, found: Analysis) -> str:
+def _truncation_message(source: Path, found: Analysis) -> Text:
     declared = found.declared_duration_s
     if analysis.is_truncated(declared, found.decoded_duration_s) and declared is not None:
-        what = (f"it says it lasts {declared:.1f} s but only "
-                f"{found.decoded_duration_s:.1f} s could be decoded")
+        what: str = _("it says it lasts {declared} s but only {decoded} s could be "
+                      "decoded").format(declared=f"{declared:.1f}",
+                                        decoded=f"{found.decoded_duration_s:.1f}")
     else:
         what = "; ".join(dict.fromkeys(found.problems))[:300]
-    return f"{source.name}: damaged or cut short ({what}); copy or export it again"
+    return _("{file}: damaged or cut short ({what}); copy or export it again").format(
+        file=source.name, what=what)
 
 
 def _span_to_keep(source: Path, found: Analysis,
@@ -169,7 +182,8 @@ def _span_to_keep(source: Path, found: Analysis,
         return None
     span = analysis.audible_span(found.silences, found.decoded_duration_s)
     if span is None:
-        raise SilentAudio(f"{source.name}: contains only silence; check the recording")
+        raise SilentAudio(_("{file}: contains only silence; check the recording").format(
+            file=source.name))
     if span == (0.0, found.decoded_duration_s):
         return None
     return span
@@ -191,12 +205,14 @@ def _encode(tools: AudioTools, source: Path, target: Path, profile: AudioProfile
     run = run_ffmpeg(tools, args)
     # ffmpeg may exit 0 after failing to write its output: read the log too.
     if "No space left on device" in run.log or "Disk quota exceeded" in run.log:
-        raise LibraryWriteError(f"{source.name}: the disk holding {target.parent} is full; "
-                                "nothing was added. Free some space and import again")
+        raise LibraryWriteError(_("{file}: the disk holding {folder} is full; nothing was "
+                                  "added. Free some space and import again").format(
+                                      file=source.name, folder=str(target.parent)))
     problems = analysis.parse_problems(run.log)
     write_errors = [p for p in problems if p.startswith(("Error writing", "Error closing"))]
     if write_errors:
-        raise LibraryWriteError(f"{source.name}: {write_errors[0]}; nothing was added")
+        raise LibraryWriteError(_("{file}: {error}; nothing was added").format(
+            file=source.name, error=write_errors[0]))
     if run.returncode == 0:
         return
     raise FfmpegFailed(f"{source.name}: converting failed: "
@@ -238,7 +254,8 @@ def store_converted(tools: AudioTools, source: Path, library_dir: Path,
     try:
         temp = new_temp_path(library_dir, "." + profile.extension)
     except OSError as exc:
-        raise LibraryWriteError(f"cannot write in {library_dir}: {exc.strerror}") from None
+        raise LibraryWriteError(_("cannot write in {folder}: {reason}").format(
+            folder=str(library_dir), reason=exc.strerror)) from None
     created: Path | None = None
     try:
         output, encodes = _encode_to_target(tools, source, temp, profile, measured, span)
@@ -252,8 +269,9 @@ def store_converted(tools: AudioTools, source: Path, library_dir: Path,
             created = final
     except OSError as exc:
         _undo(temp, created)
-        raise LibraryWriteError(f"{source.name}: writing to {library_dir} failed "
-                                f"({exc.strerror or exc}); nothing was added") from None
+        raise LibraryWriteError(_("{file}: writing to {folder} failed ({reason}); nothing "
+                                  "was added").format(file=source.name, folder=str(library_dir),
+                                                      reason=exc.strerror or str(exc))) from None
     except BaseException:
         _undo(temp, created)
         raise

@@ -9,6 +9,7 @@ from pathlib import Path
 from broadcastd.audio.catalogue import CATALOGUE_FILE, AudioEntry, Catalogue
 from broadcastd.audio.errors import AudioError
 from broadcastd.audio.files import LOCK_FILE, TEMP_PREFIX, library_lock, sha256_file
+from broadcastd.i18n import _, listing
 from broadcastd.speech.cache import cached_files
 
 #: Files that belong in the library besides the audio itself (`speech/`: the cache of
@@ -33,14 +34,14 @@ def remove_item(library_dir: Path, name: str, find_uses: FindUses) -> AudioEntry
     """
     uses = find_uses(name)
     if uses:
-        raise ItemInUse(f"{name!r} is still used by: " + "; ".join(uses)
-                        + ". Change those timetables first")
+        raise ItemInUse(_("{name} is still used by: {uses}. Change those timetables "
+                          "first").format(name=repr(name), uses=listing(uses, "; ")))
     with library_lock(library_dir):
         catalogue = Catalogue.load(library_dir)
         entry = catalogue.get(name)
         if entry is None:
-            raise UnknownItem(f"no item named {name!r} in {catalogue.path}; "
-                              "see `broadcastd audio list`")
+            raise UnknownItem(_("no item named {name} in {file}; see `broadcastd audio "
+                                "list`").format(name=repr(name), file=str(catalogue.path)))
         catalogue.remove(name)
         catalogue.save()
         if entry.file not in catalogue.files() | cached_files(library_dir):
@@ -65,11 +66,14 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         """One human line per problem."""
-        return (
-            [f"missing: {m}" for m in self.missing]
-            + [f"changed on disk (sha256 differs): {d}" for d in self.drifted]
-            + [f"orphan file (in no catalogue item): {o}" for o in self.orphans]
-            + [f"left over from an interrupted import: {x}" for x in self.leftovers]
+        lines: list[str] = []
+        return lines + (
+            [_("missing: {item}").format(item=m) for m in self.missing]
+            + [_("changed on disk (sha256 differs): {item}").format(item=d) for d in self.drifted]
+            + [_("orphan file (in no catalogue item): {item}").format(item=o)
+               for o in self.orphans]
+            + [_("left over from an interrupted import: {item}").format(item=x)
+               for x in self.leftovers]
         )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from broadcastd.i18n import _
 from broadcastd.ids import id_from_text
 
 NAME_RULE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-NAME_RULE_TEXT = "lower-case a-z, 0-9 and '-', starting with a letter or digit, at most 63 long"
+NAME_RULE_TEXT = _("lower-case a-z, 0-9 and '-', starting with a letter or digit, at most 63 long")
 
 
 def is_valid_name(name: str) -> bool:

@@ -35,6 +35,7 @@ from broadcastd.delivery.inbound import Inbound
 from broadcastd.delivery.link import InboundMessage, MqttLink
 from broadcastd.delivery.playlist import PlaylistResolver
 from broadcastd.delivery.policy import ResendPolicy
+from broadcastd.i18n import _
 from broadcastd.planning.demo import demo_timetable
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
@@ -163,16 +164,17 @@ class Daemon:
         for path in sorted(loaded.broken):
             kept = self._in_force.get(path)
             if kept is None:
-                notes.append(f"{path}: left out until its errors are fixed")
+                notes.append(_("{file}: left out until its errors are fixed").format(file=str(path)))
                 continue
             if any(t.commune.id == kept.commune.id for t in merged.values()):
-                notes.append(f"{path}: left out; commune {kept.commune.id} runs from another file")
+                notes.append(_("{file}: left out; commune {commune} runs from another file").format(
+                    file=str(path), commune=kept.commune.id))
                 continue
             merged[path] = kept
-            notes.append(
-                f"{path}: the last good timetable of commune {kept.commune.id} stays in force "
-                "until its errors are fixed"
-            )
+            notes.append(_(
+                "{file}: the last good timetable of commune {commune} stays in force until its "
+                "errors are fixed"
+            ).format(file=str(path), commune=kept.commune.id))
         return merged, loaded.problems + notes
 
     def _apply(self, merged: dict[Path, Timetable], problems: list[str]) -> list[Timetable]:

@@ -13,6 +13,7 @@ from broadcastd.api.views import (
     PlannedItem,
 )
 from broadcastd.audio.catalogue import Catalogue
+from broadcastd.i18n import _
 from broadcastd.planning.exceptions import day_changes
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.timetable.model import Item
@@ -31,9 +32,10 @@ class LiveView:
         scheduler_running = daemon.scheduler is not None and daemon.scheduler.running
         broker_connected = daemon.link is not None and daemon.link.connected
         if not scheduler_running:
-            problems.append("scheduler is not running")
+            problems.append(_("scheduler is not running"))
         if not broker_connected:
-            problems.append(f"not connected to the MQTT broker at {daemon.settings.broker.url}")
+            problems.append(_("not connected to the MQTT broker at {url}").format(
+                url=daemon.settings.broker.url))
         return HealthReport(
             scheduler_running=scheduler_running,
             broker_connected=broker_connected,

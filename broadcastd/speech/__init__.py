@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from broadcastd.audio.errors import AudioError
+from broadcastd.i18n import _, message_of
 from broadcastd.speech.cache import MAX_TEXT_CHARS, Speaker, Speech
 from broadcastd.speech.engines import SpeechEngineMissing, SpeechError, engine_from_settings
 from broadcastd.speech.normalise import Normaliser
@@ -35,10 +36,10 @@ def text_lengths(speaker: Speaker) -> Callable[[str], float | Unspoken]:
         try:
             return speaker.speak(text).duration_s
         except SpeechEngineMissing as exc:
-            return Unspoken(str(exc), "install the speech engine, or correct `tts:` in the "
-                            "config; then run `broadcastd validate`")
+            return Unspoken(message_of(exc), _("install the speech engine, or correct `tts:` "
+                                               "in the config; then run `broadcastd validate`"))
         except AudioError as exc:
-            return Unspoken(str(exc), "change the text, or check the speech engine with "
-                            "`broadcastd audio say --text ...`")
+            return Unspoken(message_of(exc), _("change the text, or check the speech engine "
+                                               "with `broadcastd audio say --text ...`"))
 
     return speak

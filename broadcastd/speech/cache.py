@@ -22,6 +22,7 @@ from broadcastd.audio.ffmpeg import AudioTools, locate_tools
 from broadcastd.audio.files import library_lock
 from broadcastd.audio.importer import convert_into_library
 from broadcastd.audio.profile import AudioProfile
+from broadcastd.i18n import Text, _
 from broadcastd.speech.engines import SpeechEngine, SpeechError
 from broadcastd.speech.normalise import Normaliser
 
@@ -47,13 +48,15 @@ class Speech:
     """The text after normalisation: what the engine was given."""
 
 
-def text_problem(text: str) -> str | None:
+def text_problem(text: str) -> Text | None:
     """Why a text cannot be spoken as it is (empty, too long), or None."""
     if not text.strip():
-        return "the text is empty"
+        return _("the text is empty")
     if len(text) > MAX_TEXT_CHARS:
-        return (f"the text has {len(text):,} characters, more than {MAX_TEXT_CHARS:,} "
-                "(about two and a half minutes of speech)")
+        return _(
+            "the text has {count} characters, more than {limit} (about two and a half "
+            "minutes of speech)"
+        ).format(count=f"{len(text):,}", limit=f"{MAX_TEXT_CHARS:,}")
     return None
 
 
@@ -116,8 +119,9 @@ class Speaker:
         """
         problem = text_problem(text)
         if problem is not None:
-            raise SpeechError(f"{problem}; write the notice in at most {MAX_TEXT_CHARS:,} "
-                              "characters, or split it into several items")
+            raise SpeechError(_("{problem}; write the notice in at most {limit} characters, or "
+                                "split it into several items").format(
+                                    problem=problem, limit=f"{MAX_TEXT_CHARS:,}"))
         cached = self.lookup(text)
         if cached is not None:
             return cached

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from broadcastd.audio.errors import AudioError
+from broadcastd.i18n import _
 
 if TYPE_CHECKING:
     from broadcastd.settings import TtsSettings
@@ -59,14 +60,16 @@ def _run(argv: Sequence[str], text: str, timeout_s: float, what: str) -> None:
         done = subprocess.run(list(argv), input=text.encode("utf-8"), capture_output=True,
                               timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
-        raise SpeechError(f"{what} did not finish within {timeout_s:.0f} s; "
-                          "shorten the text or check the engine") from None
+        raise SpeechError(_("{engine} did not finish within {seconds} s; shorten the text or "
+                            "check the engine").format(engine=what,
+                                                       seconds=f"{timeout_s:.0f}")) from None
     except OSError as exc:
-        raise SpeechError(f"{what} could not be started: {exc.strerror}") from None
+        raise SpeechError(_("{engine} could not be started: {reason}").format(
+            engine=what, reason=exc.strerror)) from None
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise SpeechError(f"{what} failed (exit {done.returncode}): "
-                          f"{said[-1] if said else 'no message'}")
+        raise SpeechError(_("{engine} failed (exit {code}): {said}").format(
+            engine=what, code=done.returncode, said=said[-1] if said else _("no message")))
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,12 @@ class EspeakEngine:
     def synthesise(self, text: str, wav: Path) -> None:
         program = self.which("espeak-ng")
         if program is None:
-            raise SpeechEngineMissing(
+            raise SpeechEngineMissing(_(
                 "the speech engine espeak-ng is not installed: install it with "
                 "`apt-get install espeak-ng` (Debian/Ubuntu), or set `tts.engine: command`"
-            )
+            ))
         _run([program, "-v", self.voice, "-s", str(self.rate_wpm), "-w", str(wav), "--stdin"],
-             text, self.timeout_s, f"espeak-ng (voice {self.voice})")
+             text, self.timeout_s, _("espeak-ng (voice {voice})").format(voice=self.voice))
 
 
 @dataclass(frozen=True)
@@ -118,14 +121,16 @@ class CommandEngine:
     def synthesise(self, text: str, wav: Path) -> None:
         argv = [part.replace("{wav}", str(wav)) for part in shlex.split(self.command)]
         if self.which(argv[0]) is None:
-            raise SpeechEngineMissing(
-                f"the speech engine `{argv[0]}` (tts.command) was not found: install it, "
+            raise SpeechEngineMissing(_(
+                "the speech engine `{program}` (tts.command) was not found: install it, "
                 "or give its full path in tts.command"
-            )
-        _run(argv, text, self.timeout_s, f"the speech command `{argv[0]}`")
+            ).format(program=argv[0]))
+        _run(argv, text, self.timeout_s,
+             _("the speech command `{program}`").format(program=argv[0]))
         if not wav.is_file() or wav.stat().st_size == 0:
-            raise SpeechError(f"the speech command `{argv[0]}` wrote no WAV to {{wav}}; "
-                              "check that tts.command writes its output there")
+            raise SpeechError(_("the speech command `{program}` wrote no WAV to {{wav}}; "
+                                "check that tts.command writes its output there").format(
+                                    program=argv[0]))
 
 
 def engine_from_settings(tts: TtsSettings) -> SpeechEngine:

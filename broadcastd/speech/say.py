@@ -17,6 +17,7 @@ from broadcastd.audio.catalogue import AudioEntry, Origin
 from broadcastd.audio.importer import import_file
 from broadcastd.audio.names import name_from_filename
 from broadcastd.audio.profile import AudioProfile
+from broadcastd.i18n import _
 from broadcastd.speech.cache import Speaker, text_problem
 from broadcastd.speech.engines import SpeechError
 
@@ -29,8 +30,9 @@ def notice_text(args: argparse.Namespace) -> str:
         try:
             raw = args.file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SpeechError(f"{args.file}: cannot be read as UTF-8 text ({exc}); save it "
-                              "as UTF-8 and try again") from None
+            raise SpeechError(_("{file}: cannot be read as UTF-8 text ({error}); save it as "
+                                "UTF-8 and try again").format(file=str(args.file),
+                                                              error=str(exc))) from None
     elif args.text == "-":
         raw = sys.stdin.read()
     else:
@@ -51,7 +53,8 @@ def say(args: argparse.Namespace, speaker: Speaker, profile: AudioProfile) -> Au
     text = notice_text(args)
     problem = text_problem(text)
     if problem is not None:
-        raise SpeechError(f"{problem}: give the notice with --text or --file")
+        raise SpeechError(_("{problem}: give the notice with --text or --file").format(
+            problem=problem))
     title = args.title or default_title(text)
     name = args.name or name_from_filename(title)
     engine, voice = speaker.engine.label

@@ -15,6 +15,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, time
 
+from broadcastd.i18n import Text, _, listing, ngettext, weekday
 from broadcastd.timetable.model import Slot, SlotBody, Timetable
 from broadcastd.timetable.problems import Finding
 from broadcastd.timetable.source import KeyPath
@@ -35,12 +36,16 @@ class PlacedSlot:
     """Set for a regular slot as its dated playlist (`on:`) makes it play that date."""
 
     @property
-    def label(self) -> str:
+    def label(self) -> Text:
         if self.dated is not None:
-            return f"slot `{self.slot.id}` on {self.dated.isoformat()}"
+            return _("slot `{slot}` on {date}").format(
+                slot=self.slot.id, date=self.dated.isoformat()
+            )
         if self.on is None:
-            return f"slot `{self.slot.id}`"
-        return f"one-off slot `{self.slot.id}` on {self.on.isoformat()}"
+            return _("slot `{slot}`").format(slot=self.slot.id)
+        return _("one-off slot `{slot}` on {date}").format(
+            slot=self.slot.id, date=self.on.isoformat()
+        )
 
 
 def placed_slots(timetable: Timetable) -> Iterator[PlacedSlot]:
@@ -70,9 +75,9 @@ def mmss(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _close(word: str, known: Sequence[str]) -> str:
+def _close(word: str, known: Sequence[str]) -> Text | str:
     match = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
-    return f" (did you mean `{match[0]}`?)" if match else ""
+    return _(" (did you mean `{close}`?)").format(close=match[0]) if match else ""
 
 
 def _clock(moment: time) -> str:
@@ -100,7 +105,7 @@ def check_ids(timetable: Timetable) -> list[Finding]:
     cluster_in: dict[str, str] = {}
     for index, area in enumerate(timetable.areas):
         if area.id in area_at:
-            findings.append(_twice(("areas", index, "id"), "area", area.id, area_at[area.id]))
+            findings.append(_twice(("areas", index, "id"), _AREA, area.id, area_at[area.id]))
         area_at.setdefault(area.id, index)
         for c_index, cluster in enumerate(area.clusters):
             path = ("areas", index, "clusters", c_index)
@@ -109,28 +114,45 @@ def check_ids(timetable: Timetable) -> list[Finding]:
                 cluster_in[cluster] = area.id
             elif owner == area.id:
                 findings.append(Finding(
-                    path, f"cluster `{cluster}` is listed twice in area `{area.id}`",
-                    "remove the second one",
+                    path,
+                    _("cluster `{cluster}` is listed twice in area `{area}`").format(
+                        cluster=cluster, area=area.id
+                    ),
+                    _("remove the second one"),
                 ))
             else:
                 findings.append(Finding(
-                    path, f"cluster `{cluster}` is in two areas: `{owner}` and `{area.id}`",
-                    "a cluster belongs to one area: remove it from one of them, or give the "
-                    "second loudspeaker its own id",
+                    path,
+                    _("cluster `{cluster}` is in two areas: `{first}` and `{second}`").format(
+                        cluster=cluster, first=owner, second=area.id
+                    ),
+                    _(
+                        "a cluster belongs to one area: remove it from one of them, or give "
+                        "the second loudspeaker its own id"
+                    ),
                 ))
     slot_at: dict[str, int] = {}
     for index, slot in enumerate(timetable.slots):
         if slot.id in slot_at:
-            findings.append(_twice(("slots", index, "id"), "slot", slot.id, slot_at[slot.id]))
+            findings.append(_twice(("slots", index, "id"), _SLOT, slot.id, slot_at[slot.id]))
         slot_at.setdefault(slot.id, index)
     return findings
 
 
-def _twice(path: KeyPath, kind: str, ident: str, first: int) -> Finding:
+_AREA = (
+    _("the area id `{ident}` is used twice (also by area number {first})"),
+    _("give each area its own id, for example `{ident}-2`"),
+)
+_SLOT = (
+    _("the slot id `{ident}` is used twice (also by slot number {first})"),
+    _("give each slot its own id, for example `{ident}-2`"),
+)
+
+
+def _twice(path: KeyPath, kind: tuple[Text, Text], ident: str, first: int) -> Finding:
+    message, fix = kind
     return Finding(
-        path,
-        f"the {kind} id `{ident}` is used twice (also by {kind} number {first + 1})",
-        f"give each {kind} its own id, for example `{ident}-2`",
+        path, message.format(ident=ident, first=first + 1), fix.format(ident=ident)
     )
 
 
@@ -147,17 +169,19 @@ def check_targets(timetable: Timetable) -> list[Finding]:
             if area not in areas:
                 findings.append(Finding(
                     placed.path + ("target", "areas", index),
-                    f"{placed.label} targets area `{area}`, which is not in `areas`"
-                    + _close(area, areas),
-                    "use an id from `areas`, or add that area",
+                    _("{slot} targets area `{area}`, which is not in `areas`{close}").format(
+                        slot=placed.label, area=area, close=_close(area, areas)
+                    ),
+                    _("use an id from `areas`, or add that area"),
                 ))
         for index, cluster in enumerate(target.clusters):
             if cluster not in clusters:
                 findings.append(Finding(
                     placed.path + ("target", "clusters", index),
-                    f"{placed.label} targets cluster `{cluster}`, which no area lists"
-                    + _close(cluster, clusters),
-                    "use a cluster id from the areas' `clusters`, or add it to its area",
+                    _("{slot} targets cluster `{cluster}`, which no area lists{close}").format(
+                        slot=placed.label, cluster=cluster, close=_close(cluster, clusters)
+                    ),
+                    _("use a cluster id from the areas' `clusters`, or add it to its area"),
                 ))
     return findings
 
@@ -172,17 +196,21 @@ def check_exceptions(timetable: Timetable) -> list[Finding]:
             slot = next((s for s in timetable.slots if s.id == slot_id), None)
             if slot is None:
                 findings.append(Finding(
-                    path, f"`skip` names slot `{slot_id}`, which is not in `slots`"
-                    + _close(slot_id, slot_ids),
-                    "use a slot id from `slots`",
+                    path,
+                    _("`skip` names slot `{slot}`, which is not in `slots`{close}").format(
+                        slot=slot_id, close=_close(slot_id, slot_ids)
+                    ),
+                    _("use a slot id from `slots`"),
                 ))
             elif not slot.runs_on(exception.date):
-                weekday = WEEKDAYS[exception.date.weekday()]
+                day_name = weekday(WEEKDAYS[exception.date.weekday()])
                 findings.append(Finding(
                     path,
-                    f"slot `{slot_id}` does not play on {exception.date.isoformat()} "
-                    f"({weekday}) anyway, so skipping it changes nothing",
-                    "check the date, or remove this skip",
+                    _(
+                        "slot `{slot}` does not play on {date} ({weekday}) anyway, so "
+                        "skipping it changes nothing"
+                    ).format(slot=slot_id, date=exception.date.isoformat(), weekday=day_name),
+                    _("check the date, or remove this skip"),
                     "warning",
                 ))
     findings += _one_off_ids(timetable)
@@ -199,19 +227,33 @@ def check_dated_playlists(timetable: Timetable) -> list[Finding]:
             day = dated.date
             if day in seen:
                 findings.append(Finding(
-                    path, f"slot `{slot.id}` has two playlists for {day.isoformat()}",
-                    "keep one (put every item of that day in it)",
+                    path,
+                    _("slot `{slot}` has two playlists for {date}").format(
+                        slot=slot.id, date=day.isoformat()
+                    ),
+                    _("keep one (put every item of that day in it)"),
                 ))
             seen.add(day)
             skipped = any(e.date == day and slot.id in e.skip for e in timetable.exceptions)
-            if skipped or not slot.runs_on(day):
-                why = "is skipped that day" if skipped else (
-                    f"does not play on {day.isoformat()} ({WEEKDAYS[day.weekday()]})"
+            if skipped:
+                message = _(
+                    "slot `{slot}` is skipped that day, so its playlist for that date never plays"
+                ).format(slot=slot.id)
+            elif not slot.runs_on(day):
+                message = _(
+                    "slot `{slot}` does not play on {date} ({weekday}), so its playlist for "
+                    "that date never plays"
+                ).format(
+                    slot=slot.id, date=day.isoformat(), weekday=weekday(WEEKDAYS[day.weekday()])
                 )
+            if skipped or not slot.runs_on(day):
                 findings.append(Finding(
-                    path, f"slot `{slot.id}` {why}, so its playlist for that date never plays",
-                    "check the date; for a broadcast on a day without the slot, add a "
-                    "one-off slot under `exceptions:` with `add:`",
+                    path,
+                    message,
+                    _(
+                        "check the date; for a broadcast on a day without the slot, add a "
+                        "one-off slot under `exceptions:` with `add:`"
+                    ),
                     "warning",
                 ))
     return findings
@@ -233,9 +275,11 @@ def _one_off_ids(timetable: Timetable) -> list[Finding]:
         if key in seen or placed.slot.id in regular:
             findings.append(Finding(
                 placed.path + ("id",),
-                f"{placed.label} has the id of another slot playing that day, so both "
-                "would be the same broadcast",
-                "give the one-off slot its own id (or skip the regular slot that day)",
+                _(
+                    "{slot} has the id of another slot playing that day, so both would be the "
+                    "same broadcast"
+                ).format(slot=placed.label),
+                _("give the one-off slot its own id (or skip the regular slot that day)"),
             ))
         seen.setdefault(key, placed)
     return findings
@@ -253,20 +297,25 @@ def _shared(timetable: Timetable, a: SlotBody, b: SlotBody) -> list[str]:
     return [cluster for cluster in timetable.target_clusters(a) if cluster in other]
 
 
-def _clusters_text(clusters: list[str]) -> str:
+def _clusters_text(clusters: list[str]) -> Text:
     named = ", ".join(clusters[:3])
-    more = f" and {len(clusters) - 3} more" if len(clusters) > 3 else ""
-    return f"cluster{'s' if len(clusters) > 1 else ''} {named}{more}"
+    if len(clusters) > 3:
+        return ngettext(
+            "clusters {named} and {n} more", "clusters {named} and {n} more", len(clusters) - 3
+        ).format(named=named)
+    return ngettext("cluster {named}", "clusters {named}", len(clusters)).format(named=named)
 
 
-def _days_text(a: Slot, b: Slot) -> str | None:
+def _days_text(a: Slot, b: Slot) -> Text | None:
     """The weekdays two regular slots share, or None when they share none."""
     days_a = set(WEEKDAYS) if a.days == "daily" else set(a.days)
     days_b = set(WEEKDAYS) if b.days == "daily" else set(b.days)
     common = [day for day in WEEKDAYS if day in days_a and day in days_b]
     if not common:
         return None
-    return "every day" if len(common) == 7 else "on " + ", ".join(common)
+    if len(common) == 7:
+        return _("every day")
+    return _("on {days}").format(days=listing([weekday(day) for day in common]))
 
 
 def check_overlaps(timetable: Timetable) -> list[Finding]:
@@ -298,11 +347,15 @@ def check_overlaps(timetable: Timetable) -> list[Finding]:
         ]
         same_day += [placed for placed in one_offs[:index] if placed.on == added.on]
         for other in same_day:
-            findings += _clash(timetable, other, added, f"on {added.on.isoformat()}")
+            findings += _clash(
+                timetable, other, added, _("on {date}").format(date=added.on.isoformat())
+            )
     return findings
 
 
-def _clash(timetable: Timetable, first: PlacedSlot, second: PlacedSlot, days: str) -> list[Finding]:
+def _clash(
+    timetable: Timetable, first: PlacedSlot, second: PlacedSlot, days: Text
+) -> list[Finding]:
     if not _overlap(first.slot, second.slot):
         return []
     shared = _shared(timetable, first.slot, second.slot)
@@ -311,9 +364,14 @@ def _clash(timetable: Timetable, first: PlacedSlot, second: PlacedSlot, days: st
     a, b = first.slot, second.slot
     return [Finding(
         second.path + ("start",),
-        f"{second.label} ({_clock(b.start)}-{_clock(b.end)}) overlaps {first.label} "
-        f"({_clock(a.start)}-{_clock(a.end)}) {days} on {_clusters_text(shared)}",
-        "move one of them so they do not overlap, or give them different targets",
+        _(
+            "{second} ({second_window}) overlaps {first} ({first_window}) {days} on {clusters}"
+        ).format(
+            second=second.label, second_window=f"{_clock(b.start)}-{_clock(b.end)}",
+            first=first.label, first_window=f"{_clock(a.start)}-{_clock(a.end)}",
+            days=days, clusters=_clusters_text(shared),
+        ),
+        _("move one of them so they do not overlap, or give them different targets"),
     )]
 
 
@@ -347,7 +405,9 @@ def check_texts(timetable: Timetable, spoken: Spoken) -> list[Finding]:
             if isinstance(result, Unspoken):
                 findings.append(Finding(
                     placed.path + ("playlist", index, "text"),
-                    f"the text of {placed.label} cannot be spoken: {result.reason}",
+                    _("the text of {slot} cannot be spoken: {reason}").format(
+                        slot=placed.label, reason=result.reason
+                    ),
                     result.fix,
                 ))
     return findings
@@ -380,7 +440,7 @@ def check_audio(
 
 def _audio_name(
     path: KeyPath,
-    label: str,
+    label: Text,
     key: str,
     name: str,
     durations: Mapping[str, float],
@@ -388,20 +448,31 @@ def _audio_name(
     known: list[str],
 ) -> list[Finding]:
     """A catalogue name in a playlist (an `audio:` item, or a stream's `fallback:`)."""
-    role = "plays audio" if key == "audio" else "falls back to audio"
     if name not in durations:
+        if key == "audio":
+            message = _("{slot} plays audio `{name}`, which is not in the catalogue{close}")
+        else:
+            message = _(
+                "{slot} falls back to audio `{name}`, which is not in the catalogue{close}"
+            )
         return [Finding(
             path,
-            f"{label} {role} `{name}`, which is not in the catalogue" + _close(name, known),
-            f"correct the name (`broadcastd audio list` shows them), or import the "
-            f"file with `broadcastd audio add FILE --name {name}`",
+            message.format(slot=label, name=name, close=_close(name, known)),
+            _(
+                "correct the name (`broadcastd audio list` shows them), or import the "
+                "file with `broadcastd audio add FILE --name {name}`"
+            ).format(name=name),
         )]
     if name in missing_files:
         return [Finding(
             path,
-            f"the file of audio `{name}` ({label}) is missing from the audio library",
-            "run `broadcastd audio check`, then import the recording again with "
-            f"`broadcastd audio add FILE --name {name}`",
+            _("the file of audio `{name}` ({slot}) is missing from the audio library").format(
+                name=name, slot=label
+            ),
+            _(
+                "run `broadcastd audio check`, then import the recording again with "
+                "`broadcastd audio add FILE --name {name}`"
+            ).format(name=name),
         )]
     return []
 
@@ -448,18 +519,27 @@ def check_lengths(
             over = math.ceil(total - window)
             findings.append(Finding(
                 path,
-                f"the playlist of {placed.label} lasts {mmss(total)}, longer than its window "
-                f"({span}) by {mmss(over)}",
-                f"shorten it by at least {mmss(over)} (a stream's `duration_s`, or fewer "
-                "items), or move `end` later; a relay at the end with `duration_s: rest` "
-                "always fits what the items before it leave",
+                _(
+                    "the playlist of {slot} lasts {total}, longer than its window ({span}) "
+                    "by {over}"
+                ).format(slot=placed.label, total=mmss(total), span=span, over=mmss(over)),
+                _(
+                    "shorten it by at least {over} (a stream's `duration_s`, or fewer "
+                    "items), or move `end` later; a relay at the end with `duration_s: rest` "
+                    "always fits what the items before it leave"
+                ).format(over=mmss(over)),
             ))
         elif total < window * SHORT_PLAYLIST_SHARE:
             findings.append(Finding(
                 path,
-                f"the playlist of {placed.label} lasts {mmss(total)}, under half its window "
-                f"({span}); the speakers stay silent for {mmss(window - total)}",
-                "add items or lengthen a stream's `duration_s`, or move `end` earlier",
+                _(
+                    "the playlist of {slot} lasts {total}, under half its window ({span}); "
+                    "the speakers stay silent for {silence}"
+                ).format(
+                    slot=placed.label, total=mmss(total), span=span,
+                    silence=mmss(window - total),
+                ),
+                _("add items or lengthen a stream's `duration_s`, or move `end` earlier"),
                 "warning",
             ))
     return findings
@@ -480,8 +560,10 @@ def duplicate_communes(communes: Sequence[tuple[str, str]]) -> list[tuple[int, F
         if commune in first_file:
             found.append((index, Finding(
                 ("commune", "id"),
-                f"commune `{commune}` is also defined in {first_file[commune]}",
-                "keep one file per commune: merge the two files, or correct this id",
+                _("commune `{commune}` is also defined in {file}").format(
+                    commune=commune, file=first_file[commune]
+                ),
+                _("keep one file per commune: merge the two files, or correct this id"),
             )))
         first_file.setdefault(commune, file)
     return found

@@ -8,6 +8,7 @@ list and the YAML node tree.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
+from broadcastd.i18n import Text, _
 from broadcastd.ids import id_from_text
 from broadcastd.timetable.model import (
     Area,
@@ -26,10 +28,10 @@ from broadcastd.timetable.model import (
     Target,
     Timetable,
 )
-from broadcastd.timetable.problems import Finding
+from broadcastd.timetable.problems import Finding, RuleBroken
 from broadcastd.timetable.source import KeyPath, value_node
 
-ID_RULE = (
+ID_RULE = _(
     "ids use only lower-case letters a-z, digits 0-9 and `-`, start with a letter or "
     "digit, and are at most 63 characters long"
 )
@@ -46,7 +48,7 @@ _MODEL_UNDER: dict[str, type[BaseModel]] = {
     "add": SlotBody,
 }
 
-EXAMPLES: dict[str, str] = {
+EXAMPLES: dict[str, str] = {  # YAML as written; a `Text` where the words are Vietnamese too
     "id": "id: khu-1",
     "name": 'name: "Khu 1"',
     "district": 'district: "Huyện Thanh Ba"',
@@ -59,7 +61,7 @@ EXAMPLES: dict[str, str] = {
     "start": 'start: "05:30"',
     "end": 'end: "06:00"',
     "title": 'title: "Bản tin sáng"',
-    "days": "days: [mon, thu]",
+    "days": _("days: [mon, thu]"),
     "target": "target: all",
     "volume": "volume: 80",
     "priority": "priority: emergency",
@@ -77,42 +79,47 @@ EXAMPLES: dict[str, str] = {
     "on": "on: [{date: 2026-12-02, playlist: [{audio: ban-tin-dac-biet}]}]",
 }
 
-_UNIONS: dict[str, tuple[str, str]] = {
+_UNIONS: dict[str, tuple[Text, Text]] = {
     "target": (
-        "`target` must be `all`, or `areas:` and/or `clusters:` lists",
-        "write `target: all`, or `target: {areas: [khu-1, khu-2]}`",
+        _("`target` must be `all`, or `areas:` and/or `clusters:` lists"),
+        _("write `target: all`, or `target: {areas: [khu-1, khu-2]}`"),
     ),
     "days": (
-        (
+        _(
             "`days` must be `daily` or a list of weekdays (mon tue wed thu fri sat sun, "
             "or thứ hai ... chủ nhật, t2 ... t7, cn)"
         ),
-        "write `days: daily` or `days: [mon, thu]` or `days: [thứ hai, thứ năm]`",
+        _("write `days: daily` or `days: [mon, thu]` or `days: [thứ hai, thứ năm]`"),
     ),
 }
 
-_EXPECTED_TOO: dict[str, str] = {
-    "days": "; or in Vietnamese: thứ hai, thứ ba, ..., thứ bảy, chủ nhật (t2 ... t7, cn)",
+_EXPECTED_TOO: dict[str, Text] = {
+    "days": _("; or in Vietnamese: thứ hai, thứ ba, ..., thứ bảy, chủ nhật (t2 ... t7, cn)"),
 }
 """What a choice may also be written as, beyond the model's own words."""
 
-_TYPE_WORDS: dict[str, str] = {
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "float_parsing": "a number",
-    "float_type": "a number",
-    "string_type": "text",
-    "list_type": "a list (items on lines starting with `- `, or `[a, b]`)",
-    "dict_type": "a group of `key: value` lines",
-    "model_type": "a group of `key: value` lines",
-    "model_attributes_type": "a group of `key: value` lines",
-    "date_parsing": "a date written YYYY-MM-DD",
-    "date_type": "a date written YYYY-MM-DD",
-    "date_from_datetime_parsing": "a date written YYYY-MM-DD",
-    "date_from_datetime_inexact": "a date written YYYY-MM-DD",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
+_WHOLE = _("a whole number")
+_GROUP = _("a group of `key: value` lines")
+_DATE = _("a date written YYYY-MM-DD")
+_YES_NO = _("true or false")
+_TYPE_WORDS: dict[str, Text] = {
+    "int_parsing": _WHOLE,
+    "int_type": _WHOLE,
+    "int_from_float": _WHOLE,
+    "float_parsing": _("a number"),
+    "float_type": _("a number"),
+    "finite_number": _("a number of seconds"),
+    "string_type": _("text"),
+    "list_type": _("a list (items on lines starting with `- `, or `[a, b]`)"),
+    "dict_type": _GROUP,
+    "model_type": _GROUP,
+    "model_attributes_type": _GROUP,
+    "date_parsing": _DATE,
+    "date_type": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "bool_type": _YES_NO,
+    "bool_parsing": _YES_NO,
 }
 
 
@@ -121,17 +128,26 @@ def shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return "a group of values" if isinstance(value, dict) else "a list"
+        return _("a group of values") if isinstance(value, dict) else _("a list")
     return str(value)
+
+
+_SCALAR_TAGS = ("float", "int", "str", "bool")
+"""Union members named by their type alone (`duration_s`: a number or `rest`); a
+constrained one is `constrained-float`."""
+
+
+def _scalar_tag(segment: str) -> bool:
+    return segment in _SCALAR_TAGS or segment.startswith("constrained-")
 
 
 def _is_tag(segment: str | int) -> bool:
     """A union member's name in pydantic's location, not a key of the file."""
-    return isinstance(segment, str) and "[" in segment
+    return isinstance(segment, str) and ("[" in segment or _scalar_tag(segment))
 
 
 def _branch_fits(tag: str, node: yaml.Node | None) -> bool:
-    if tag.startswith("literal["):
+    if tag.startswith("literal[") or _scalar_tag(tag):
         return isinstance(node, yaml.ScalarNode)
     if tag.startswith("list["):
         return isinstance(node, yaml.SequenceNode)
@@ -196,37 +212,68 @@ def _one(error: ErrorDetails, path: KeyPath) -> Finding:
     if kind == "extra_forbidden":
         return _unknown_key(path)
     if kind == "missing":
-        return Finding(path, f"`{field}` is missing", f"add it, for example `{example}`")
+        return Finding(
+            path,
+            _("`{field}` is missing").format(field=field),
+            _("add it, for example `{example}`").format(example=example),
+        )
     if kind == "string_pattern_mismatch":
         return _bad_id(path, str(value))
     if kind == "value_error":
-        return _rule(path, str(error["msg"]))
+        return _rule(path, error)
     if kind == "literal_error":
-        expected = str(ctx.get("expected", "")).replace("'", "") + _EXPECTED_TOO.get(field, "")
+        expected = _choices(str(ctx.get("expected", "")))
         return Finding(
             path,
-            f"`{shown(value)}` is not allowed here; the choices are: {expected}",
-            f"write one of them, for example `{example}`",
+            _("`{value}` is not allowed here; the choices are: {expected}{also}").format(
+                value=shown(value), expected=expected, also=_EXPECTED_TOO.get(field, "")
+            ),
+            _("write one of them, for example `{example}`").format(example=example),
         )
     if kind == "too_short":
-        return Finding(path, f"`{field}` is empty", f"add at least one, for example `{example}`")
+        return Finding(
+            path,
+            _("`{field}` is empty").format(field=field),
+            _("add at least one, for example `{example}`").format(example=example),
+        )
     if kind == "string_too_short":
-        return Finding(path, f"`{field}` is empty", f"write some text, for example `{example}`")
+        return Finding(
+            path,
+            _("`{field}` is empty").format(field=field),
+            _("write some text, for example `{example}`").format(example=example),
+        )
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return _out_of_range(path, kind, value, ctx, example)
     if kind == "string_type" and isinstance(value, (int, float, bool)):
         return Finding(
             path,
-            f"`{shown(value)}` is read as a number or yes/no value, but text is expected",
-            f'put it in quotes: `{field}: "{shown(value)}"`',
+            _("`{value}` is read as a number or yes/no value, but text is expected").format(
+                value=shown(value)
+            ),
+            _('put it in quotes: `{field}: "{value}"`').format(field=field, value=shown(value)),
         )
     if kind in _TYPE_WORDS:
         return Finding(
             path,
-            f"`{field}` should be {_TYPE_WORDS[kind]}, not `{shown(value)}`",
-            f"write it like `{example}`",
+            _("`{field}` should be {kind}, not `{value}`").format(
+                field=field, kind=_TYPE_WORDS[kind], value=shown(value)
+            ),
+            _("write it like `{example}`").format(example=example),
         )
-    return Finding(path, str(error["msg"]), f"write it like `{example}`")
+    return Finding(
+        path,
+        _("{pydantic_message}").format(pydantic_message=str(error["msg"])),
+        _("write it like `{example}`").format(example=example),
+    )
+
+
+def _choices(expected: str) -> Text | str:
+    """Pydantic's `'mon', 'tue' or 'sun'` as `mon, tue or sun`, `or` in the reader's
+    language."""
+    words = re.findall(r"'([^']*)'", expected)
+    if len(words) < 2:
+        return expected.replace("'", "")
+    return _("{choices} or {last}").format(choices=", ".join(words[:-1]), last=words[-1])
 
 
 def _unknown_key(path: KeyPath) -> Finding:
@@ -235,38 +282,62 @@ def _unknown_key(path: KeyPath) -> Finding:
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
         return Finding(
-            path, f"unknown key `{key}` (did you mean `{close[0]}`?)", f"rename it to `{close[0]}`"
+            path,
+            _("unknown key `{key}` (did you mean `{close}`?)").format(key=key, close=close[0]),
+            _("rename it to `{close}`").format(close=close[0]),
         )
     return Finding(
-        path, f"unknown key `{key}`", f"remove it; the keys allowed here are: {', '.join(allowed)}"
+        path,
+        _("unknown key `{key}`").format(key=key),
+        _("remove it; the keys allowed here are: {keys}").format(keys=", ".join(allowed)),
     )
 
 
 def _bad_id(path: KeyPath, value: str) -> Finding:
     suggestion = id_from_text(value)
-    fix = f"write `{suggestion}`" if suggestion else "choose an id such as `khu-1`"
-    return Finding(path, f"`{value}` is not a valid id: {ID_RULE}", fix)
+    fix = (
+        _("write `{suggestion}`").format(suggestion=suggestion)
+        if suggestion
+        else _("choose an id such as `khu-1`")
+    )
+    return Finding(
+        path, _("`{value}` is not a valid id: {rule}").format(value=value, rule=ID_RULE), fix
+    )
 
 
-def _rule(path: KeyPath, msg: str) -> Finding:
-    text = msg.removeprefix("Value error, ")
-    message, _, fix = text.partition("; ")
-    return Finding(path, message.rstrip("."), fix or "correct the value")
+def _rule(path: KeyPath, error: ErrorDetails) -> Finding:
+    """A model rule's refusal: a `RuleBroken` carries both halves as messages; another
+    ValueError's text is split at its first `; ` (message; fix), in English."""
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, RuleBroken):
+        return Finding(path, raised.message, raised.fix)
+    text = str(error["msg"]).removeprefix("Value error, ")
+    message, _sep, fix = text.partition("; ")
+    return Finding(
+        path,
+        _("{pydantic_message}").format(pydantic_message=message.rstrip(".")),
+        _("{pydantic_fix}").format(pydantic_fix=fix) if fix else _("correct the value"),
+    )
 
 
 def _out_of_range(
     path: KeyPath, kind: str, value: Any, ctx: dict[str, Any], example: str
 ) -> Finding:
     bound = {
-        "greater_than_equal": f"at least {ctx.get('ge')}",
-        "less_than_equal": f"at most {ctx.get('le')}",
-        "greater_than": f"more than {ctx.get('gt')}",
-        "less_than": f"less than {ctx.get('lt')}",
+        "greater_than_equal": _("at least {limit}").format(limit=ctx.get("ge")),
+        "less_than_equal": _("at most {limit}").format(limit=ctx.get("le")),
+        "greater_than": _("more than {limit}").format(limit=ctx.get("gt")),
+        "less_than": _("less than {limit}").format(limit=ctx.get("lt")),
     }[kind]
     field = _field(path)
-    hint = " (0 to 100)" if field in ("volume", "priority") else ""
+    if field in ("volume", "priority"):
+        fix = _("write a number (0 to 100) like `{example}`").format(example=example)
+    else:
+        fix = _("write a number like `{example}`").format(example=example)
     return Finding(
         path,
-        f"`{field}` is {shown(value)}, but must be {bound}",
-        f"write a number{hint} like `{example}`",
+        _("`{field}` is {value}, but must be {bound}").format(
+            field=field, value=shown(value), bound=bound
+        ),
+        fix,
     )

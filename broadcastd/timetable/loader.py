@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from broadcastd.audio.catalogue import Catalogue
+from broadcastd.i18n import Text, _, listing
 from broadcastd.timetable import checks
 from broadcastd.timetable.explain import explain
 from broadcastd.timetable.model import Timetable
@@ -133,14 +134,14 @@ def timetable_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
             )
             if not found:
                 problems.append(_problem(
-                    path, "no timetable files (*.yaml) in this folder",
-                    "add one file per commune; see docs/timetables.md",
+                    path, _("no timetable files (*.yaml) in this folder"),
+                    _("add one file per commune; see docs/timetables.md"),
                 ))
         elif path.is_file():
             found = [path]
         else:
             problems.append(_problem(
-                path, "no such file or folder", "check the path you gave"
+                path, _("no such file or folder"), _("check the path you gave")
             ))
             found = []
         for file in found:
@@ -155,15 +156,24 @@ def _read(path: Path) -> tuple[Any, yaml.Node | None] | Problem:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         return _problem(
-            path, "the file is not UTF-8 text",
-            "save it with the UTF-8 encoding (in Notepad: Save As, Encoding: UTF-8)",
+            path, _("the file is not UTF-8 text"),
+            _("save it with the UTF-8 encoding (in Notepad: Save As, Encoding: UTF-8)"),
         )
     except OSError as exc:
-        return _problem(path, f"the file cannot be read: {exc.strerror}", "check its permissions")
+        return _problem(
+            path,
+            _("the file cannot be read: {reason}").format(reason=exc.strerror),
+            _("check its permissions"),
+        )
     try:
         return read_yaml(text)
     except YamlSyntaxError as exc:
-        return _problem(path, f"this is not valid YAML: {exc.problem}", exc.hint, exc.line)
+        return _problem(
+            path,
+            _("this is not valid YAML: {problem}").format(problem=exc.problem),
+            exc.hint,
+            exc.line,
+        )
 
 
 def _to_problem(path: Path, root: yaml.Node | None, finding: Finding) -> Problem:
@@ -224,17 +234,22 @@ def load_file(
     data, root = read
     if root is None:
         return None, [_problem(
-            path, "the file is empty", "write the commune's timetable; see docs/timetables.md"
+            path,
+            _("the file is empty"),
+            _("write the commune's timetable; see docs/timetables.md"),
         )]
     if not isinstance(data, dict):
         return None, [_problem(
-            path, "the file does not hold a timetable (`commune:`, `areas:`, `slots:` ...)",
-            "start from the example in docs/timetables.md", root.start_mark.line + 1,
+            path, _("the file does not hold a timetable (`commune:`, `areas:`, `slots:` ...)"),
+            _("start from the example in docs/timetables.md"), root.start_mark.line + 1,
         )]
     problems = [
         Problem(
-            path, line, display_path(root, key_path), f"`{key_path[-1]}` is written twice here",
-            "keep one of them: YAML would silently use only the last",
+            path,
+            line,
+            display_path(root, key_path),
+            _("`{key}` is written twice here").format(key=key_path[-1]),
+            _("keep one of them: YAML would silently use only the last"),
         )
         for key_path, line in duplicate_keys(root)[:MAX_PROBLEMS]
     ]
@@ -253,8 +268,11 @@ def load_file(
     if len(problems) >= MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS]
         problems.append(_problem(
-            path, f"more problems than the first {MAX_PROBLEMS} shown were not listed",
-            "fix these, then run `broadcastd validate` again",
+            path,
+            _("more problems than the first {count} shown were not listed").format(
+                count=MAX_PROBLEMS
+            ),
+            _("fix these, then run `broadcastd validate` again"),
         ))
     loaded = LoadedTimetable(timetable, path, root) if timetable is not None else None
     return loaded, problems
@@ -270,8 +288,11 @@ def _load_guarded(
         return load_file(path, audio, speak)
     except Exception as exc:  # noqa: BLE001 - one file must not stop every commune
         return None, [_problem(
-            path, f"the file could not be checked ({type(exc).__name__}: {exc})",
-            "report this to the maintainers with the file; meanwhile fix or remove it",
+            path,
+            _("the file could not be checked ({error})").format(
+                error=f"{type(exc).__name__}: {exc}"
+            ),
+            _("report this to the maintainers with the file; meanwhile fix or remove it"),
         )]
 
 
@@ -297,7 +318,7 @@ def load_timetables(
     )
     for index, finding in repeated:
         problems.append(_to_problem(loaded[index].path, loaded[index].root, finding))
-    dropped = {index for index, _ in repeated}
+    dropped = {index for index, _finding in repeated}
     kept = [item for index, item in enumerate(loaded) if index not in dropped]
     return TimetableSet(kept, sorted(problems, key=Problem.sort_key))
 
@@ -321,23 +342,26 @@ def _uses_in(root: yaml.Node, audio_names: Collection[str]) -> list[tuple[str, i
                 if pair is not None and name is not None and name in audio_names:
                     found.append((name, pair[0].start_mark.line + 1, label))
 
-    def scan(slot: yaml.Node, label: str) -> None:
+    def scan(slot: yaml.Node, label: Text) -> None:
         slot_label = label.format(slot=scalar(value_node(slot, ("id",))) or "?")
         scan_playlist(value_node(slot, ("playlist",)), slot_label)
         dated = value_node(slot, ("on",))
         for entry in dated.value if isinstance(dated, yaml.SequenceNode) else []:
             day = scalar(value_node(entry, ("date",))) or "?"
-            scan_playlist(value_node(entry, ("playlist",)), f"{slot_label} on {day}")
+            scan_playlist(
+                value_node(entry, ("playlist",)),
+                _("{slot} on {date}").format(slot=slot_label, date=day),
+            )
 
     slots = value_node(root, ("slots",))
     for slot in slots.value if isinstance(slots, yaml.SequenceNode) else []:
-        scan(slot, "slot {slot}")
+        scan(slot, _("slot {slot}"))
     exceptions = value_node(root, ("exceptions",))
     for exception in exceptions.value if isinstance(exceptions, yaml.SequenceNode) else []:
         day = scalar(value_node(exception, ("date",))) or "?"
         added = value_node(exception, ("add",))
         for slot in added.value if isinstance(added, yaml.SequenceNode) else []:
-            scan(slot, "one-off slot {slot} on " + day)
+            scan(slot, _("one-off slot {slot} on {date}").format(date=day))
     return found
 
 
@@ -353,7 +377,7 @@ def find_uses(paths: Sequence[Path], audio_name: str) -> list[str]:
 def find_uses_of(paths: Sequence[Path], audio_names: Collection[str]) -> dict[str, list[str]]:
     """`find_uses` for several items at once (the console's library page), each file
     read once: a page of a hundred items must not parse every timetable a hundred times."""
-    files, _ = timetable_files([Path(p) for p in paths])
+    files, _unused = timetable_files([Path(p) for p in paths])
     wanted = frozenset(audio_names)
     uses: dict[str, list[str]] = {name: [] for name in wanted}
     for file in files:
@@ -361,10 +385,11 @@ def find_uses_of(paths: Sequence[Path], audio_names: Collection[str]) -> dict[st
         if isinstance(read, Problem):
             where = f"{file}:{read.line}" if read.line else str(file)
             for found in uses.values():
-                found.append(f"{where} cannot be read ({read.message}), so it may use it")
+                found.append(_("{where} cannot be read ({reason}), so it may use it").format(
+                    where=where, reason=read.message))
             continue
-        _, root = read
+        _data, root = read
         if root is not None:
             for name, line, label in _uses_in(root, wanted):
-                uses[name].append(f"{file}:{line} {label}")
+                uses[name].append(listing([f"{file}:{line}", label], " "))
     return uses

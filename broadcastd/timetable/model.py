@@ -25,7 +25,9 @@ from pydantic import (
 )
 
 from broadcastd.contract.topics import ID_RULE
+from broadcastd.i18n import _
 from broadcastd.timetable.priority import priority_value
+from broadcastd.timetable.problems import RuleBroken
 from broadcastd.timetable.weekdays import WEEKDAYS, read_days
 
 #: Longest `text:` item (about two and a half minutes of speech); the same limit as
@@ -42,9 +44,9 @@ def _as_written(value: object) -> object:
     """Ids are taken as written: the ACL, topics and client ids use the raw text, so
     `"c01\n"` must be refused rather than trimmed to `c01` here only."""
     if isinstance(value, str) and value != value.strip():
-        raise ValueError(
-            f"the id {value!r} has spaces or a line break around it; "
-            f"write it as `{value.strip()}`"
+        raise RuleBroken(
+            _("the id {value} has spaces or a line break around it").format(value=repr(value)),
+            _("write it as `{fixed}`").format(fixed=value.strip()),
         )
     return value
 
@@ -78,9 +80,9 @@ def parse_clock(value: object) -> time:
         if match:
             hours, minutes, seconds = match.groups()
             return time(int(hours), int(minutes), int(seconds or 0))
-    raise ValueError(
-        f"{value!r} is not a time of day; "
-        'write the time as HH:MM or HH:MM:SS in quotes, for example "05:30"'
+    raise RuleBroken(
+        _("{value} is not a time of day").format(value=repr(value)),
+        _('write the time as HH:MM or HH:MM:SS in quotes, for example "05:30"'),
     )
 
 
@@ -99,8 +101,9 @@ class Commune(Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as {DEFAULT_TIMEZONE}"
+            raise RuleBroken(
+                _("unknown time zone {value}").format(value=repr(value)),
+                _("use an IANA name such as {zone}").format(zone=DEFAULT_TIMEZONE),
             ) from exc
         return value
 
@@ -124,9 +127,9 @@ class Target(Model):
     @model_validator(mode="after")
     def _not_empty(self) -> Target:
         if not self.areas and not self.clusters:
-            raise ValueError(
-                "the target names no area and no cluster; "
-                "name at least one area or cluster, or write `target: all`"
+            raise RuleBroken(
+                _("the target names no area and no cluster"),
+                _("name at least one area or cluster, or write `target: all`"),
             )
         return self
 
@@ -146,7 +149,7 @@ class Item(Model):
         default=None,
         description="Catalogue name played while the stream cannot be opened (streams only).",
     )
-    duration_s: Annotated[float, Field(gt=0)] | Literal["rest"] | None = Field(
+    duration_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] | Literal["rest"] | None = Field(
         default=None,
         description="How long to play the stream, in seconds; `rest` (or nothing, on the "
         "last item): until the slot's end, so a longer bulletin shortens the relay.",
@@ -167,9 +170,12 @@ class Item(Model):
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(
-                f"the stream {value!r} is not a web address; write the full http:// or "
-                "https:// URL, for example http://phat-thanh.thanhba.example/tiep-song"
+            raise RuleBroken(
+                _("the stream {value} is not a web address").format(value=repr(value)),
+                _(
+                    "write the full http:// or https:// URL, for example "
+                    "http://phat-thanh.thanhba.example/tiep-song"
+                ),
             )
         return value
 
@@ -179,39 +185,53 @@ class Item(Model):
         if value is None:
             return value
         if not value:
-            raise ValueError(
-                'the text is empty; write the notice to read out, e.g. `- text: "Họp dân '
-                'khu 7 lúc 19h30 tại nhà văn hóa"`, or remove the item'
+            raise RuleBroken(
+                _("the text is empty"),
+                _(
+                    'write the notice to read out, e.g. `- text: "Họp dân khu 7 lúc 19h30 tại '
+                    'nhà văn hóa"`, or remove the item'
+                ),
             )
         if len(value) > MAX_TEXT_CHARS:
-            raise ValueError(
-                f"the text has {len(value):,} characters, more than {MAX_TEXT_CHARS:,} "
-                "(about two and a half minutes of speech); split it into several `text:` "
-                "items, or record it and add it with `broadcastd audio add`"
+            raise RuleBroken(
+                _(
+                    "the text has {count} characters, more than {limit} (about two and a "
+                    "half minutes of speech)"
+                ).format(count=f"{len(value):,}", limit=f"{MAX_TEXT_CHARS:,}"),
+                _(
+                    "split it into several `text:` items, or record it and add it with "
+                    "`broadcastd audio add`"
+                ),
             )
         return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Item:
         if sum(kind is not None for kind in (self.audio, self.stream, self.text)) != 1:
-            raise ValueError(
-                "a playlist item needs exactly one of `audio:`, `stream:` or `text:`; write "
-                "`- audio: <catalogue name>`, `- stream: <URL>` with `duration_s:`, or "
-                '`- text: "<the notice>"`'
+            raise RuleBroken(
+                _("a playlist item needs exactly one of `audio:`, `stream:` or `text:`"),
+                _(
+                    "write `- audio: <catalogue name>`, `- stream: <URL>` with `duration_s:`, "
+                    'or `- text: "<the notice>"`'
+                ),
             )
         if self.text is not None and (self.fallback is not None or self.duration_s is not None):
-            raise ValueError(
-                "the text item has a `fallback:` or `duration_s:`; remove it: the speech's "
-                "length is known once it is spoken"
+            raise RuleBroken(
+                _("the text item has a `fallback:` or `duration_s:`"),
+                _("remove it: the speech's length is known once it is spoken"),
             )
         if self.audio is not None and self.fallback is not None:
-            raise ValueError(
-                "the audio item has a `fallback:`; only a `stream:` item takes one (what "
-                "plays while the stream cannot be opened): remove it"
+            raise RuleBroken(
+                _("the audio item has a `fallback:`"),
+                _(
+                    "only a `stream:` item takes one (what plays while the stream cannot be "
+                    "opened): remove it"
+                ),
             )
         if self.audio is not None and self.duration_s is not None:
-            raise ValueError(
-                "the audio item has a `duration_s:`; remove it: the library knows the duration"
+            raise RuleBroken(
+                _("the audio item has a `duration_s:`"),
+                _("remove it: the library knows the duration"),
             )
         return self
 
@@ -220,10 +240,15 @@ def _rest_only_last(playlist: list[Item]) -> list[Item]:
     """Only the last item can play until the slot's end: after it nothing would play."""
     for position, item in enumerate(playlist[:-1], 1):
         if item.fills_rest:
-            raise ValueError(
-                f"stream item #{position} has no `duration_s:` (or `rest`), but only the last "
-                "item can play until the slot's end; add how many seconds to play it, for "
-                "example `duration_s: 1500`, or move it to the end of the playlist"
+            raise RuleBroken(
+                _(
+                    "stream item #{position} has no `duration_s:` (or `rest`), but only the "
+                    "last item can play until the slot's end"
+                ).format(position=position),
+                _(
+                    "add how many seconds to play it, for example `duration_s: 1500`, or move "
+                    "it to the end of the playlist"
+                ),
             )
     return playlist
 
@@ -254,9 +279,11 @@ class SlotBody(Model):
         # A field validator (not a model one), so the error points at the `end:` line.
         start = info.data.get("start")
         if isinstance(start, time) and end <= start:
-            raise ValueError(
-                f"end {end:%H:%M:%S} is not after start {start:%H:%M:%S}; "
-                "move `end` later; a slot may not cross midnight: split it in two"
+            raise RuleBroken(
+                _("end {end} is not after start {start}").format(
+                    end=f"{end:%H:%M:%S}", start=f"{start:%H:%M:%S}"
+                ),
+                _("move `end` later; a slot may not cross midnight: split it in two"),
             )
         return end
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from broadcastd.i18n import Text, _
+
 ROUTINE, PRIORITY, EMERGENCY = 0, 50, 100
 CLASSES = MappingProxyType({"routine": ROUTINE, "priority": PRIORITY, "emergency": EMERGENCY})
 """Word -> number, lowest first."""
@@ -26,7 +28,9 @@ def priority_value(value: object) -> int:
         number = int(value)
     if isinstance(number, int) and not isinstance(number, bool) and LOWEST <= number <= HIGHEST:
         return number
-    raise ValueError(_refusal(value))
+    from broadcastd.timetable.problems import RuleBroken
+
+    raise RuleBroken(*_refusal(value))
 
 
 def priority_name(value: int) -> str:
@@ -37,9 +41,11 @@ def priority_name(value: int) -> str:
     return str(value)
 
 
-def _refusal(value: object) -> str:
+def _refusal(value: object) -> tuple[Text, Text]:
     words = ", ".join(f"`{word}` ({number})" for word, number in CLASSES.items())
     return (
-        f"`{value}` is not a priority; write one of {words}, "
-        f"or a whole number from {LOWEST} to {HIGHEST}"
+        _("`{value}` is not a priority").format(value=value),
+        _("write one of {words}, or a whole number from {lowest} to {highest}").format(
+            words=words, lowest=LOWEST, highest=HIGHEST
+        ),
     )

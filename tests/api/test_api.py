@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
@@ -282,3 +283,31 @@ def test_docs_and_audio_are_served(http: httpx.Client) -> None:
     cluster = schema["components"]["schemas"]["ClusterStatus"]["properties"]
     assert "Last Will" in cluster["online"]["description"]
     assert http.get("/audio/ban-tin.mp3").json() == {"file": "ban-tin.mp3"}
+
+
+def test_healthz_says_timetable_problems_in_the_language_each_request_asks_for(
+    http: httpx.Client, daemon: FakeDaemon, tmp_path: Path
+) -> None:
+    from broadcastd.timetable.loader import load_timetables
+
+    broken = tmp_path / "man-lan.yaml"
+    broken.write_text("commune:\n  id: man-lan\n  name: Mạn Lạn\n  timezon: x\n", "utf-8")
+    found = load_timetables([broken], None)
+    daemon.report = HealthReport(
+        scheduler_running=True, broker_connected=True, timetables_ok=False,
+        problems=[str(problem) for problem in found.problems],  # as the daemon keeps them
+    )
+    english = f"{broken}:4: commune -> timezon: unknown key `timezon` (did you mean `timezone`?)"
+    vietnamese = f"{broken}:4: commune -> timezon: không có mục `timezon` (có phải là `timezone`?)"
+    asked = {
+        "": vietnamese,
+        "?lang=en": english,
+        "?lang=vi": vietnamese,
+    }
+    for query, start in asked.items():
+        problems = http.get(f"/healthz{query}").json()["problems"]
+        assert problems[-1].startswith(start), (query, problems)
+    for header, start in (("en-US,en;q=0.9", english), ("vi-VN", vietnamese), ("fr", vietnamese)):
+        problems = http.get("/healthz", headers={"Accept-Language": header}).json()["problems"]
+        assert problems[-1].startswith(start), (header, problems)
+    assert http.get("/status?lang=en").json()["problems"][-1].startswith(english)

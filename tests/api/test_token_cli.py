@@ -39,7 +39,7 @@ class Site:
             text=True,
             timeout=60,
             check=False,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, "BROADCASTD_LANG": "en", **(env or {})},  # English asserted
         )
 
 
@@ -113,6 +113,10 @@ def test_status_sends_a_token_from_option_file_or_environment(
     without = site.cli("status", *url, env={"BROADCASTD_TOKEN": ""})
     assert without.returncode == 1
     assert "needs a token to read" in without.stdout and "--token-file" in without.stdout
+
+    said = site.cli("status", *url, env={"BROADCASTD_TOKEN": "", "BROADCASTD_LANG": "vi"})
+    assert said.returncode == 1
+    assert f"broadcastd tại {site.base_url} cần mã truy cập để xem" in said.stdout
 
     wrong = site.cli("status", *url, "--token", "bcd_nonsense")
     assert wrong.returncode == 1 and "does not know this token" in wrong.stdout

@@ -18,7 +18,7 @@ def find_uses(name: str) -> list[str]:
 
 
 def audio(*argv: str) -> int:
-    return main(["audio", *argv], find_uses)
+    return main(["--lang", "en", "audio", *argv], find_uses)
 
 
 def test_add_list_check_remove(make_audio: MakeAudio, library: Path,
@@ -112,3 +112,35 @@ def test_broken_catalogue_is_reported_not_a_traceback(library: Path,
     (library / "catalogue.yaml").write_text("version: 1\nitems: [\n")
     assert audio("list", "--library", str(library)) == 1
     assert "catalogue.yaml, line" in capsys.readouterr().err
+
+
+def test_the_library_commands_in_vietnamese(
+    make_audio: MakeAudio, library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def vi(*argv: str) -> int:
+        return main(["--lang", "vi", "audio", *argv, "--library", str(library)], find_uses)
+
+    morning = make_audio("Bản tin sáng.wav", "sine=f=440:d=2,volume=-20dB")
+    assert vi("add", str(morning)) == 0
+    assert "đã thêm ban-tin-sang: 'Bản tin sáng' 2.0 giây" in capsys.readouterr().out
+    assert vi("add", str(morning)) == 1
+    assert capsys.readouterr().err.startswith(
+        "lỗi: tên 'ban-tin-sang' đã được dùng cho 'Bản tin sáng' (từ 'Bản tin sáng.wav'); "
+        "hãy chọn --name khác hoặc chạy `broadcastd audio remove ban-tin-sang` trước"
+    )
+    assert vi("add", str(morning), "--name", "Bản tin T2") == 1
+    assert "không dùng được tên 'Bản tin T2' trong danh mục" in capsys.readouterr().err
+    assert vi("list") == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split()[:2] == ["TÊN", "TIÊU"] and listed[-1] == "1 mục, tổng cộng 0:02"
+    assert vi("check") == 0
+    assert capsys.readouterr().out == "ổn: 1 mục, mọi tệp đều có và khớp sha256\n"
+    assert vi("remove", "ban-tin-sang") == 1
+    assert capsys.readouterr().err == (
+        "lỗi: 'ban-tin-sang' vẫn đang được dùng ở: schedules/man-lan.yaml:42 slot morning. "
+        "Hãy sửa các lịch phát đó trước\n"
+    )
+    bad = tmp_path / "notes.mp3"
+    bad.write_text("hello")
+    assert vi("add", str(bad)) == 1
+    assert "notes.mp3: không phải tệp âm thanh mà ffmpeg giải mã được" in capsys.readouterr().err

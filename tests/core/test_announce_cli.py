@@ -47,3 +47,20 @@ def test_the_summary_counts_received_playing_and_missing() -> None:
     assert summary(broadcast) == (
         "received 3 · playing 1 · missing 1 · stopped 1 (of 4)"
     )
+
+
+def test_refusals_and_the_summary_in_vietnamese() -> None:
+    from broadcastd.i18n import say
+
+    assert say(explain(401, "", sent_token=False), "vi").startswith(
+        "lệnh này cần mã truy cập của operator: đưa mã bằng --token-file FILE"
+    )
+    detail = "xã man-lan không có khu khu-99. Cách sửa: dùng các khu của xã: khu-1"
+    assert say(explain(422, detail, sent_token=True), "vi") == (
+        f"bị từ chối, chưa gửi gì: {detail}"
+    )
+    broadcast = {"clusters": [{"state": "playing"}, {"state": "received"},
+                              {"state": "pending"}, {"state": "stopped"}]}
+    assert summary(broadcast, "vi") == (
+        "đã nhận 3 · đang phát 1 · chưa nhận 1 · đã dừng 1 (trên tổng 4)"
+    )

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from broadcastd.announce import AnnouncementRefused, AnnouncementRequest, to_occurrence
+from broadcastd.i18n import untranslated
 from broadcastd.timetable.model import Timetable
 
 # 14:30:00.4 in Hanoi.
@@ -100,6 +101,25 @@ def test_a_stream_carries_its_fallback_from_the_library() -> None:
 def test_refusals_say_why_and_what_to_change(fields: dict[str, Any], words: str) -> None:
     message = refusal(**fields)
     assert words in message and "Fix:" in message
+    with pytest.raises(AnnouncementRefused) as caught:
+        occurrence(**fields)
+    said = caught.value.said("vi")
+    assert "Cách sửa: " in said and "Fix:" not in said
+    assert untranslated(caught.value.reason, "vi") == untranslated(caught.value.fix, "vi") == []
+
+
+def test_a_refusal_in_vietnamese() -> None:
+    with pytest.raises(AnnouncementRefused) as caught:
+        occurrence(target={"areas": ["khu-9"]})
+    assert caught.value.said("vi").startswith(
+        "xã man-lan không có khu khu-9. Cách sửa: dùng các khu của xã: khu-7, khu-8"
+    )
+    with pytest.raises(AnnouncementRefused) as caught:
+        occurrence(start="14:00")
+    assert caught.value.said("vi") == (
+        "giờ bắt đầu 14:00:00 (2026-11-29) đã qua: ở xã bây giờ là 14:30:00. "
+        'Cách sửa: viết "now", hoặc một giờ muộn hơn'
+    )
 
 
 @pytest.mark.parametrize(

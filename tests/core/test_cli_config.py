@@ -37,9 +37,38 @@ def test_validate_reads_broadcastd_config_and_says_which_file(tmp_path: Path) ->
         f"paths: {{schedules: {ROOT / 'schedules'}, audio_library: {ROOT / 'audio_library'}}}\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "broadcastd", "validate"],
+        [sys.executable, "-m", "broadcastd", "--lang", "en", "validate"],
         cwd=tmp_path, env={"BROADCASTD_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"broadcastd: config {config} ($BROADCASTD_CONFIG)" in result.stderr
+    said = subprocess.run(
+        [sys.executable, "-m", "broadcastd", "validate"],
+        cwd=tmp_path, env={"BROADCASTD_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert f"broadcastd: tệp cấu hình {config} ($BROADCASTD_CONFIG)" in said.stderr
+    assert "man-lan    Xã Mạn Lạn: 15 khu, 22 cụm loa" in said.stdout
+
+
+def test_a_configuration_error_is_said_in_vietnamese_by_default(tmp_path: Path) -> None:
+    config = tmp_path / "site.yaml"
+    config.write_text("paths: {schedule: x}\n", encoding="utf-8")
+    command = [sys.executable, "-m", "broadcastd", "validate"]
+    env = {"BROADCASTD_CONFIG": str(config), "PATH": "/usr/bin:/bin"}
+    said = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert said.returncode == 2
+    assert said.stderr.splitlines()[1:] == [
+        "lỗi cấu hình:",
+        (f"{config}: dòng 1: paths -> schedule: không có mục `schedule` (có phải là "
+        "`schedules`?)"),
+    ]
+    english = subprocess.run(command, cwd=tmp_path, env={**env, "LANG": "en_GB.UTF-8"},
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert english.stderr.splitlines()[1:] == [
+        "configuration errors:",
+        (f"{config}: line 1: paths -> schedule: unknown key `schedule` (did you mean "
+        "`schedules`?)"),
+    ]

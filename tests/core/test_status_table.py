@@ -29,7 +29,7 @@ def test_the_outcome_replaces_the_state_once_the_broadcast_is_over() -> None:
         last("pending", "missed", "never acked"),
         last("finished", "played", ""),
         None,
-    ))
+    ), "en")
     rows = {line.split()[0]: line for line in table.splitlines()[2:]}
     assert "playing" in rows["loa-01"]
     assert "missed (never acked)" in rows["loa-02"] and "pending" not in rows["loa-02"]
@@ -39,6 +39,24 @@ def test_the_outcome_replaces_the_state_once_the_broadcast_is_over() -> None:
 
 def test_timetable_problems_come_before_the_long_table() -> None:
     problem = "schedules/man-lan.yaml:84: slots -> evening -> end: `end` is missing"
-    shown = render({**status(*[last("playing")] * 22), "problems": [problem]}).splitlines()
+    shown = render({**status(*[last("playing")] * 22), "problems": [problem]}, "en").splitlines()
     assert shown[0].startswith("PROBLEMS")
     assert shown[1].strip() == problem
+
+
+def test_the_table_speaks_vietnamese_by_default() -> None:
+    problem = "schedules/man-lan.yaml:84: slots -> evening -> end: thiếu `end`"
+    table = render({
+        **status(last("playing"), last("pending", "missed", "never acked"), None),
+        "problems": [problem],
+    }).splitlines()
+    assert table[0] == (
+        "LỖI (các lịch phát đang áp dụng được giữ nguyên cho đến khi sửa xong):"
+    )
+    assert table[1].strip() == problem
+    assert table[3] == "man-lan  Mạn Lạn  (Asia/Ho_Chi_Minh): 3/3 cụm loa đang kết nối"
+    assert table[4].split()[:4] == ["CỤM", "LOA", "KHU", "KẾT"]
+    rows = {line.split()[0]: line for line in table[5:]}
+    assert "đang phát" in rows["loa-01"] and " có " in rows["loa-01"]
+    assert "không phát (never acked)" in rows["loa-02"]
+    assert "chưa bao giờ" in rows["loa-03"]

@@ -142,9 +142,10 @@ def assert_told_to_a_person(found: TimetableSet) -> None:
         assert SAFETY_NET not in problem.message, str(problem)
         assert problem.message and problem.fix, str(problem)
         assert problem.file.name == "commune.yaml"
-    text, code = render(found, NOW)
-    assert code == (1 if found.errors else 0)
-    assert ("Fix:" in text) == bool(found.problems)
+    for lang, fix in (("en", "Fix:"), ("vi", "Cách sửa:")):
+        text, code = render(found, NOW, lang=lang)
+        assert code == (1 if found.errors else 0)
+        assert (fix in text) == bool(found.problems)
 
 
 @HANG_GUARD

@@ -90,7 +90,7 @@ def test_an_unreadable_file_keeps_its_commune_and_the_others_edit_applies(
 
     expected = {kept: before[kept], edited.broadcast_id("morning", moved): moved.start}
     assert eventually(lambda: planned(site) == expected), site.log()
-    health = site.get("/healthz")
+    health = site.get("/healthz", lang="en")
     assert health["status"] == "ok"
     assert health["checks"]["timetables"]["ok"] is False
     assert any(
@@ -120,7 +120,10 @@ def test_the_daemon_starts_with_the_other_communes_when_one_file_is_unreadable(
     broken_file.write_bytes(unreadable(kind, broken_file.read_text(encoding="utf-8")))
     site.start()
     assert {o["commune"] for o in site.get("/schedule", hours=6)["occurrences"]} == {edited.id}
-    problems = site.get("/healthz")["problems"]
+    problems = site.get("/healthz", lang="en")["problems"]
     assert any(p.startswith(f"{broken_file}:") and "Fix:" in p for p in problems), problems
     assert any(f"{broken_file}: left out until its errors are fixed" in p for p in problems)
+    said = site.get("/healthz")["problems"]  # Vietnamese unless asked otherwise
+    assert any(p.startswith(f"{broken_file}:") and "Cách sửa:" in p for p in said), said
+    assert f"{broken_file}: chưa được áp dụng cho đến khi sửa xong các lỗi" in said
     stop_promptly(site)

@@ -31,10 +31,12 @@ SLOT_PLAYLIST: list[dict[str, Any]] = [
 ]
 
 
-def announce(site: Site, token: str | None, **body: Any) -> httpx.Response:
+def announce(site: Site, token: str | None, lang: str = "en", **body: Any) -> httpx.Response:
+    """POST /announcements, its refusals asked in English (`lang="vi"`: Vietnamese)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     request = {"commune": site.commune, "items": [{"audio": "ban-tin-sang"}], **body}
-    return httpx.post(f"{site.base_url}/announcements", json=request, headers=headers, timeout=10)
+    return httpx.post(f"{site.base_url}/announcements", json=request, headers=headers,
+                      params={"lang": lang}, timeout=10)
 
 
 def stop(site: Site, token: str, broadcast_id: str, **body: Any) -> httpx.Response:
@@ -186,6 +188,9 @@ def test_refusals_send_nothing_and_a_partial_stop_stops_only_the_named_clusters(
     refused = announce(site, operator, target={"areas": ["khu-99"]})
     assert refused.status_code == 422
     assert "khu-99" in refused.json()["detail"] and "khu-7" in refused.json()["detail"]
+    said = announce(site, operator, lang="vi", target={"areas": ["khu-99"]})
+    assert said.status_code == 422
+    assert said.json()["detail"].startswith(f"xã {site.commune} không có khu khu-99. Cách sửa: ")
     refused = announce(site, operator, items=[{"audio": "khong-co"}])
     assert refused.status_code == 422 and "broadcastd audio list" in refused.json()["detail"]
     refused = announce(site, operator, start="now", end="00:00:00")
@@ -269,7 +274,8 @@ def test_the_cli_announces_prints_the_id_and_follows_it(
     fleet = make_fleet(speed=1.0)
     assert fleet.wait_online(timeout=15)
     site.start()
-    command = [sys.executable, "-m", "broadcastd", "announce", "--config", str(site.config),
+    command = [sys.executable, "-m", "broadcastd", "--lang", "en", "announce",
+               "--config", str(site.config),
                "--commune", site.commune, "--areas", "khu-8,khu-9", "--audio", "nhac-hieu",
                "--priority", "emergency", "--now", "--reason", "thử"]
 

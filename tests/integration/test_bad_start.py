@@ -53,7 +53,7 @@ def test_a_taken_http_port_is_a_clear_error(site: Site) -> None:
         taken.bind(("127.0.0.1", site.http_port))
         taken.listen()
         result = subprocess.run(
-            [sys.executable, "-m", "broadcastd", "run", "--config", str(site.config)],
+            [sys.executable, "-m", "broadcastd", "--lang", "en", "run", "--config", str(site.config)],
             capture_output=True, text=True, timeout=30, check=False,
         )
     assert result.returncode == 1
@@ -63,7 +63,7 @@ def test_a_taken_http_port_is_a_clear_error(site: Site) -> None:
 
 def run_once(site: Site, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "broadcastd", "run", "--config", str(site.config)],
+        [sys.executable, "-m", "broadcastd", "--lang", "en", "run", "--config", str(site.config)],
         capture_output=True, text=True, timeout=timeout, check=False,
     )
 

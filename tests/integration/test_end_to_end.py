@@ -74,7 +74,7 @@ def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
     assert [b["broadcast_id"] for b in listed["broadcasts"]] == [slot.broadcast_id]
 
     table = subprocess.run(
-        [sys.executable, "-m", "broadcastd", "status", "--url", site.base_url],
+        [sys.executable, "-m", "broadcastd", "--lang", "en", "status", "--url", site.base_url],
         capture_output=True, text=True, check=True,
     ).stdout
     assert f"{CLUSTERS}/{CLUSTERS} clusters online" in table

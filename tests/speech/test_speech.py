@@ -99,6 +99,7 @@ def test_audio_say_imports_speech_recording_its_text(library: Path, speaker: Spe
     audio_cli.register(parser.add_subparsers(dest="command"), lambda name: [])
     parsed = parser.parse_args(["audio", "say", "--library", str(library), "--name",
                                 "hop-dan-khu-7", "--title", "Họp dân khu 7", "--text", NOTICE])
+    parsed.lang = "en"  # as `broadcastd --lang en` gives it; the English is asserted below
     code = audio_cli.run(parsed, lambda name: [], out=out, err=err,
                          speaker=lambda lib: Speaker(lib, speaker.engine))
     assert code == 0, err.getvalue()

@@ -34,6 +34,26 @@ slots:
 """
 
 
+# Two slots sharing loa-03 on Mondays and Thursdays, 05:50-06:00.
+TWO_SLOTS = BASE + """\
+  - id: health
+    days: [mon, thu]
+    start: "05:50"
+    end: "06:10"
+    target: {areas: [khu-2]}
+    playlist:
+      - stream: http://relay.example/health
+        duration_s: 1100
+"""
+
+
+def audio_timetable(items: str, end: str = '"05:31"') -> str:
+    """BASE with the morning's playlist replaced by `items`, ending at `end`."""
+    return BASE.replace('end: "06:00"', f"end: {end}").replace(
+        "      - stream: http://relay.example/live\n        duration_s: 1700\n", items
+    )
+
+
 def line_with(text: str, needle: str) -> int:
     """1-based line of the only line containing `needle`."""
     found = [n for n, line in enumerate(text.splitlines(), 1) if needle in line]

@@ -18,8 +18,9 @@ from broadcastd.announce.model import (
 from broadcastd.announce.plan import AnnouncementRefused
 from broadcastd.announce.service import AnnounceDesk, StopRefused
 from broadcastd.api.auth import Principal, require
-from broadcastd.api.deps import DaemonView, StoreDep, ViewDep
+from broadcastd.api.deps import DaemonView, LangDep, StoreDep, ViewDep
 from broadcastd.api.models import ErrorBody
+from broadcastd.i18n import DEFAULT, Language, _, from_request, ngettext, said_error, say
 from broadcastd.store import Store, StoreWriteFailed
 
 router = APIRouter(tags=["announcements"])
@@ -46,9 +47,11 @@ def get_announcer(request: Request) -> AnnounceDesk:
     )
     announcer = source() if source is not None else None
     if announcer is None:
+        lang = from_request(request.query_params.get("lang"), request.headers.get("accept-language"))
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
-            "the daemon is still starting (or runs without delivery); try again in a moment",
+            say(_("the daemon is still starting (or runs without delivery); try again in a "
+                  "moment"), lang),
         )
     return announcer
 
@@ -62,20 +65,25 @@ AnnouncerDep = Annotated[AnnounceDesk, Depends(get_announcer)]
     summary="Announce: play now (or at a time) on some or all clusters of a commune",
     responses=REFUSED,
 )
-def announce(body: AnnouncementRequest, who: Operator, announcer: AnnouncerDep) -> AnnouncementResult:
+def announce(
+    body: AnnouncementRequest, who: Operator, announcer: AnnouncerDep, lang: LangDep
+) -> AnnouncementResult:
     """Needs an operator token. `start: "now"` starts a few seconds from now (the
     server's `announce.lead_s`), so clusters fetch the files first; the play goes to
     every target cluster at once. A higher priority takes the speaker at its start;
-    what it interrupts resumes when it ends. Who and why go to the audit log."""
+    what it interrupts resumes when it ends. Who and why go to the audit log. Refusals
+    are said in Vietnamese unless `?lang=en` or Accept-Language asks for English."""
     try:
         occurrence = announcer.announce(body, by=who.name)
     except AnnouncementRefused as refused:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from refused
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, refused.said(lang)
+        ) from refused
     except StoreWriteFailed as failed:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
-            "the announcement could not be written to the database, so nothing was sent; "
-            "check GET /healthz (a full disk?) and send it again",
+            say(_("the announcement could not be written to the database, so nothing was "
+                  "sent; check GET /healthz (a full disk?) and send it again"), lang),
         ) from failed
     return AnnouncementResult(
         broadcast_id=occurrence.broadcast_id,
@@ -100,12 +108,13 @@ def stop_broadcast(
     store: StoreDep,
     view: ViewDep,
     announcer: AnnouncerDep,
+    lang: LangDep,
     body: StopRequest | None = None,
 ) -> StopResult:
     """Needs an operator token. With `clusters`, only those are sent `stop` (and get no
     more of it); the others play on. Without, the whole broadcast is cancelled, like
     POST /broadcasts/{id}/cancel. Who, which clusters and why go to the audit log."""
-    return stop_on(broadcast_id, body or StopRequest(), who, store, view, announcer)
+    return stop_on(broadcast_id, body or StopRequest(), who, store, view, announcer, lang)
 
 
 def stop_on(
@@ -115,29 +124,35 @@ def stop_on(
     store: Store,
     view: DaemonView,
     announcer: AnnounceDesk,
+    lang: Language = DEFAULT,
 ) -> StopResult:
     """The stop itself, for this route and the console's stop form: HTTPException (404,
-    409, or the refusal's code) with the message for people when it cannot be done."""
+    409, or the refusal's code) with the message for people, in `lang`, when it cannot
+    be done."""
     if store.broadcast(broadcast_id) is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
-            f"no broadcast {broadcast_id!r}; GET /broadcasts lists them",
+            say(_("no broadcast {broadcast}; GET /broadcasts lists them").format(
+                broadcast=repr(broadcast_id)), lang),
         )
     if not request.clusters:
         if not view.cancel(broadcast_id, by=who.name, reason=request.reason):
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
-                f"broadcast {broadcast_id!r} has already ended or was cancelled; nothing to stop",
+                say(_("broadcast {broadcast} has already ended or was cancelled; nothing to "
+                      "stop").format(broadcast=repr(broadcast_id)), lang),
             )
         return StopResult(
-            broadcast_id=broadcast_id, stopped=[], message="cancelled; every cluster sent `stop`"
+            broadcast_id=broadcast_id, stopped=[],
+            message=say(_("cancelled; every cluster sent `stop`"), lang),
         )
     try:
         stopped = announcer.stop(broadcast_id, request.clusters, by=who.name, reason=request.reason)
     except StopRefused as refused:
-        raise HTTPException(refused.status, str(refused)) from refused
+        raise HTTPException(refused.status, said_error(refused, lang)) from refused
     return StopResult(
         broadcast_id=broadcast_id,
         stopped=stopped,
-        message=f"stopped on {len(stopped)} clusters; the others play on",
+        message=say(ngettext("stopped on {n} cluster; the others play on",
+                             "stopped on {n} clusters; the others play on", len(stopped)), lang),
     )

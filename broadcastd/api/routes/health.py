@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from broadcastd.api.deps import StoreDep, ViewDep
+from broadcastd.api.deps import LangDep, StoreDep, ViewDep
 from broadcastd.api.models import Check, Health
+from broadcastd.i18n import say
 
 router = APIRouter(tags=["health"])
 
@@ -15,10 +16,11 @@ router = APIRouter(tags=["health"])
     summary="Is the daemon healthy?",
     responses={503: {"model": Health, "description": "Unhealthy; `reasons` says why."}},
 )
-def healthz(store: StoreDep, view: ViewDep, response: Response) -> Health:
+def healthz(store: StoreDep, view: ViewDep, response: Response, lang: LangDep) -> Health:
     """Healthy when the scheduler runs, the broker is connected and the database takes
     a write. Timetable problems are reported but do not make it unhealthy: the daemon
-    keeps running on the timetables it last loaded."""
+    keeps running on the timetables it last loaded. `problems` are said in Vietnamese
+    unless `?lang=en` or Accept-Language asks for English."""
     report = view.health()
     database_problem = store.check_writable()
     checks = {
@@ -45,6 +47,6 @@ def healthz(store: StoreDep, view: ViewDep, response: Response) -> Health:
         status="unhealthy" if reasons else "ok",
         checks=checks,
         reasons=reasons,
-        problems=list(report.problems),
+        problems=[say(problem, lang) for problem in report.problems],
         store_queue=store.queue_length,
     )

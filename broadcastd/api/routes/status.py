@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from broadcastd.api import present
-from broadcastd.api.deps import ClockDep, StoreDep, TopologyDep, ViewDep
+from broadcastd.api.deps import ClockDep, LangDep, StoreDep, TopologyDep, ViewDep
 from broadcastd.api.models import ErrorBody, Status
+from broadcastd.i18n import say
 
 router = APIRouter(tags=["status"])
 
@@ -23,6 +24,7 @@ def get_status(
     topology: TopologyDep,
     view: ViewDep,
     now: ClockDep,
+    lang: LangDep,
     commune: Annotated[
         str | None, Query(description="Only this commune (much faster on a district server).")
     ] = None,
@@ -47,5 +49,5 @@ def get_status(
             for known in wanted
         ],
         rejected=present.rejected(store.rejected_counts()),
-        problems=list(view.health().problems),
+        problems=[say(problem, lang) for problem in view.health().problems],
     )
