@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from broadcastd.audio.catalogue import AudioEntry, Catalogue
 from broadcastd.audio.errors import AudioError
 from broadcastd.audio.ffmpeg import locate_tools
-from broadcastd.audio.importer import import_file
+from broadcastd.audio.importer import Replacement, import_file
 from broadcastd.audio.library import FindUses, check_library, remove_item
 from broadcastd.audio.profile import AudioProfile
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 DEFAULT_LIBRARY = Path("audio_library")
 ProfileSource = Callable[[], AudioProfile]
 SpeakerSource = Callable[[Path], "Speaker"]
+ReplacementSource = Callable[[Path], Replacement]
+"""For `add --replace`, given the library: the timetables' check and the retention."""
 
 
 def register(
@@ -33,9 +35,11 @@ def register(
     find_uses: FindUses,
     profile: ProfileSource = AudioProfile,
     speaker: SpeakerSource | None = None,
+    replacement: ReplacementSource | None = None,
 ) -> argparse.ArgumentParser:
     """Add the `audio` command group; `find_uses(name)` lists where a timetable uses an item,
-    `speaker(library)` speaks text for `audio say` (default: espeak-ng, Vietnamese)."""
+    `speaker(library)` speaks text for `audio say` (default: espeak-ng, Vietnamese),
+    `replacement(library)` checks timetables for `add --replace` (default: no timetables)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--library", type=Path, default=DEFAULT_LIBRARY, metavar="DIR",
                         help="library directory (default: audio_library)")
@@ -52,6 +56,9 @@ def register(
                                     "name, e.g. 'Bản tin sáng.mp3' -> ban-tin-sang)")
     add.add_argument("--trim-silence", action="store_true",
                      help="cut silence at the start and the end")
+    add.add_argument("--replace", action="store_true",
+                     help="swap the recording of the existing item --name, once every "
+                          "timetable that plays it is checked with the new length")
     say = commands.add_parser("say", parents=[common], help="speak a written notice into the library",
                               description="Vietnamese text to speech on this server (tts: in "
                                           "the config), imported like `audio add`.")
@@ -66,18 +73,22 @@ def register(
     remove = commands.add_parser("remove", parents=[common],
                                  help="remove an item no timetable uses")
     remove.add_argument("name", metavar="NAME")
-    audio.set_defaults(func=partial(run, find_uses=find_uses, profile=profile, speaker=speaker))
+    audio.set_defaults(func=partial(run, find_uses=find_uses, profile=profile, speaker=speaker,
+                                    replacement=replacement))
     return audio
 
 
 def run(args: argparse.Namespace, find_uses: FindUses,
         profile: ProfileSource = AudioProfile,
         out: TextIO | None = None, err: TextIO | None = None,
-        speaker: SpeakerSource | None = None) -> int:
+        speaker: SpeakerSource | None = None,
+        replacement: ReplacementSource | None = None) -> int:
     """Run one parsed `audio` command; returns the process exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
+        if args.audio_command == "add" and args.replace:
+            return _replace(args, profile(), replacement, out, err)
         if args.audio_command == "add":
             return _add(args, profile(), out, err)
         if args.audio_command == "say":
@@ -122,8 +133,32 @@ def _add(args: argparse.Namespace, profile: AudioProfile, out: TextIO, err: Text
     return 1 if failures else 0
 
 
-def _print_added(e: AudioEntry, trimmed: str, out: TextIO) -> None:
-    print(f"added {e.name}: {e.title!r} {e.duration_s:.1f} s{trimmed}, "
+def _replace(args: argparse.Namespace, profile: AudioProfile,
+             replacement: ReplacementSource | None, out: TextIO, err: TextIO) -> int:
+    if len(args.files) > 1 or not args.name:
+        print("error: --replace takes one file and the --name of the item to replace",
+              file=err)
+        return 2
+    old = Catalogue.load(args.library).get(args.name)
+    swap = (replacement or _no_timetables)(args.library)
+    report = import_file(args.files[0], args.library, name=args.name, title=args.title,
+                         trim_silence=args.trim_silence, profile=profile, replace=swap)
+    _print_added(report.entry, "", out, "replaced")
+    kept = next((r for r in Catalogue.load(args.library).retired
+                 if old is not None and r.file == old.file), None)
+    if kept is not None:
+        print(f"the old recording {kept.file} stays served to broadcasts already sent "
+              f"until {kept.keep_until.isoformat()}", file=out)
+    return 0
+
+
+def _no_timetables(library: Path) -> Replacement:
+    """`--replace` without the CLI's wiring (scripts, tests): no timetable to check."""
+    return Replacement(lambda catalogue, entry: [])
+
+
+def _print_added(e: AudioEntry, trimmed: str, out: TextIO, verb: str = "added") -> None:
+    print(f"{verb} {e.name}: {e.title!r} {e.duration_s:.1f} s{trimmed}, "
           f"{e.loudness_lufs:.1f} LUFS, true peak {e.true_peak_dbtp:.1f} dBTP -> {e.file}",
           file=out)
 
@@ -161,11 +196,16 @@ def _list(library: Path, out: TextIO) -> int:
         print(line, file=out)
     total = sum(e.duration_s for e in entries)
     print(f"{len(entries)} items, {_duration(total)} in all", file=out)
+    if catalogue.retired:
+        print(f"{len(catalogue.retired)} replaced recordings kept for broadcasts already "
+              "sent (see `broadcastd audio check`)", file=out)
     return 0
 
 
 def _check(library: Path, out: TextIO, err: TextIO) -> int:
     report = check_library(library)
+    for line in report.retired:
+        print(f"retired: {line}", file=out)
     for line in report.lines():
         print(line, file=err)
     if report.ok:
