@@ -16,7 +16,7 @@ import math
 import os
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,8 +28,8 @@ from broadcastd.audio.errors import (
     FfmpegFailed,
     InvalidName,
     LibraryWriteError,
-    NothingToReplace,
     NotAudio,
+    NothingToReplace,
     ReplaceRefused,
     SilentAudio,
     TruncatedAudio,
@@ -71,7 +71,7 @@ class Replacement:
     recording, and how long the old file stays served (`retired.retention`)."""
 
     check: CheckSwap
-    keep_old_for: timedelta = retired.retention()
+    keep_old_for: timedelta = field(default_factory=retired.retention)
 
 
 def _default_now() -> datetime:

@@ -15,10 +15,11 @@ from broadcastd import cli
 from broadcastd.audio.catalogue import AudioEntry, Catalogue
 from broadcastd.audio.errors import NameTaken, NothingToReplace, ReplaceRefused
 from broadcastd.audio.ffmpeg import AudioTools
-from broadcastd.audio.importer import Replacement, import_file
+from broadcastd.audio.importer import ImportReport, Replacement, import_file
 from broadcastd.audio.retired import retention
 from broadcastd.timetable.swap import swap_problems
 from tests.audio.conftest import LiveServer, MakeAudio, snapshot
+from tests.timetable.helpers import BASE, line_with
 
 T0 = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
 FIXED_RELAY = "      - stream: http://relay.example/live\n        duration_s: 50\n"
@@ -27,21 +28,9 @@ REST_RELAY = "      - stream: http://relay.example/live\n        duration_s: res
 
 def timetable(relay: str) -> str:
     """A 60-second morning slot: the bulletin (8 s now), then the district relay."""
-    return f"""\
-commune:
-  id: thu-nghiem
-  name: "Xã Thử Nghiệm"
-areas:
-  - id: khu-1
-    name: "Khu 1"
-    clusters: [loa-01]
-slots:
-  - id: morning
-    start: "05:30"
-    end: "05:31"
-    playlist:
-      - audio: ban-tin-sang
-{relay}"""
+    return BASE.replace('end: "06:00"', 'end: "05:31"').replace(
+        "      - stream: http://relay.example/live\n        duration_s: 1700\n",
+        "      - audio: ban-tin-sang\n" + relay)
 
 
 def at(moment: datetime) -> Callable[[], datetime]:
@@ -77,6 +66,14 @@ def start(library: Path, tmp_path: Path, bulletins: dict[str, Path], relay: str,
     return schedules, old
 
 
+def replace_with(source: Path, library: Path, schedules: Path, tools: AudioTools,
+                 name: str = "ban-tin-sang", when: datetime = T0 + timedelta(days=7),
+                 lead_time_s: float = 120.0) -> ImportReport:
+    """`audio add SOURCE --name NAME --replace`, a week after the first recording."""
+    return import_file(source, library, name=name, tools=tools, now=at(when),
+                       replace=checked_against(schedules, lead_time_s))
+
+
 def test_a_replace_that_would_overrun_is_refused_naming_the_slot_and_by_how_much(
     library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools
 ) -> None:
@@ -84,12 +81,12 @@ def test_a_replace_that_would_overrun_is_refused_naming_the_slot_and_by_how_much
     before = snapshot(library)
 
     with pytest.raises(ReplaceRefused) as refused:
-        import_file(bulletins["longer"], library, name="ban-tin-sang", tools=tools,
-                    now=at(T0 + timedelta(days=7)), replace=checked_against(schedules))
+        replace_with(bulletins["longer"], library, schedules, tools)
 
     message = str(refused.value)
     assert "replacing ban-tin-sang (8.0 s -> 14.0 s)" in message
-    assert f"{schedules / 'thu-nghiem.yaml'}:12: slots -> morning -> playlist:" in message
+    line = line_with(timetable(FIXED_RELAY), "playlist:")
+    assert f"{schedules / 'thu-nghiem.yaml'}:{line}: slots -> morning -> playlist:" in message
     assert ("the playlist of slot `morning` lasts 1:04, longer than its window "
             "(05:30-05:31, 1:00) by 0:04") in message
     assert "nothing was changed" in message
@@ -103,8 +100,8 @@ def test_a_shorter_bulletin_replaces_the_old_and_the_old_file_is_retired(
     schedules, old = start(library, tmp_path, bulletins, FIXED_RELAY, tools)
     swapped_at = T0 + timedelta(days=7)
 
-    report = import_file(bulletins["shorter"], library, name="ban-tin-sang", tools=tools,
-                         now=at(swapped_at), replace=checked_against(schedules, 600))
+    report = replace_with(bulletins["shorter"], library, schedules, tools, when=swapped_at,
+                          lead_time_s=600)
 
     catalogue = Catalogue.load(library)
     entry = catalogue.get("ban-tin-sang")
@@ -119,28 +116,20 @@ def test_a_shorter_bulletin_replaces_the_old_and_the_old_file_is_retired(
     assert (library / old.file).is_file() and (library / entry.file).is_file()
 
 
+@pytest.mark.parametrize("other_commune", [None, "broken"])
 def test_a_rest_relay_absorbs_a_longer_bulletin(
-    library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools
+    library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools,
+    other_commune: str | None,
 ) -> None:
-    schedules, old = start(library, tmp_path, bulletins, REST_RELAY, tools)
-
-    import_file(bulletins["longer"], library, name="ban-tin-sang", tools=tools,
-                now=at(T0 + timedelta(days=7)), replace=checked_against(schedules))
-
-    entry = Catalogue.load(library).get("ban-tin-sang")
-    assert entry is not None and abs(entry.duration_s - 14.0) <= 0.05
-
-
-def test_an_existing_problem_elsewhere_does_not_block_the_replace(
-    library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools
-) -> None:
+    """Also when another commune's timetable already has an error: only the errors the
+    swap brings refuse it."""
     schedules, _ = start(library, tmp_path, bulletins, REST_RELAY, tools)
-    broken = timetable(REST_RELAY).replace("thu-nghiem", "xa-khac").replace(
-        "ban-tin-sang", "khong-co")  # names an item the library lacks
-    (schedules / "xa-khac.yaml").write_text(broken, encoding="utf-8")
+    if other_commune == "broken":
+        broken = timetable(REST_RELAY).replace("thu-nghiem", "xa-khac").replace(
+            "ban-tin-sang", "khong-co")  # names an item the library lacks
+        (schedules / "xa-khac.yaml").write_text(broken, encoding="utf-8")
 
-    import_file(bulletins["longer"], library, name="ban-tin-sang", tools=tools,
-                now=at(T0 + timedelta(days=7)), replace=checked_against(schedules))
+    replace_with(bulletins["longer"], library, schedules, tools)
 
     entry = Catalogue.load(library).get("ban-tin-sang")
     assert entry is not None and abs(entry.duration_s - 14.0) <= 0.05
@@ -153,8 +142,7 @@ def test_replace_needs_an_existing_name_and_add_says_how_to_replace(
     before = snapshot(library)
 
     with pytest.raises(NothingToReplace) as unknown:
-        import_file(bulletins["longer"], library, name="ban-tin-toi", tools=tools,
-                    replace=checked_against(schedules))
+        replace_with(bulletins["longer"], library, schedules, tools, name="ban-tin-toi")
     assert "no item 'ban-tin-toi' to replace; drop --replace" in str(unknown.value)
 
     with pytest.raises(NameTaken) as taken:
@@ -171,8 +159,7 @@ def test_the_old_file_is_served_until_kept_no_longer_then_removed(
     after `keep_until` deletes it."""
     schedules, old = start(library, tmp_path, bulletins, REST_RELAY, tools)
     swapped_at = T0 + timedelta(days=7)
-    new = import_file(bulletins["longer"], library, name="ban-tin-sang", tools=tools,
-                      now=at(swapped_at), replace=checked_against(schedules)).entry
+    new = replace_with(bulletins["longer"], library, schedules, tools, when=swapped_at).entry
     keep_until = swapped_at + retention()
 
     for entry in (old, new):
@@ -198,7 +185,7 @@ def test_the_command_replaces_checks_and_lists(
 ) -> None:
     """`broadcastd audio add FILE --name X --replace` with the config's timetables and
     lead time, as an official runs it."""
-    schedules, old = start(library, tmp_path, bulletins, FIXED_RELAY, tools)
+    _, old = start(library, tmp_path, bulletins, FIXED_RELAY, tools)
     config = tmp_path / "broadcastd.yaml"
     config.write_text("paths:\n  schedules: schedules\ndelivery:\n  lead_time_s: 600\n",
                       encoding="utf-8")

@@ -13,8 +13,8 @@ from pathlib import Path
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.contract import PlayCommand
 from broadcastd.delivery.dispatcher import Dispatcher
-from broadcastd.delivery.policy import ResendPolicy
 from broadcastd.delivery.playlist import PlaylistResolver
+from broadcastd.delivery.policy import ResendPolicy
 from broadcastd.planning import plan
 from broadcastd.timetable.model import Timetable
 from tests.timetable.helpers import write_library
