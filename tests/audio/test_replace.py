@@ -218,3 +218,21 @@ def test_the_command_replaces_checks_and_lists(
     assert broadcastd("add", str(bulletins["longer"]), "--name", "ban-tin-toi",
                       "--replace") == 1
     assert "drop --replace" in capsys.readouterr().err
+
+
+def test_the_command_counts_the_spoken_text_items_of_the_slot(
+    library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A `text:` item is spoken (espeak-ng, about 6 s) into the library while the import
+    holds its lock: the 14 s bulletin fits 43 s of relay alone, not with the text."""
+    text = '      - text: "Thông báo: tối nay họp dân khu 7 lúc 19 giờ 30 tại nhà văn hóa."\n'
+    relay = "      - stream: http://relay.example/live\n        duration_s: 43\n"
+    schedules, old = start(library, tmp_path, bulletins, text + relay, tools)
+    monkeypatch.setenv(cli.CONFIG_ENV, str(tmp_path / "broadcastd.yaml"))
+    (tmp_path / "broadcastd.yaml").write_text("paths:\n  schedules: schedules\n")
+
+    assert cli.main(["audio", "add", str(bulletins["longer"]), "--name", "ban-tin-sang",
+                     "--replace", "--library", str(library)]) == 1
+    assert "slot `morning` lasts 1:03, longer than its window" in capsys.readouterr().err
+    assert Catalogue.load(library).get("ban-tin-sang") == old
