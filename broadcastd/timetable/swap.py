@@ -3,7 +3,9 @@
 `broadcastd audio add --replace` asks this before it changes the catalogue: every
 timetable is loaded twice, with the item as it is and as it would be, and only the
 errors the swap brings are told, so a problem the timetables already have elsewhere
-does not block it.
+does not block it. A file that may play the item but cannot be read as a timetable
+cannot be checked, so it blocks the swap until it is fixed (the daemon still runs its
+last good version, which may play the item).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from broadcastd.audio.catalogue import AudioEntry, Catalogue
-from broadcastd.timetable.loader import SpeakText, load_timetables
+from broadcastd.timetable.loader import SpeakText, find_uses, load_timetables, timetable_files
 from broadcastd.timetable.problems import Problem
 
 
@@ -26,9 +28,18 @@ def swap_problems(
 ) -> list[Problem]:
     """The errors the timetables under `paths` would have with `entry` in place of the
     item of its name, at places that have none now (a slot already too long is not
-    blamed on the swap; the daemon keeps its last good timetable anyway)."""
+    blamed on the swap), and the files that may play it but cannot be checked."""
     before = load_timetables(paths, catalogue, speak).errors
     swapped = Catalogue(catalogue.library_dir, {**catalogue.entries, entry.name: entry})
-    after = load_timetables(paths, swapped, speak).errors
+    after = load_timetables(paths, swapped, speak)
     known = {_where(problem) for problem in before}
-    return [problem for problem in after if _where(problem) not in known]
+    found = [problem for problem in after.errors if _where(problem) not in known]
+    checked = {item.path.resolve() for item in after.timetables}
+    for file in timetable_files(paths)[0]:
+        if file.resolve() not in checked and find_uses([file], entry.name):
+            found.append(Problem(
+                file, None, "", f"this timetable may play {entry.name} but has errors that "
+                "keep it from being checked with the new recording",
+                "fix it first (`broadcastd validate`), then replace again",
+            ))
+    return found

@@ -135,6 +135,21 @@ def test_a_rest_relay_absorbs_a_longer_bulletin(
     assert entry is not None and abs(entry.duration_s - 14.0) <= 0.05
 
 
+def test_a_timetable_that_plays_it_but_cannot_be_read_blocks_the_replace(
+    library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools
+) -> None:
+    """The daemon runs such a file's last good version, which the check cannot see."""
+    schedules, old = start(library, tmp_path, bulletins, REST_RELAY, tools)
+    broken = schedules / "thu-nghiem.yaml"
+    broken.write_text(timetable(REST_RELAY).replace('end: "05:31"', 'end: "05:31'))
+
+    with pytest.raises(ReplaceRefused) as refused:
+        replace_with(bulletins["longer"], library, schedules, tools)
+    assert (f"{broken}: this timetable may play ban-tin-sang but has errors that keep it "
+            "from being checked") in str(refused.value)
+    assert Catalogue.load(library).get("ban-tin-sang") == old
+
+
 def test_replace_needs_an_existing_name_and_add_says_how_to_replace(
     library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools
 ) -> None:
