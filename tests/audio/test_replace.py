@@ -243,7 +243,7 @@ def test_the_command_counts_the_spoken_text_items_of_the_slot(
     holds its lock: the 14 s bulletin fits 43 s of relay alone, not with the text."""
     text = '      - text: "Thông báo: tối nay họp dân khu 7 lúc 19 giờ 30 tại nhà văn hóa."\n'
     relay = "      - stream: http://relay.example/live\n        duration_s: 43\n"
-    schedules, old = start(library, tmp_path, bulletins, text + relay, tools)
+    _, old = start(library, tmp_path, bulletins, text + relay, tools)
     monkeypatch.setenv(cli.CONFIG_ENV, str(tmp_path / "broadcastd.yaml"))
     (tmp_path / "broadcastd.yaml").write_text("paths:\n  schedules: schedules\n")
 
