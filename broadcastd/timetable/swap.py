@@ -28,12 +28,19 @@ def swap_problems(
 ) -> list[Problem]:
     """The errors the timetables under `paths` would have with `entry` in place of the
     item of its name, at places that have none now (a slot already too long is not
-    blamed on the swap), and the files that may play it but cannot be checked."""
+    blamed on the swap), and the files that may play it but cannot be checked (or a
+    folder missing: the wrong configuration, nothing checked)."""
     before = load_timetables(paths, catalogue, speak).errors
     swapped = Catalogue(catalogue.library_dir, {**catalogue.entries, entry.name: entry})
     after = load_timetables(paths, swapped, speak)
     known = {_where(problem) for problem in before}
     found = [problem for problem in after.errors if _where(problem) not in known]
+    found += [
+        Problem(path, None, "", "this timetable folder does not exist, so no timetable "
+                "could be checked", "run the command where config/broadcastd.yaml is, or "
+                "set $BROADCASTD_CONFIG to the daemon's configuration")
+        for path in paths if not path.exists()
+    ]
     checked = {item.path.resolve() for item in after.timetables}
     for file in timetable_files(paths)[0]:
         if file.resolve() not in checked and find_uses([file], entry.name):

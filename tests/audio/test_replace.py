@@ -150,6 +150,18 @@ def test_a_timetable_that_plays_it_but_cannot_be_read_blocks_the_replace(
     assert Catalogue.load(library).get("ban-tin-sang") == old
 
 
+def test_a_missing_timetable_folder_blocks_the_replace(
+    library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools
+) -> None:
+    """Run from the wrong folder without a config: nothing could be checked."""
+    _, old = start(library, tmp_path, bulletins, REST_RELAY, tools)
+
+    with pytest.raises(ReplaceRefused) as refused:
+        replace_with(bulletins["shorter"], library, tmp_path / "nowhere", tools)
+    assert "nowhere: this timetable folder does not exist" in str(refused.value)
+    assert Catalogue.load(library).get("ban-tin-sang") == old
+
+
 def test_replace_needs_an_existing_name_and_add_says_how_to_replace(
     library: Path, tmp_path: Path, bulletins: dict[str, Path], tools: AudioTools
 ) -> None:
