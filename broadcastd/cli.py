@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from broadcastd.i18n import DEFAULT, LANGUAGES, _, from_environment, message_of, said_error, say
 
 if TYPE_CHECKING:
+    from broadcastd.audio.catalogue import AudioEntry, Catalogue
+    from broadcastd.audio.importer import Replacement
     from broadcastd.settings import Settings
     from broadcastd.speech import Speaker
 
@@ -140,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate_cli.register(commands)
     announce_cli.register(commands, daemon_args)
-    audio_cli.register(commands, find_uses=_find_audio_uses, speaker=_speaker)
+    audio_cli.register(commands, find_uses=_find_audio_uses, speaker=_speaker,
+                       replacement=_audio_replacement)
     return parser
 
 
@@ -155,29 +158,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
-def _find_audio_uses(name: str) -> list[str]:
-    from broadcastd.settings import SettingsError, load_settings
-    from broadcastd.timetable.loader import find_uses
+def _found_settings(config: Path | None = None) -> Settings:
+    """The settings of the config `find_config` finds, else the defaults: the audio
+    commands take no --config and work without one."""
+    from broadcastd.settings import Settings, SettingsError, load_settings
 
     try:
-        settings = load_settings(find_config(None).path)
+        return load_settings(find_config(config).path)
     except SettingsError:
-        settings = None
-    folder = settings.paths.schedules if settings else Path("schedules")
-    return find_uses([folder], name)
+        return Settings()
+
+
+def _find_audio_uses(name: str) -> list[str]:
+    from broadcastd.timetable.loader import find_uses
+
+    return find_uses([_found_settings().paths.schedules], name)
+
+
+def _audio_replacement(library: Path) -> Replacement:
+    """`audio add --replace`: the config's timetables checked with the new recording
+    (their `text:` items spoken, as `validate` does), and the old file kept for the
+    config's lead time plus 24 hours (see broadcastd/audio/retired.py)."""
+    from broadcastd.audio.importer import Replacement
+    from broadcastd.audio.retired import retention
+    from broadcastd.speech import speaker_from_settings, text_lengths
+    from broadcastd.timetable.swap import swap_problems
+
+    settings = _found_settings()
+    speak = text_lengths(speaker_from_settings(settings.tts, library))
+
+    def check(catalogue: Catalogue, entry: AudioEntry) -> list[str]:
+        found = swap_problems([settings.paths.schedules], catalogue, entry, speak)
+        return [problem.text() for problem in found]  # each said in the reader's language
+
+    return Replacement(check, retention(settings.delivery.lead_time_s))
 
 
 def _speaker(library: Path, config: Path | None = None) -> Speaker:
     """The speaker of `audio say` and `validate`: `tts:` of the config when one is
     found, else espeak-ng's Vietnamese voice."""
-    from broadcastd.settings import SettingsError, TtsSettings, load_settings
     from broadcastd.speech import speaker_from_settings
 
-    try:
-        tts = load_settings(find_config(config).path).tts
-    except SettingsError:
-        tts = TtsSettings()
-    return speaker_from_settings(tts, library)
+    return speaker_from_settings(_found_settings(config).tts, library)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

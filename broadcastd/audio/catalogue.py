@@ -10,7 +10,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +60,21 @@ class AudioEntry:
 
 
 @dataclass(frozen=True)
+class RetiredFile:
+    """A file an item pointed to before `audio add --replace`: still served until
+    `keep_until`, since a broadcast sent before the swap may still fetch it."""
+
+    file: str
+    sha256: str
+    name: str
+    retired_at: datetime
+    keep_until: datetime
+
+
+_RETIRED_FIELDS = ("file", "sha256", "name", "retired_at", "keep_until")
+
+
+@dataclass(frozen=True)
 class Origin:
     """Where an item's audio came from when it is not the imported file's own name:
     `source: text`, with the text, the engine and the voice that spoke it."""
@@ -75,8 +90,9 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def render(entries: Mapping[str, AudioEntry]) -> str:
-    """The catalogue text, in the documented fixed layout, items sorted by name."""
+def render(entries: Mapping[str, AudioEntry], retired: Sequence[RetiredFile] = ()) -> str:
+    """The catalogue text, in the documented fixed layout, items sorted by name, then
+    the retired files (if any) by when they were retired."""
     lines = [HEADER.rstrip("\n"), f"version: {FORMAT_VERSION}"]
     if not entries:
         lines.append("items: {}")
@@ -97,6 +113,16 @@ def render(entries: Mapping[str, AudioEntry]) -> str:
         ]
         lines += [f"    {key}: {_q(value)}" for key in _SPEECH_FIELDS
                   if (value := getattr(e, key)) is not None]
+    if retired:
+        lines.append("retired:")
+    for r in sorted(retired, key=lambda r: (r.retired_at, r.file)):
+        lines += [
+            f"  - file: {r.file}",
+            f"    sha256: {r.sha256}",
+            f"    name: {r.name}",
+            f"    retired_at: {_q(r.retired_at.isoformat())}",
+            f"    keep_until: {_q(r.keep_until.isoformat())}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -126,30 +152,62 @@ def _number(node: yaml.Node, what: str) -> float:
         raise _Problem(node, f"{what} must be a number, not {raw!r}") from None
 
 
-def _entry(name: str, node: yaml.Node) -> AudioEntry:
-    fields: dict[str, yaml.Node] = {}
-    for key_node, value_node in _mapping(node, f"item {name!r}"):
-        key = _scalar(key_node, "a key")
-        if key not in _FIELDS + _SPEECH_FIELDS:
-            raise _Problem(key_node, f"item {name!r} has unknown key {key!r} "
-                           f"(known: {', '.join(_FIELDS + _SPEECH_FIELDS)})")
-        fields[key] = value_node
-    missing = [f for f in _FIELDS if f not in fields]
-    if missing:
-        raise _Problem(node, f"item {name!r} lacks {', '.join(missing)}")
+def _file_and_sha(fields: Mapping[str, yaml.Node], what: str) -> tuple[str, str]:
     file = _scalar(fields["file"], "file")
     if not FILE_RULE.fullmatch(file):
-        raise _Problem(fields["file"], f"item {name!r}: file {file!r} is not <sha256>.mp3")
+        raise _Problem(fields["file"], f"{what}: file {file!r} is not <sha256>.mp3")
     sha = _scalar(fields["sha256"], "sha256")
     if not SHA256_RULE.fullmatch(sha) or file != f"{sha}.mp3":
-        raise _Problem(fields["sha256"], f"item {name!r}: sha256 must be 64 hex digits "
+        raise _Problem(fields["sha256"], f"{what}: sha256 must be 64 hex digits "
                        "and match the file name")
-    stamp = _scalar(fields["imported_at"], "imported_at")
+    return file, sha
+
+
+def _time(fields: Mapping[str, yaml.Node], key: str, what: str) -> datetime:
+    stamp = _scalar(fields[key], key)
     try:
-        imported_at = datetime.fromisoformat(stamp)
+        return datetime.fromisoformat(stamp)
     except ValueError:
-        raise _Problem(fields["imported_at"], f"item {name!r}: imported_at {stamp!r} "
+        raise _Problem(fields[key], f"{what}: {key} {stamp!r} "
                        "is not an ISO 8601 time") from None
+
+
+def _fields(node: yaml.Node, what: str, known: Sequence[str],
+            required: Sequence[str]) -> dict[str, yaml.Node]:
+    fields: dict[str, yaml.Node] = {}
+    for key_node, value_node in _mapping(node, what):
+        key = _scalar(key_node, "a key")
+        if key not in known:
+            raise _Problem(key_node, f"{what} has unknown key {key!r} "
+                           f"(known: {', '.join(known)})")
+        fields[key] = value_node
+    missing = [f for f in required if f not in fields]
+    if missing:
+        raise _Problem(node, f"{what} lacks {', '.join(missing)}")
+    return fields
+
+
+def _retired(node: yaml.Node) -> list[RetiredFile]:
+    if isinstance(node, yaml.ScalarNode) and node.value in ("", "null"):
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise _Problem(node, "retired must be a list of files")
+    found = []
+    for item in node.value:
+        what = "a retired file"
+        fields = _fields(item, what, _RETIRED_FIELDS, _RETIRED_FIELDS)
+        file, sha = _file_and_sha(fields, what)
+        found.append(RetiredFile(file, sha, _scalar(fields["name"], "name"),
+                                 _time(fields, "retired_at", what),
+                                 _time(fields, "keep_until", what)))
+    return found
+
+
+def _entry(name: str, node: yaml.Node) -> AudioEntry:
+    what = f"item {name!r}"
+    fields = _fields(node, what, _FIELDS + _SPEECH_FIELDS, _FIELDS)
+    file, sha = _file_and_sha(fields, what)
+    imported_at = _time(fields, "imported_at", what)
     return AudioEntry(
         name=name, file=file, title=_scalar(fields["title"], "title"),
         duration_s=_number(fields["duration_s"], "duration_s"), sha256=sha,
@@ -165,13 +223,15 @@ def _entry(name: str, node: yaml.Node) -> AudioEntry:
 _READ_LIMITS = ReadLimits(max_bytes=16 << 20, max_nodes=1_000_000)
 
 
-def parse(text: str) -> dict[str, AudioEntry]:
-    """Entries from catalogue text; raises _Problem (with a line) or YamlSyntaxError."""
-    _data, root = read_yaml(text, _READ_LIMITS)
+def parse(text: str) -> tuple[dict[str, AudioEntry], list[RetiredFile]]:
+    """Entries and retired files from catalogue text; raises _Problem (with a line) or
+    YamlSyntaxError."""
+    _, root = read_yaml(text, _READ_LIMITS)
     if root is None:
-        return {}
+        return {}, []
     version: str | None = None
     items: dict[str, AudioEntry] = {}
+    retired: list[RetiredFile] = []
     for key_node, value_node in _mapping(root, "the catalogue"):
         key = _scalar(key_node, "a key")
         if key == "version":
@@ -190,11 +250,14 @@ def parse(text: str) -> dict[str, AudioEntry]:
                 if name in items:
                     raise _Problem(name_node, f"item {name!r} appears twice")
                 items[name] = _entry(name, entry_node)
+        elif key == "retired":
+            retired = _retired(value_node)
         else:
-            raise _Problem(key_node, f"unknown top-level key {key!r} (known: version, items)")
+            raise _Problem(key_node, f"unknown top-level key {key!r} "
+                           "(known: version, items, retired)")
     if version is None:
         raise _Problem(root, "the 'version: 1' line is missing")
-    return items
+    return items, retired
 
 
 def _temp_path(directory: Path, prefix: str) -> Path:
@@ -237,9 +300,11 @@ def _fsync_dir(directory: Path) -> None:
 class Catalogue:
     """The items of one library directory; load, look up, change, save."""
 
-    def __init__(self, library_dir: Path, entries: Mapping[str, AudioEntry] | None = None):
+    def __init__(self, library_dir: Path, entries: Mapping[str, AudioEntry] | None = None,
+                 retired: Sequence[RetiredFile] = ()):
         self.library_dir = Path(library_dir)
         self._entries: dict[str, AudioEntry] = dict(entries or {})
+        self._retired: list[RetiredFile] = list(retired)
 
     @classmethod
     def load(cls, library_dir: Path) -> Catalogue:
@@ -257,7 +322,7 @@ class Catalogue:
             raise CatalogueError(_("{file}: cannot be read: {reason}").format(
                 file=str(path), reason=exc.strerror)) from None
         try:
-            return cls(library_dir, parse(text))
+            return cls(library_dir, *parse(text))
         except _Problem as exc:
             raise CatalogueError(_("{file}, line {line}: {problem}; fix that line (or restore "
                                    "the file) and run `broadcastd audio check`").format(
@@ -293,15 +358,45 @@ class Catalogue:
         """Library file names the catalogue refers to."""
         return {e.file for e in self._entries.values()}
 
+    @property
+    def retired(self) -> Sequence[RetiredFile]:
+        """Files items pointed to before a replace, kept for broadcasts already sent."""
+        return tuple(self._retired)
+
+    def served_files(self) -> set[str]:
+        """Files the speakers may fetch: the items' and the retired ones (see `retired`)."""
+        return self.files() | {r.file for r in self._retired}
+
     def add(self, entry: AudioEntry) -> None:
-        """Add an item; a taken name is refused (remove the old one first)."""
+        """Add an item; a taken name is refused (see `swap` to replace its recording)."""
         if entry.name in self._entries:
             taken = self._entries[entry.name]
             raise NameTaken(_("the name {name} is already used by {title} (from {source}); "
-                              "choose another --name or `broadcastd audio remove {id}` "
-                              "first").format(name=repr(entry.name), title=repr(taken.title),
-                                              source=repr(taken.source), id=entry.name))
+                              "choose another --name, or add --replace to swap the "
+                              "recording").format(name=repr(entry.name), title=repr(taken.title),
+                                                  source=repr(taken.source)))
         self._entries[entry.name] = entry
+
+    def swap(self, entry: AudioEntry, keep_until: datetime) -> RetiredFile | None:
+        """Point an existing item at a new recording. Its old file, unless another item
+        still uses it, is retired until `keep_until` (returned); None when nothing retires."""
+        old = self._entries[entry.name]
+        self._entries[entry.name] = entry
+        self._retired = [r for r in self._retired if r.file not in self.files()]
+        if old.file in self.files():
+            return None
+        retired = RetiredFile(old.file, old.sha256, old.name, entry.imported_at, keep_until)
+        self._retired = [r for r in self._retired if r.file != old.file] + [retired]
+        return retired
+
+    def prune(self, now: datetime) -> list[RetiredFile]:
+        """Forget retired files past their `keep_until` (and any an item uses again);
+        returns the expired ones, whose files the caller deletes after saving."""
+        expired = [r for r in self._retired if r.keep_until <= now]
+        in_use = self.files()
+        self._retired = [r for r in self._retired
+                         if r.keep_until > now and r.file not in in_use]
+        return [r for r in expired if r.file not in in_use]
 
     def remove(self, name: str) -> AudioEntry:
         """Drop an item from the catalogue (its file is the caller's business)."""
@@ -313,4 +408,4 @@ class Catalogue:
     def save(self) -> None:
         """Write the catalogue atomically."""
         self.library_dir.mkdir(parents=True, exist_ok=True)
-        write_atomically(self.path, render(self._entries).encode("utf-8"))
+        write_atomically(self.path, render(self._entries, self._retired).encode("utf-8"))

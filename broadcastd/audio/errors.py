@@ -49,3 +49,11 @@ class InvalidName(ImportRefused):
 
 class LibraryWriteError(ImportRefused):
     """Writing to the library failed (disk full, permissions); nothing was kept."""
+
+
+class NothingToReplace(ImportRefused):
+    """`--replace` names no existing item."""
+
+
+class ReplaceRefused(ImportRefused):
+    """The new recording would make a timetable that plays the item break."""

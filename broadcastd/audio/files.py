@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,15 +25,28 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+_held = threading.local()
+
+
 @contextmanager
 def library_lock(library_dir: Path) -> Iterator[None]:
-    """Serialise changes to one library, so two `audio add` runs cannot race."""
+    """Serialise changes to one library, so two `audio add` runs cannot race.
+
+    Re-entrant within a thread: checking the timetables before a replace speaks their
+    `text:` items into the same library while the import holds the lock."""
     library_dir.mkdir(parents=True, exist_ok=True)
+    key = str(library_dir.resolve())
+    held: set[str] = _held.__dict__.setdefault("libraries", set())
+    if key in held:
+        yield
+        return
     with open(library_dir / LOCK_FILE, "a+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        held.add(key)
         try:
             yield
         finally:
+            held.discard(key)
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 

@@ -1,7 +1,7 @@
 """Serving library files to the speakers: GET and HEAD /audio/<sha256>.mp3.
 
-Only files named `<64 hex>.mp3` that the catalogue (or the speech cache of `text:`
-items, `speech/`) refers to are served, and
+Only files named `<64 hex>.mp3` that the catalogue (its items, the files it retired
+after a replace, or the speech cache of `text:` items, `speech/`) refers to are served, and
 only as regular files directly inside the library (no symlinks): the catalogue
 is the one list of what may go out, and nothing else in the directory leaks.
 Speakers on 3G resume with Range requests and verify the sha256, which is also
@@ -54,14 +54,15 @@ class ServedLibrary:
         self._verified: dict[str, tuple[int, int, int]] = {}
 
     def served_files(self) -> frozenset[str]:
-        """File names in the catalogue and the speech cache, re-read only when either
+        """File names in the catalogue (retired ones included: a broadcast sent before a
+        replace still fetches them) and the speech cache, re-read only when either
         changes (a new cache entry changes its folder's modification time)."""
         key = _stat_key(self.library_dir / CATALOGUE_FILE) + _stat_key(
             self.library_dir / SPEECH_DIR
         )
         with self._lock:
             if key != self._catalogue_key:
-                self._files = frozenset(Catalogue.load(self.library_dir).files()) | (
+                self._files = frozenset(Catalogue.load(self.library_dir).served_files()) | (
                     cached_files(self.library_dir)
                 )
                 self._catalogue_key = key

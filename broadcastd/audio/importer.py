@@ -4,6 +4,10 @@ Every pass is an ffmpeg subprocess reading and writing files, so a 75-minute
 relay recording never sits decoded in Python's memory. The result is written to
 a temporary file, renamed to `<sha256>.mp3` and only then entered in the
 catalogue; any failure removes what this import created.
+
+With `replace`, an existing item is pointed at the new recording: the timetables are
+checked with the item at its new length first, and the old file is retired (still
+served to broadcasts already sent, see retired.py), not deleted.
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ from __future__ import annotations
 import math
 import os
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from broadcastd.audio import analysis
+from broadcastd.audio import analysis, retired
 from broadcastd.audio.analysis import Analysis
 from broadcastd.audio.catalogue import AudioEntry, Catalogue, Origin
 from broadcastd.audio.errors import (
@@ -25,6 +29,8 @@ from broadcastd.audio.errors import (
     InvalidName,
     LibraryWriteError,
     NotAudio,
+    NothingToReplace,
+    ReplaceRefused,
     SilentAudio,
     TruncatedAudio,
 )
@@ -37,7 +43,7 @@ from broadcastd.audio.names import (
     title_from_filename,
 )
 from broadcastd.audio.profile import AudioProfile
-from broadcastd.i18n import Text, _
+from broadcastd.i18n import Text, _, listing
 
 #: Output loudness further than this from the target gets one corrective encode.
 LOUDNESS_TOLERANCE_LU = 0.5
@@ -53,6 +59,21 @@ class ImportReport:
     trimmed: tuple[float, float] | None
     encodes: int
     reused_file: bool
+
+
+CheckSwap = Callable[[Catalogue, AudioEntry], Sequence[str]]
+"""Given the catalogue as it is and an item as it would become, the problems the swap
+would bring into the timetables (each a line for people, a `Text` to be said in the
+reader's language), or none."""
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What `--replace` needs from the caller: the timetables' verdict on the new
+    recording, and how long the old file stays served (`retired.retention`)."""
+
+    check: CheckSwap
+    keep_old_for: timedelta = field(default_factory=retired.retention)
 
 
 def _default_now() -> datetime:
@@ -83,16 +104,19 @@ def import_file(
     tools: AudioTools | None = None,
     now: Callable[[], datetime] = _default_now,
     origin: Origin | None = None,
+    replace: Replacement | None = None,
 ) -> ImportReport:
     """Import one file into the library and catalogue, or raise an ImportRefused.
 
     On refusal or failure the library directory and catalogue are as before. `origin`
     records where the audio came from when it is not the file itself (speech).
+    `replace` swaps the recording of an existing item instead of adding one.
     """
     profile = profile or AudioProfile()
     source = Path(source)
     library_dir = Path(library_dir)
     name = name if name is not None else name_from_filename(source.stem)
+    given_title = title
     title = title if title is not None else title_from_filename(source.stem)
     if not is_valid_name(name):
         raise InvalidName(_name_refused(source, name))
@@ -100,13 +124,28 @@ def import_file(
     tools = tools or locate_tools()
     with library_lock(library_dir):
         catalogue = Catalogue.load(library_dir)
-        probe = AudioEntry(name, "", title, 0.0, "", 0.0, 0.0, "", now())
-        catalogue.add(probe)  # refuses a taken name before any work is done
-        catalogue.remove(name)
+        _check_name_free(catalogue, source, name, replace is not None, now())
+        if replace is not None and given_title is None:
+            title = catalogue.entries[name].title  # the same item, a new recording
         measured = _measure_source(tools, source, profile, trim_silence)
         span = _span_to_keep(source, measured, trim_silence)
         return _convert_and_store(tools, source, library_dir, catalogue, profile, measured,
-                                  span, name, title, now, origin)
+                                  span, name, title, now, origin, replace)
+
+
+def _check_name_free(catalogue: Catalogue, source: Path, name: str, replacing: bool,
+                     now: datetime) -> None:
+    """Before any work: a new item needs a free name, a replacement an existing one."""
+    if replacing:
+        if catalogue.get(name) is None:
+            raise NothingToReplace(_(
+                "{file}: there is no item {name} to replace; drop --replace to add it as a "
+                "new item (see `broadcastd audio list`)").format(file=source.name,
+                                                                 name=repr(name)))
+        return
+    probe = AudioEntry(name, "", "", 0.0, "", 0.0, 0.0, "", now)
+    catalogue.add(probe)  # refuses a taken name
+    catalogue.remove(name)
 
 
 def _check_source_file(source: Path) -> None:
@@ -290,6 +329,7 @@ def _convert_and_store(
     tools: AudioTools, source: Path, library_dir: Path, catalogue: Catalogue,
     profile: AudioProfile, measured: Analysis, span: tuple[float, float] | None,
     name: str, title: str, now: Callable[[], datetime], origin: Origin | None,
+    replacement: Replacement | None = None,
 ) -> ImportReport:
     stored = store_converted(tools, source, library_dir, profile, measured, span)
     output = stored.output
@@ -304,7 +344,11 @@ def _convert_and_store(
         if origin is not None:
             entry = replace(entry, source=origin.source, text=origin.text,
                             engine=origin.engine, voice=origin.voice)
-        catalogue.add(entry)
+        if replacement is None:
+            catalogue.add(entry)
+        else:
+            _swap(catalogue, source, entry, replacement)
+        expired = catalogue.prune(entry.imported_at)
         catalogue.save()
     except OSError as exc:
         _forget(stored)
@@ -313,8 +357,24 @@ def _convert_and_store(
     except BaseException:
         _forget(stored)
         raise
+    retired.delete_expired(catalogue, expired)
     return ImportReport(entry, measured.decoded_duration_s, span, stored.encodes,
                         stored.reused)
+
+
+def _swap(catalogue: Catalogue, source: Path, entry: AudioEntry,
+          replacement: Replacement) -> None:
+    """Point the item at its new recording, unless a timetable would break."""
+    old = catalogue.entries[entry.name]
+    problems = replacement.check(catalogue, entry)
+    if problems:
+        change = f"{old.duration_s:.1f} s -> {entry.duration_s:.1f} s"
+        raise ReplaceRefused(_(
+            "{file}: replacing {name} ({change}) would break the timetables that play it; "
+            "nothing was changed. Shorten the recording or change these first:\n  {problems}"
+        ).format(file=source.name, name=entry.name, change=change,
+                 problems=listing(list(problems), "\n  ")))
+    catalogue.swap(entry, entry.imported_at + replacement.keep_old_for)
 
 
 def _encode_to_target(

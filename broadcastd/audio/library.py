@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from broadcastd.audio import retired
 from broadcastd.audio.catalogue import CATALOGUE_FILE, AudioEntry, Catalogue
 from broadcastd.audio.errors import AudioError
 from broadcastd.audio.files import LOCK_FILE, TEMP_PREFIX, library_lock, sha256_file
@@ -27,8 +29,10 @@ class UnknownItem(AudioError):
     """No catalogue item has that name."""
 
 
-def remove_item(library_dir: Path, name: str, find_uses: FindUses) -> AudioEntry:
-    """Remove an item and, if no other item shares it, its file.
+def remove_item(library_dir: Path, name: str, find_uses: FindUses,
+                now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> AudioEntry:
+    """Remove an item and, if no other item shares it, its file (and retired files past
+    their time, see retired.py).
 
     Refused while a timetable uses the item: removing it would silence a slot.
     """
@@ -43,9 +47,11 @@ def remove_item(library_dir: Path, name: str, find_uses: FindUses) -> AudioEntry
             raise UnknownItem(_("no item named {name} in {file}; see `broadcastd audio "
                                 "list`").format(name=repr(name), file=str(catalogue.path)))
         catalogue.remove(name)
+        expired = catalogue.prune(now())
         catalogue.save()
-        if entry.file not in catalogue.files() | cached_files(library_dir):
+        if entry.file not in catalogue.served_files() | cached_files(library_dir):
             catalogue.path_of(entry).unlink(missing_ok=True)
+        retired.delete_expired(catalogue, expired)
     return entry
 
 
@@ -58,6 +64,8 @@ class CheckReport:
     drifted: list[str] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    """Replaced recordings still kept (not problems): `<file> (was <name>) kept until ...`."""
 
     @property
     def ok(self) -> bool:
@@ -88,7 +96,11 @@ def check_library(library_dir: Path) -> CheckReport:
             report.missing.append(f"{name} -> {entry.file}")
         elif sha256_file(path) != entry.sha256:
             report.drifted.append(f"{name} -> {entry.file}")
-    referenced = catalogue.files() | cached_files(library_dir)
+    for old in catalogue.retired:
+        gone = "" if (library_dir / old.file).is_file() else ", already deleted"
+        report.retired.append(f"{old.file} (was {old.name}) kept until "
+                              f"{old.keep_until.isoformat()}{gone}")
+    referenced = catalogue.served_files() | cached_files(library_dir)
     if library_dir.is_dir():
         for path in sorted(library_dir.iterdir()):
             if path.name in KNOWN_FILES or path.name in referenced:

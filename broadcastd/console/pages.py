@@ -27,6 +27,7 @@ from broadcastd.console import model
 from broadcastd.console.auth import STATIC_PATH, templates
 from broadcastd.console.sessions import COOKIE
 from broadcastd.console.words import LANG_COOKIE, Lang, lang_of, legend, words
+from broadcastd.i18n import say
 from broadcastd.store.users import SessionView
 
 router = APIRouter(include_in_schema=False)
@@ -120,7 +121,7 @@ def _today(context: ApiContext, topology: Topology, lang: Lang) -> dict[str, Any
         days.append(model.commune_day(commune, status_now, day, planned))
     return {
         "days": days,
-        "problems": list(context.view.health().problems),
+        "problems": [say(problem, lang) for problem in context.view.health().problems],
         "updated": f"{_local(moment, topology):{model.STAMP}}",
     }
 
@@ -176,7 +177,8 @@ def stop_form(
     chosen = clusters if scope == "chosen" else None
     try:
         asked = StopRequest(clusters=chosen, reason=reason.strip() or None)
-        stop_on(broadcast_id, asked, who, context.store, context.view, announcer)
+        stop_on(broadcast_id, asked, who, context.store, context.view, announcer,
+                lang=_lang(request))
     except ValidationError:
         return _back(broadcast_id, "choose at least one cluster (or stop on every one)")
     except HTTPException as refused:

@@ -16,6 +16,7 @@ from broadcastd.console.pages import _lang, _render, _signed_in, _to_sign_in
 from broadcastd.console.timetable_model import HOURS
 from broadcastd.console.timetable_model import timetable_page as build_page
 from broadcastd.console.words import words
+from broadcastd.i18n import say
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +34,8 @@ def timetable_page(request: Request, context: ContextDep, commune: str = "") -> 
     upcoming = view.upcoming(HOURS)
     cancelled = context.store.cancelled_occurrences([o.broadcast_id for o in upcoming])
     page = build_page(topology.communes, commune, upcoming, cancelled,
-                      view.day_changes(HOURS), view.health().timetable_problems, moment,
+                      view.day_changes(HOURS),
+                      [say(problem, lang) for problem in view.health().timetable_problems], moment,
                       words(lang))
     return _render(request, "timetable.html", session, topology, moment,
                    404 if unknown else 200, page=page,

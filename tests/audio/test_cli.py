@@ -126,7 +126,7 @@ def test_the_library_commands_in_vietnamese(
     assert vi("add", str(morning)) == 1
     assert capsys.readouterr().err.startswith(
         "lỗi: tên 'ban-tin-sang' đã được dùng cho 'Bản tin sáng' (từ 'Bản tin sáng.wav'); "
-        "hãy chọn --name khác hoặc chạy `broadcastd audio remove ban-tin-sang` trước"
+        "hãy chọn --name khác, hoặc thêm --replace để thay bản ghi"
     )
     assert vi("add", str(morning), "--name", "Bản tin T2") == 1
     assert "không dùng được tên 'Bản tin T2' trong danh mục" in capsys.readouterr().err
