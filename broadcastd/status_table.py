@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from broadcastd.i18n import DEFAULT, Language, _, pgettext, say
-from broadcastd.reports.words import OUTCOME_WORDS
+from broadcastd.reports.words import outcome_words
 
 TOKEN_ENV = "BROADCASTD_TOKEN"
 
@@ -141,7 +141,7 @@ def shown_state(last: dict[str, Any], lang: Language = "en") -> str:
     outcome = last.get("outcome")
     if outcome:
         detail = last.get("outcome_detail")
-        word = OUTCOME_WORDS[lang].get(str(outcome), str(outcome))
+        word = outcome_words(lang).get(str(outcome), str(outcome))
         word = word if lang == "en" else word.lower()
         return f"{word} ({detail})" if detail else word
     raw = str(last.get("state", ""))

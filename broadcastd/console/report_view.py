@@ -23,7 +23,7 @@ LOW_SHARE = 0.8
 """A cluster (or a day) that played less than this share of what was due is marked."""
 WORST = 5
 """How many of the clusters that played least the page names first."""
-COUNT_KEYS = [key for key, _, _ in COUNT_COLUMNS[:-1]]
+COUNT_KEYS = [key for key, _header in COUNT_COLUMNS[:-1]]
 """planned, played, partial, missed, preempted, cancelled, failed, not over."""
 MADE = "%Y-%m-%d %H:%M"
 

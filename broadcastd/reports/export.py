@@ -25,10 +25,10 @@ from broadcastd.reports.words import (
     DAY_COLUMNS,
     FILE_STEM,
     ROW_COLUMNS,
-    SHEETS,
     Lang,
     headers,
     outcome_word,
+    sheet_names,
 )
 from broadcastd.timetable.priority import priority_name
 
@@ -66,7 +66,7 @@ def to_xlsx(report: Report, lang: Lang = "vi") -> bytes:
     out = io.BytesIO()
     book = Workbook(out, {"constant_memory": True, "in_memory": True})
     looks = _Looks(book)
-    rows_title, clusters_title, days_title = SHEETS[lang]
+    rows_title, clusters_title, days_title = sheet_names(lang)
     sheet = _sheet(book, looks, rows_title, headers(ROW_COLUMNS, lang), ROW_WIDTHS)
     for number, row in enumerate(report.rows, start=1):
         _write(sheet, looks, number, list(_row_values(row, lang)))
@@ -147,7 +147,7 @@ def _write(sheet: Worksheet, looks: _Looks, number: int, values: list[Any],
 
 
 def _counts(tally: Tally) -> list[Any]:
-    values: list[Any] = [tally.count(key) for key, _, _ in COUNT_COLUMNS[:-1]]
+    values: list[Any] = [tally.count(key) for key, _header in COUNT_COLUMNS[:-1]]
     share = tally.share_played
     return [*values, None if share is None else _Share(share)]
 
