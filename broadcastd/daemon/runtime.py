@@ -153,7 +153,7 @@ class Daemon:
         if self.demo:
             now = self.clock()
             good = {path: demo_timetable(timetable, now) for path, timetable in good.items()}
-        return _Loaded(good, broken, [str(problem) for problem in loaded.errors], catalogue)
+        return _Loaded(good, broken, [problem.text() for problem in loaded.errors], catalogue)
 
     def _merge(self, loaded: _Loaded) -> tuple[dict[Path, Timetable], list[str]]:
         """Per file: the new timetable if it has no errors, else the last good one in
