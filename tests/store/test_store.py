@@ -1,4 +1,5 @@
-"""The store as the dispatcher uses it: a real SQLite file, the real writer thread."""
+"""The store as the dispatcher uses it: a real SQLite file or PostgreSQL database, the
+real writer thread."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event, func, select
 
 from broadcastd.contract import Ack
@@ -276,6 +278,7 @@ def test_reads_filter_by_commune_date_and_delivery_state(store: Store) -> None:
     assert before[("man-lan", "ban-coc")][1].last_state == "finished"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL has no pragmas
 def test_the_sqlite_file_is_in_wal_mode_with_full_sync(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
