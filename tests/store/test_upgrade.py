@@ -9,7 +9,7 @@ from sqlalchemy import MetaData, Table, UniqueConstraint, create_engine, inspect
 
 from broadcastd.contract import Ack
 from broadcastd.store import AckOutcome, open_store
-from broadcastd.store.schema import ack_events, broadcasts, metadata
+from broadcastd.store.schema import ack_events, broadcasts
 from broadcastd.store.upgrade import upgrade
 
 from .builders import CLUSTERS, SLOT_START, STORED_AT, morning
