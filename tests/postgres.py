@@ -60,7 +60,9 @@ class PostgresDatabase:
 @contextmanager
 def session_database(server: str = SERVER) -> Iterator[PostgresDatabase]:
     """A fresh `broadcastd_test_<random>` database, dropped (connections and all) at the end."""
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        server, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
     name = f"broadcastd_test_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
