@@ -1,12 +1,15 @@
-"""Fixtures shared by every test folder: the real broker and free ports."""
+"""Fixtures shared by every test folder: the real broker, PostgreSQL and free ports."""
 
 from __future__ import annotations
 
 import random
 import socket
 import uuid
+from collections.abc import Iterator
 
 import pytest
+
+from tests.postgres import PostgresDatabase, PostgresUnavailable, session_database
 
 MOSQUITTO = ("127.0.0.1", 1883)
 
@@ -56,3 +59,14 @@ def mosquitto() -> tuple[str, int]:
 def topic_prefix() -> str:
     """A topic root of the test's own, so tests sharing the broker never see each other."""
     return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabase]:
+    """A fresh PostgreSQL database for this session. Missing, the PostgreSQL cases skip
+    and say how to provide one; SQLite stays the default every other test runs on."""
+    try:
+        with session_database() as database:
+            yield database
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))

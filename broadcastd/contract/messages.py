@@ -231,13 +231,16 @@ def _string(
 
 
 def _bounded(value: str, name: str, limit: int) -> str:
-    """`value` if it has at most `limit` characters and can be stored as UTF-8.
+    """`value` if it has at most `limit` characters and can be stored as UTF-8 text.
 
-    JSON can carry a lone surrogate (`"\\ud800"`), which no UTF-8 database takes: a
-    cluster's fault, so `invalid`, not a store error.
+    JSON can carry a lone surrogate (`"\\ud800"`), which no UTF-8 database takes, and
+    NUL (`"\\u0000"`), which PostgreSQL's text refuses: a cluster's fault, so `invalid`,
+    not a store error that would fail the batch of acks it came in.
     """
     if len(value) > limit:
         raise ContractError("invalid", f"{name} longer than {limit} characters")
+    if "\x00" in value:
+        raise ContractError("invalid", f"{name} contains a NUL character")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:

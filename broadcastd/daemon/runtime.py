@@ -43,7 +43,13 @@ from broadcastd.service.metrics import Metrics, metrics_router
 from broadcastd.settings import Settings
 from broadcastd.speech import speaker_from_settings, text_lengths
 from broadcastd.store import Store, open_store
-from broadcastd.store.lock import DatabaseLock, DatabaseLockError, sqlite_file
+from broadcastd.store.lock import (
+    DatabaseLock,
+    DatabaseLockError,
+    PostgresLock,
+    is_postgresql,
+    sqlite_file,
+)
 from broadcastd.timetable.loader import load_timetables, timetable_files
 from broadcastd.timetable.model import Timetable
 
@@ -108,7 +114,7 @@ class Daemon:
         self.demo = demo
         self.clock = clock
         self._before_scheduling = before_scheduling
-        self._db_lock: DatabaseLock | None = None
+        self._db_lock: DatabaseLock | PostgresLock | None = None
         self.metrics = Metrics()
         self.state = TimetableState()
         self._catalogue = Catalogue(settings.paths.audio_library)
@@ -283,14 +289,19 @@ class Daemon:
 
     def _lock_database(self) -> None:
         """One daemon per database (and so per broker session): a second one stops here."""
-        database = sqlite_file(self.settings.database.url)
-        if database is None:
+        url = self.settings.database.url
+        database = sqlite_file(url)
+        lock: DatabaseLock | PostgresLock
+        if database is not None:
+            lock = DatabaseLock(database)
+        elif is_postgresql(url):
+            lock = PostgresLock(url)
+        else:
             return
-        lock = DatabaseLock(database)
         try:
             lock.acquire()
         except DatabaseLockError as exc:
-            raise StartError(str(exc), permanent=True) from exc
+            raise StartError(str(exc), permanent=not exc.transient) from exc
         self._db_lock = lock
 
     def _open_store(self) -> None:

@@ -616,12 +616,19 @@ def _count_rejected(
 ) -> None:
     r = rejected_messages.c
     text = sample[: SAMPLE_CHARS * 4].decode("utf-8", errors="replace")[:SAMPLE_CHARS]
-    values = {"last_at": at, "last_topic": topic[:SAMPLE_CHARS], "last_sample": text}
+    values = {"last_at": at, "last_topic": _storable(topic[:SAMPLE_CHARS]),
+              "last_sample": _storable(text)}
     updated = conn.execute(
         update(rejected_messages).where(r.reason == reason).values(count=r.count + count, **values)
     )
     if not updated.rowcount:
         conn.execute(rejected_messages.insert(), {"reason": reason, "count": count, **values})
+
+
+def _storable(text: str) -> str:
+    """`text` with NUL shown as U+FFFD, like any other unreadable byte: PostgreSQL's text
+    refuses NUL, and a refused message is counted whatever it carried."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _no_arg(callback: Callable[[], None] | None) -> Callable[[None], None] | None:

@@ -152,6 +152,8 @@ def _ack_with(extra: str, at: str = "2026-11-29T05:30:00+07:00") -> bytes:
         (_ack_with(',"item":18446744073709551616'), "invalid"),
         (_ack_with(',"detail":"' + "x" * 201 + '"'), "invalid"),
         (_ack_with(',"detail":"\\ud800"'), "invalid"),
+        (_ack_with(',"detail":"disk\\u0000full"'), "invalid"),  # PostgreSQL text has no NUL
+        (_ack_with("").replace(b'"a"', b'"a\\u0000"'), "invalid"),
         (_ack_with(',"detail":7'), "invalid"),
         (_ack_with("").replace(b'"a"', b'"\\udfff"'), "invalid"),
         (_ack_with("").replace(b'"a"', b'"' + b"a" * 201 + b'"'), "invalid"),
@@ -187,6 +189,7 @@ def test_acks_at_the_bounds_are_read() -> None:
         b'{"v":1,"online":true,"volume":101}',
         b'{"v":1,"online":true,"volume":-1}',
         b'{"v":1,"online":true,"firmware":"\\ud800"}',
+        b'{"v":1,"online":true,"firmware":"fw\\u00001.2"}',
         b'{"v":1,"online":true,"firmware":"' + b"x" * 201 + b'"}',
     ],
 )

@@ -194,6 +194,8 @@ def _text_ok(value: Any, required: bool) -> bool:
         return not required
     if not isinstance(value, str) or (required and not value) or len(value) > MAX_TEXT:
         return False
+    if "\x00" in value:  # PostgreSQL's text refuses NUL
+        return False
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from broadcastd.audio.ffmpeg import locate_tools
 from broadcastd.simulate.fleet import ClusterId, Fleet, FleetConfig
 from tests.conftest import free_port
+from tests.postgres import PostgresDatabase
 
 from .browser import chromium  # noqa: F401  (the browser tests' fixture)
 from .site import Site, cluster_names
@@ -52,12 +54,22 @@ PLAYLIST: list[dict[str, Any]] = [
 
 @pytest.fixture
 def site(
-    tmp_path: Path, audio_library: Path, mosquitto: tuple[str, int], topic_prefix: str
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    audio_library: Path,
+    mosquitto: tuple[str, int],
+    topic_prefix: str,
 ) -> Iterator[Site]:
+    """A commune site storing in SQLite; `parametrize("site", ["postgresql"], indirect=True)`
+    gives it a schema of its own in the session's PostgreSQL instead."""
     made = Site(root=tmp_path, library=audio_library, prefix=topic_prefix, http_port=free_port())
-    yield made
-    if made.alive():
-        made.stop()
+    with ExitStack() as cleanup:
+        if getattr(request, "param", "sqlite") == "postgresql":
+            database: PostgresDatabase = request.getfixturevalue("postgres")
+            made.database_url = cleanup.enter_context(database.schema())
+        yield made
+        if made.alive():
+            made.stop()
 
 
 MakeFleet = Callable[..., Fleet]

@@ -114,6 +114,8 @@ class Site:
     broker_port: int = 1883  # the shared Mosquitto, unless the test runs its own
     extra_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Keys merged into the config's sections, e.g. {"http": {"header_timeout_s": 2}}."""
+    database_url: str | None = None
+    """A PostgreSQL URL to store in; None: the SQLite file `database` in the site's folder."""
     max_files: int | None = None
     """RLIMIT_NOFILE for the daemon, as systemd's LimitNOFILE= sets it."""
     process: subprocess.Popen[bytes] | None = None
@@ -145,7 +147,7 @@ class Site:
                 "client_id": f"broadcastd-{self.prefix}",
                 "topic_prefix": self.prefix,
             },
-            "database": {"url": f"sqlite:///{self.database}"},
+            "database": {"url": self.database_url or f"sqlite:///{self.database}"},
             "http": {
                 "listen": f"127.0.0.1:{self.http_port}",
                 "public_base_url": self.base_url,

@@ -87,6 +87,7 @@ def error_lines(stderr: str) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("site", ["sqlite", "postgresql"], indirect=True)
 def test_a_second_daemon_on_the_same_database_stops_with_one_line(site: Site) -> None:
     site.write(timetable(Slot.ahead(site.commune, seconds=600, length_s=60), PLAYLIST))
     site.start()
@@ -97,7 +98,8 @@ def test_a_second_daemon_on_the_same_database_stops_with_one_line(site: Site) ->
     assert second.returncode == 2 and restart_prevented(2)
     assert "Traceback" not in second.stderr
     (line,) = error_lines(second.stderr)
-    assert str(site.database) in line and "already in use by another broadcastd" in line
+    assert (site.database_url or str(site.database)) in line
+    assert "already in use by another broadcastd" in line
     assert f"process {site.process.pid}" in line
     assert site.get("/healthz")["status"] == "ok"  # the first one was left alone
 

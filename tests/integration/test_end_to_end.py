@@ -1,5 +1,6 @@
 """The whole path, for real: timetable in, plays out over Mosquitto to 22 simulated
-clusters, acks stored in SQLite, and what district staff read over HTTP."""
+clusters, acks stored in SQLite (and, for the first test, in PostgreSQL too), and what
+district staff read over HTTP."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def all_have(fleet: object, broadcast_id: str, state: str, count: int = CLUSTERS
     )
 
 
+@pytest.mark.parametrize("site", ["sqlite", "postgresql"], indirect=True)
 def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
     site: Site, make_fleet: MakeFleet
 ) -> None:

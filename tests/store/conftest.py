@@ -1,4 +1,5 @@
-"""A real SQLite file per test, and the store on it with its writer running."""
+"""The store on each database it supports: a real SQLite file per test, and a schema of
+its own per test in a real PostgreSQL; the writer running."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ from pathlib import Path
 import pytest
 
 from broadcastd.store import Store, open_store
+from tests.postgres import PostgresDatabase
 
 from .builders import STORED_AT
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'broadcastd.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'broadcastd.db'}"
+        return
+    database: PostgresDatabase = request.getfixturevalue("postgres")
+    with database.schema() as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The store as the dispatcher uses it: a real SQLite file, the real writer thread."""
+"""The store as the dispatcher uses it: a real SQLite file or PostgreSQL database, the
+real writer thread."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event, func, select
 
 from broadcastd.contract import Ack
@@ -150,6 +152,14 @@ def test_rejected_messages_are_counted_by_reason_with_the_last_sample(store: Sto
     assert counts["bad_version"].count == 1 and counts["bad_version"].last_sample == '{"v":2}'
 
 
+def test_a_rejected_message_with_nul_bytes_is_counted_and_shown(store: Store) -> None:
+    """PostgreSQL's text holds no NUL; a payload made of anything must still be counted."""
+    store.count_rejected("malformed", "broadcast/man-lan/ban-coc/ack", b"{\x00\x00bad", SLOT_START)
+    assert store.flush()
+    (counted,) = store.rejected_counts()
+    assert counted.count == 1 and counted.last_sample == "{\ufffd\ufffdbad"
+
+
 def test_presence_keeps_firmware_through_the_last_will(store: Store) -> None:
     online_at, will_at = SLOT_START, SLOT_START + timedelta(hours=1)
     store.record_presence("man-lan", "ban-coc", True, "2.1.0", 80, online_at)
@@ -276,6 +286,7 @@ def test_reads_filter_by_commune_date_and_delivery_state(store: Store) -> None:
     assert before[("man-lan", "ban-coc")][1].last_state == "finished"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL has no pragmas
 def test_the_sqlite_file_is_in_wal_mode_with_full_sync(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

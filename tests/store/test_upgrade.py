@@ -3,66 +3,55 @@ its ack key gains `detail`, and no row is lost."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import MetaData, Table, UniqueConstraint, create_engine, inspect, select
 
 from broadcastd.contract import Ack
 from broadcastd.store import AckOutcome, open_store
-from broadcastd.store.schema import ack_events, metadata
+from broadcastd.store.schema import ack_events, broadcasts
 from broadcastd.store.upgrade import upgrade
 
 from .builders import CLUSTERS, SLOT_START, STORED_AT, morning
 
-# ack_events as broadcastd created it up to issue 8: `detail` not in the key.
-OLD_ACK_EVENTS = """
-CREATE TABLE ack_events (
-    id INTEGER NOT NULL,
-    broadcast_id VARCHAR(200) NOT NULL,
-    commune VARCHAR(63) NOT NULL,
-    cluster VARCHAR(63) NOT NULL,
-    state VARCHAR(16) NOT NULL,
-    item INTEGER NOT NULL,
-    detail TEXT NOT NULL,
-    cluster_at DATETIME NOT NULL,
-    received_at DATETIME NOT NULL,
-    stored_at DATETIME NOT NULL,
-    PRIMARY KEY (id),
-    CONSTRAINT uq_ack_events_key UNIQUE (broadcast_id, cluster, state, item),
-    FOREIGN KEY(broadcast_id) REFERENCES broadcasts (id)
-)
-"""
 BID = morning().broadcast_id
 
 
-def old_database(path: Path) -> str:
-    """The old schema with one broadcast and five acks of one cluster in it."""
-    url = f"sqlite:///{path}"
-    engine = create_engine(url)
-    metadata.create_all(
-        engine, tables=[t for t in metadata.sorted_tables if t.name != "ack_events"]
+def old_ack_events(scratch: MetaData) -> Table:
+    """ack_events as broadcastd created it up to issue 8: `detail` not in the key."""
+    broadcasts.to_metadata(scratch)  # what the foreign key names
+    old = ack_events.to_metadata(scratch)
+    old.constraints = {c for c in old.constraints if not isinstance(c, UniqueConstraint)}
+    old.append_constraint(
+        UniqueConstraint("broadcast_id", "cluster", "state", "item", name="uq_ack_events_key")
     )
-    engine.dispose()
+    return old
+
+
+def old_database(url: str) -> str:
+    """The old schema with one broadcast and five acks of one cluster in it."""
     store = open_store(url, now=lambda: STORED_AT)  # the tables, and the broadcast
     store.record_broadcast(morning(), CLUSTERS)
     store.start()
     store.stop()
-    with sqlite3.connect(path) as db:
-        db.execute("DROP TABLE ack_events")
-        db.execute(OLD_ACK_EVENTS)
+    old = old_ack_events(MetaData())
+    engine = create_engine(url)
+    at = SLOT_START - timedelta(minutes=30)
+    with engine.begin() as conn:
+        ack_events.drop(conn)
+        old.create(conn)
         for n, (state, item, detail) in enumerate(
             [("received", -1, ""), ("ready", -1, ""), ("playing", 0, ""),
              ("suspended", 0, "man-lan/announce-053500/2026-11-29"), ("playing", 1, "")]
         ):
-            db.execute(
-                "INSERT INTO ack_events (broadcast_id, commune, cluster, state, item, detail,"
-                " cluster_at, received_at, stored_at) VALUES (?, 'man-lan', 'ban-coc', ?, ?, ?,"
-                " ?, ?, ?)",
-                (BID, state, item, detail, f"2026-11-28 22:30:0{n}.000000",
-                 f"2026-11-28 22:30:0{n}.500000", "2026-11-28 22:31:00.000000"),
-            )
+            conn.execute(old.insert(), {
+                "broadcast_id": BID, "commune": "man-lan", "cluster": "ban-coc",
+                "state": state, "item": item, "detail": detail,
+                "cluster_at": at + timedelta(seconds=n),
+                "received_at": at + timedelta(seconds=n + 0.5),
+                "stored_at": at + timedelta(minutes=1),
+            })
+    engine.dispose()
     return url
 
 
@@ -74,28 +63,28 @@ def rows(url: str) -> list[tuple[object, ...]]:
     return found
 
 
-def unique_keys(path: Path) -> list[str]:
-    with sqlite3.connect(path) as db:
-        (sql,) = db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ack_events'"
-        ).fetchone()
-    return [line.strip() for line in sql.splitlines() if "UNIQUE" in line]
+def unique_keys(url: str) -> list[tuple[str, ...]]:
+    engine = create_engine(url)
+    try:
+        return [
+            tuple(key["column_names"])
+            for key in inspect(engine).get_unique_constraints(ack_events.name)
+        ]
+    finally:
+        engine.dispose()
 
 
-def test_an_old_database_keeps_every_ack_and_gets_the_key_with_detail(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    url = old_database(path)
+def test_an_old_database_keeps_every_ack_and_gets_the_key_with_detail(db_url: str) -> None:
+    url = old_database(db_url)
     before = rows(url)
     assert len(before) == 5
-    assert unique_keys(path) == [
-        "CONSTRAINT uq_ack_events_key UNIQUE (broadcast_id, cluster, state, item),"
-    ]
+    assert unique_keys(url) == [("broadcast_id", "cluster", "state", "item")]
 
     store = open_store(url, now=lambda: STORED_AT)  # upgrades before the writer starts
     store.start()
     try:
         assert rows(url) == before
-        assert "detail" in " ".join(unique_keys(path))
+        assert unique_keys(url) == [("broadcast_id", "cluster", "state", "item", "detail")]
         resumed = Ack(BID, "playing", SLOT_START + timedelta(seconds=9), item=1, detail="resumed")
         seen: list[AckOutcome] = []
         store.record_ack("man-lan", "ban-coc", resumed, SLOT_START, seen.append)
@@ -107,8 +96,8 @@ def test_an_old_database_keeps_every_ack_and_gets_the_key_with_detail(tmp_path: 
         store.stop()
 
 
-def test_the_upgrade_is_done_once(tmp_path: Path) -> None:
-    url = old_database(tmp_path / "old.db")
+def test_the_upgrade_is_done_once(db_url: str) -> None:
+    url = old_database(db_url)
     engine = create_engine(url)
     try:
         assert len(upgrade(engine)) == 1
