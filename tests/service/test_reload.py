@@ -17,6 +17,7 @@ import pytest
 
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.contract import StopCommand
+from broadcastd.i18n import Language
 from broadcastd.simulate.fleet import Fleet
 from broadcastd.timetable.loader import load_timetables
 from tests.integration.site import Site
