@@ -34,7 +34,7 @@ from broadcastd.console.announce_form import (
     refusal_problem,
     to_request,
 )
-from broadcastd.console.pages import _lang, _render, _signed_in, _to_sign_in
+from broadcastd.console.render import page_lang, render, signed_in, to_sign_in
 from broadcastd.console.words import words
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.speech import MAX_TEXT_CHARS
@@ -66,12 +66,12 @@ def _desk(request: Request) -> AnnounceDesk | None:
 
 @router.get(PAGE, response_class=HTMLResponse)
 def announce_form(request: Request, context: ContextDep, commune: str = "") -> Response:
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     if not Role(session.role).allows(Role.OPERATOR):
         topology = Topology(context.view.topology())
-        return _render(request, "announce_denied.html", session, topology, context.now(),
+        return render(request, "announce_denied.html", session, topology, context.now(),
                        status.HTTP_403_FORBIDDEN)
     return _form(request, context, session, AnnounceForm(commune=commune))
 
@@ -81,9 +81,9 @@ def edit_again(
     request: Request, context: ContextDep, who: Operator, form: PostedForm
 ) -> Response:
     """The confirmation's *Sửa lại*: the form, filled as it was."""
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     return _form(request, context, session, form)
 
 
@@ -93,14 +93,14 @@ def review(request: Request, context: ContextDep, who: Operator, form: PostedFor
     planned = _through_desk(request, context, form, lambda desk, asked: desk.preview(asked))
     if not isinstance(planned, Occurrence):
         return planned
-    session, topology = _signed_in(request, context), Topology(context.view.topology())
+    session, topology = signed_in(request, context), Topology(context.view.topology())
     commune = topology.commune(planned.commune)
     desk = _desk(request)
     assert session is not None and commune is not None and desk is not None  # as just used
     now = context.now()
     page = confirmation(form, planned, commune, {e.name: e for e in desk.library()},
-                        now.astimezone(topology.zone(commune.commune)), words(_lang(request)))
-    return _render(request, "announce_confirm.html", session, topology, now, page=page)
+                        now.astimezone(topology.zone(commune.commune)), words(page_lang(request)))
+    return render(request, "announce_confirm.html", session, topology, now, page=page)
 
 
 @router.post(f"{PAGE}/send")
@@ -125,11 +125,11 @@ def _through_desk(
 ) -> Occurrence | Response:
     """`act` (the desk's preview or announce) on the form's request; else the response
     to give instead: sign-in, or the form with the refusal in the operator's words."""
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     zone = Topology(context.view.topology()).zone(form.commune)
-    w = words(_lang(request))
+    w = words(page_lang(request))
     desk = _desk(request)
     if desk is None:
         return _form(request, context, session, form)
@@ -155,7 +155,7 @@ def _form(
     """The form filled as `form`, with `problems` above it (422 when there are some;
     503 while the daemon cannot announce yet)."""
     topology = Topology(context.view.topology())
-    w = words(_lang(request))
+    w = words(page_lang(request))
     desk = _desk(request)
     if desk is None:
         problems = [*problems, Problem("", w["announce.not_started"], w["announce.not_started_fix"])]
@@ -164,6 +164,6 @@ def _form(
         code = status.HTTP_422_UNPROCESSABLE_CONTENT if problems else status.HTTP_200_OK
     library = desk.library() if desk is not None else []
     page = form_page(form, topology.communes, library, w, problems)
-    return _render(request, "announce.html", session, topology, context.now(), code, page=page,
+    return render(request, "announce.html", session, topology, context.now(), code, page=page,
                    text_limit=MAX_TEXT_CHARS,
                    text_hint=w["announce.text_hint"].format(limit=w["announce.text_limit"]))

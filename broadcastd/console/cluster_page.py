@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from broadcastd.api import present
 from broadcastd.api.deps import ContextDep, Topology
 from broadcastd.console.cluster_model import cluster_page as build_page
-from broadcastd.console.pages import _lang, _render, _signed_in, _to_sign_in
+from broadcastd.console.render import page_lang, render, signed_in, to_sign_in
 from broadcastd.console.words import words
 
 router = APIRouter(include_in_schema=False)
@@ -26,15 +26,15 @@ HISTORY = 50
 
 @router.get("/cluster/{commune}/{cluster}", response_class=HTMLResponse)
 def cluster_page(request: Request, commune: str, cluster: str, context: ContextDep) -> Response:
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     topology = Topology(context.view.topology())
     moment = context.now()
-    lang = _lang(request)
+    lang = page_lang(request)
     known = topology.commune(commune)
     if known is None or topology.area_of(commune, cluster) is None:
-        return _render(request, "not_found.html", session, topology, moment, 404,
+        return render(request, "not_found.html", session, topology, moment, 404,
                        what=f"{commune}/{cluster}", message=words(lang)["no_cluster"])
     store = context.store
     status = present.commune_status(known, store.presences(commune), {}, topology)
@@ -49,4 +49,4 @@ def cluster_page(request: Request, commune: str, cluster: str, context: ContextD
     ]
     page = build_page(known, mine, store.presence_history(commune, cluster, HISTORY),
                       broadcasts, topology.zone(commune), words(lang), lang)
-    return _render(request, "cluster.html", session, topology, moment, page=page)
+    return render(request, "cluster.html", session, topology, moment, page=page)

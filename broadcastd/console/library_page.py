@@ -36,7 +36,7 @@ from broadcastd.audio.importer import ImportReport, import_file
 from broadcastd.audio.profile import AudioProfile
 from broadcastd.console import library_model as model
 from broadcastd.console.form_stream import FormProblem, FormStream
-from broadcastd.console.pages import _lang, _local, _render, _signed_in, _to_sign_in
+from broadcastd.console.render import local_time, page_lang, render, signed_in, to_sign_in
 from broadcastd.console.words import words
 from broadcastd.store.users import SessionView
 from broadcastd.timetable.loader import find_uses_of
@@ -80,9 +80,9 @@ def library_router(config: LibraryConfig) -> APIRouter:
 
     @router.get(PATH, response_class=HTMLResponse)
     def library_page(request: Request, context: ContextDep) -> Response:
-        session = _signed_in(request, context)
+        session = signed_in(request, context)
         if session is None:
-            return _to_sign_in(request)
+            return to_sign_in(request)
         return _page(request, context, session, config,
                      highlight=request.query_params.get("added"))
 
@@ -94,7 +94,7 @@ def library_router(config: LibraryConfig) -> APIRouter:
     ) -> Response:
         """The upload form (or its script): stream, import, then back to the list with the
         new item highlighted, or the form again with the refusal in the reader's words."""
-        session = await run_in_threadpool(_signed_in, request, context)
+        session = await run_in_threadpool(signed_in, request, context)
         form = model.UploadForm(max_mb=config.max_mb)
         try:
             received = await _receive(request, config)
@@ -107,7 +107,7 @@ def library_router(config: LibraryConfig) -> APIRouter:
                 return JSONResponse({"detail": str(refused)}, code)
             return await run_in_threadpool(
                 _page, request, context, session, config, form=form, code=code,
-                problem=model.upload_problem(refused, words(_lang(request)),
+                problem=model.upload_problem(refused, words(page_lang(request)),
                                              form.name or "", config.max_mb),
                 detail=str(refused),
             )
@@ -128,7 +128,7 @@ def _page(
 ) -> HTMLResponse:
     """The list (and, for an operator, the form), read afresh from the catalogue."""
     topology = Topology(context.view.topology())
-    lang = _lang(request)
+    lang = page_lang(request)
     w = words(lang)
     try:
         entries = Catalogue.load(config.library_dir).entries
@@ -139,10 +139,10 @@ def _page(
     items = model.library_items(
         entries, {file: _size(config.library_dir / file) for file in files},
         find_uses_of([config.schedules_dir], list(entries)), config.schedules_dir,
-        _local(context.now(), topology).tzinfo, w, lang, highlight,
+        local_time(context.now(), topology).tzinfo, w, lang, highlight,
     )
     added = entries.get(highlight or "")
-    return _render(
+    return render(
         request, "library.html", session, topology, context.now(), code,
         items=items,
         total=w["library.count"].format(

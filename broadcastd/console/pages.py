@@ -24,70 +24,16 @@ from broadcastd.api.auth import Principal, require
 from broadcastd.api.deps import ApiContext, ContextDep, Topology
 from broadcastd.api.routes.announcements import AnnouncerDep, stop_on
 from broadcastd.console import model
-from broadcastd.console.auth import STATIC_PATH, templates
-from broadcastd.console.sessions import COOKIE
-from broadcastd.console.words import LANG_COOKIE, Lang, lang_of, legend, words
+from broadcastd.console.auth import templates
+from broadcastd.console.render import local_time, page_lang, render, signed_in, to_sign_in
+from broadcastd.console.words import Lang, legend, words
 from broadcastd.i18n import say
-from broadcastd.store.users import SessionView
 
 router = APIRouter(include_in_schema=False)
 
 TODAY_FRAGMENT = "/console/today"
 REFRESH_S = 5
 """How often the Today page asks for its fragment again."""
-
-
-def _signed_in(request: Request, context: ApiContext) -> SessionView | None:
-    sessions = context.sessions
-    return sessions.find(request.cookies.get(COOKIE)) if sessions else None
-
-
-def _to_sign_in(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status.HTTP_303_SEE_OTHER)
-
-
-def _lang(request: Request) -> Lang:
-    return lang_of(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
-
-
-def _render(
-    request: Request, template: str, session: SessionView, topology: Topology,
-    now: datetime, code: int = 200, **values: Any,
-) -> HTMLResponse:
-    """A page in the base layout; `?lang=` is remembered in a cookie."""
-    lang = _lang(request)
-    names = [commune.name for commune in topology.communes]
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {
-            "static": STATIC_PATH,
-            "lang": lang,
-            "other_lang": "en" if lang == "vi" else "vi",
-            "w": words(lang),
-            "radio": ", ".join(names) if names else words(lang)["app"],
-            "user": session.user,
-            "role": words(lang)[f"roles.{session.role}"],
-            "csrf": session.csrf,
-            "here": request.url.path,
-            "month_report": _month_report(topology, now, lang),
-            "can_announce": Role(session.role).allows(Role.OPERATOR),  # the nav's Phát ngay
-            **values,
-        },
-        status_code=code,
-    )
-    response.headers["Cache-Control"] = "no-store"  # holds the session's CSRF token
-    if request.query_params.get("lang") == lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")
-    return response
-
-
-def _month_report(topology: Topology, now: datetime, lang: Lang) -> str:
-    """The query of this month's report so far (the nav's *Báo cáo* link), in the first
-    commune's local date."""
-    today = _local(now, topology).date()
-    return f"from={today.replace(day=1).isoformat()}&to={today.isoformat()}&lang={lang}"
 
 
 def _today(context: ApiContext, topology: Topology, lang: Lang) -> dict[str, Any]:
@@ -122,37 +68,31 @@ def _today(context: ApiContext, topology: Topology, lang: Lang) -> dict[str, Any
     return {
         "days": days,
         "problems": [say(problem, lang) for problem in context.view.health().problems],
-        "updated": f"{_local(moment, topology):{model.STAMP}}",
+        "updated": f"{local_time(moment, topology):{model.STAMP}}",
     }
-
-
-def _local(moment: datetime, topology: Topology) -> datetime:
-    """The time in the (first) commune's zone: what its officials' clocks say."""
-    first = topology.communes[0].commune if topology.communes else ""
-    return moment.astimezone(topology.zone(first))
 
 
 @router.get("/", response_class=HTMLResponse)
 def today_page(request: Request, context: ContextDep) -> Response:
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     topology = Topology(context.view.topology())
-    return _render(request, "today.html", session, topology, context.now(),
+    return render(request, "today.html", session, topology, context.now(),
                    fragment=TODAY_FRAGMENT, refresh_ms=REFRESH_S * 1000,
-                   legend=legend(_lang(request)),
-                   **_today(context, topology, _lang(request)))
+                   legend=legend(page_lang(request)),
+                   **_today(context, topology, page_lang(request)))
 
 
 @router.get(TODAY_FRAGMENT, response_class=HTMLResponse)
 def today_fragment(request: Request, context: ContextDep) -> Response:
     """The Today page's content alone, for its script to swap in; 401 once signed out
     (the script then reloads, and the page leads to sign-in)."""
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
         return Response("signed out", status.HTTP_401_UNAUTHORIZED)
     topology = Topology(context.view.topology())
-    lang = _lang(request)
+    lang = page_lang(request)
     response = templates.TemplateResponse(
         request, "_today.html",
         {"w": words(lang), "lang": lang, **_today(context, topology, lang)},
@@ -178,7 +118,7 @@ def stop_form(
     try:
         asked = StopRequest(clusters=chosen, reason=reason.strip() or None)
         stop_on(broadcast_id, asked, who, context.store, context.view, announcer,
-                lang=_lang(request))
+                lang=page_lang(request))
     except ValidationError:
         return _back(broadcast_id, "choose at least one cluster (or stop on every one)")
     except HTTPException as refused:
@@ -193,15 +133,15 @@ def _back(broadcast_id: str, problem: str | None) -> RedirectResponse:
 
 @router.get("/broadcast/{broadcast_id:path}", response_class=HTMLResponse)
 def broadcast_page(request: Request, broadcast_id: str, context: ContextDep) -> Response:
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     topology = Topology(context.view.topology())
-    lang = _lang(request)
+    lang = page_lang(request)
     store = context.store
     found = store.broadcast(broadcast_id)
     if found is None:
-        return _render(request, "missing.html", session, topology, context.now(), 404,
+        return render(request, "missing.html", session, topology, context.now(), 404,
                        broadcast_id=broadcast_id)
     moment: datetime = context.now()
     summary = present.broadcast(found, store.delivery_states(broadcast_id), topology, moment,
@@ -211,7 +151,7 @@ def broadcast_page(request: Request, broadcast_id: str, context: ContextDep) -> 
     playlist = next((list(o.items) for o in context.view.upcoming(24)
                      if o.broadcast_id == broadcast_id), [])
     page = model.broadcast_page(detail, words(lang), lang, moment, playlist)
-    return _render(
+    return render(
         request, "broadcast.html", session, topology, moment, page=page,
         operator=Role(session.role).allows(Role.OPERATOR),
         stopped=request.query_params.get("stopped") == "1",

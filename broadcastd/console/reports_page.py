@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from broadcastd.api.deps import ContextDep, Topology
 from broadcastd.console import report_view
-from broadcastd.console.pages import _lang, _local, _render, _signed_in, _to_sign_in
+from broadcastd.console.render import local_time, page_lang, render, signed_in, to_sign_in
 from broadcastd.console.words import words
 from broadcastd.reports import ReportRefused, build_report, check_query
 
@@ -29,11 +29,11 @@ PAGE = "/reports"
 def reports_page(request: Request, context: ContextDep) -> Response:
     """The form and, below it, the report it asks for (this month so far when opened
     without dates); `print=1`: the same report alone, laid out for A4."""
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     topology = Topology(context.view.topology())
-    lang, now = _lang(request), context.now()
+    lang, now = page_lang(request), context.now()
     asked = request.query_params
     commune, area = asked.get("commune", _first_choice(topology)), asked.get("area", "")
     first, last = report_view.month_so_far(_commune_time(topology, commune, now).date())
@@ -42,13 +42,13 @@ def reports_page(request: Request, context: ContextDep) -> Response:
     try:
         query = check_query(first_text, last_text, commune, area, topology.communes)
     except ReportRefused as refused:
-        return _render(request, "reports.html", session, topology, now, 422, form=form,
+        return render(request, "reports.html", session, topology, now, 422, form=form,
                        report=None, problem=refused.text(lang))
     report = build_report(context.store, topology.communes, query, now, ack_times=False)
     page = report_view.report_page(report, topology.communes, words(lang), lang,
                                    _commune_time(topology, commune, now))
     template = "report_print.html" if asked.get("print") == "1" else "reports.html"
-    return _render(request, template, session, topology, now, form=form, report=page,
+    return render(request, template, session, topology, now, form=form, report=page,
                    problem=None)
 
 
@@ -65,4 +65,4 @@ def _commune_time(topology: Topology, commune: str, now: datetime) -> datetime:
     calendar is the one its officials count the month by."""
     if topology.commune(commune) is not None:
         return now.astimezone(topology.zone(commune))
-    return _local(now, topology)
+    return local_time(now, topology)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from broadcastd.api.deps import ContextDep, Topology
-from broadcastd.console.pages import _lang, _render, _signed_in, _to_sign_in
+from broadcastd.console.render import page_lang, render, signed_in, to_sign_in
 from broadcastd.console.timetable_model import HOURS
 from broadcastd.console.timetable_model import timetable_page as build_page
 from broadcastd.console.words import words
@@ -23,10 +23,10 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/timetable", response_class=HTMLResponse)
 def timetable_page(request: Request, context: ContextDep, commune: str = "") -> Response:
-    session = _signed_in(request, context)
+    session = signed_in(request, context)
     if session is None:
-        return _to_sign_in(request)
-    view, moment, lang = context.view, context.now(), _lang(request)
+        return to_sign_in(request)
+    view, moment, lang = context.view, context.now(), page_lang(request)
     topology = Topology(view.topology())
     unknown = bool(commune) and topology.commune(commune) is None
     if unknown:  # every commune instead, and the list to choose from, under the refusal
@@ -37,6 +37,6 @@ def timetable_page(request: Request, context: ContextDep, commune: str = "") -> 
                       view.day_changes(HOURS),
                       [say(problem, lang) for problem in view.health().timetable_problems], moment,
                       words(lang))
-    return _render(request, "timetable.html", session, topology, moment,
+    return render(request, "timetable.html", session, topology, moment,
                    404 if unknown else 200, page=page,
                    problem=words(lang)["no_commune"] if unknown else None)
