@@ -85,6 +85,13 @@ class Origin:
     voice: str | None = None
 
 
+def duration_text(seconds: float) -> str:
+    """An item's length as staff read it, `m:ss` (a 75-minute relay is 75:00): the same in
+    `broadcastd audio list` and on the console's library page."""
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
 def _q(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML), diacritics kept."""
     return json.dumps(text, ensure_ascii=False)

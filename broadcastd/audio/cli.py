@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from broadcastd.audio.catalogue import AudioEntry, Catalogue
+from broadcastd.audio.catalogue import AudioEntry, Catalogue, duration_text
 from broadcastd.audio.errors import AudioError
 from broadcastd.audio.ffmpeg import locate_tools
 from broadcastd.audio.importer import Replacement, import_file
@@ -190,16 +190,11 @@ def _default_speaker(library: Path) -> Speaker:
     return speaker_from_settings(TtsSettings(), library)
 
 
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
-
-
 def format_table(entries: Sequence[AudioEntry], lang: Language = "en") -> list[str]:
     """The `audio list` table: one line per item, aligned columns."""
     header = tuple(say(word, lang) for word in (
         _("NAME"), _("TITLE"), _("LENGTH"), "LUFS", "SHA256", _("SOURCE")))
-    rows = [(e.name, e.title, _duration(e.duration_s), f"{e.loudness_lufs:.1f}",
+    rows = [(e.name, e.title, duration_text(e.duration_s), f"{e.loudness_lufs:.1f}",
              e.sha256[:12], e.source) for e in entries]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -217,7 +212,7 @@ def _list(library: Path, out: TextIO, lang: Language) -> int:
         print(line, file=out)
     total = sum(e.duration_s for e in entries)
     print(say(ngettext("{n} item, {length} in all", "{n} items, {length} in all",
-                       len(entries)).format(length=_duration(total)), lang), file=out)
+                       len(entries)).format(length=duration_text(total)), lang), file=out)
     if catalogue.retired:
         print(say(ngettext(
             "{n} replaced recording kept for broadcasts already sent "

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 
-from broadcastd.audio.catalogue import AudioEntry
+from broadcastd.audio.catalogue import AudioEntry, duration_text
 from broadcastd.audio.errors import (
     AudioError,
     AudioToolMissing,
@@ -62,12 +62,6 @@ class UploadForm:
     title: str = ""
     trim: bool = False
     max_mb: str = ""
-
-
-def duration_text(seconds: float) -> str:
-    """`m:ss`, as `broadcastd audio list` prints it (a 75-minute relay is 75:00)."""
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 def _decimal(value: float, digits: int, lang: Lang) -> str:

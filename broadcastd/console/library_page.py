@@ -29,7 +29,7 @@ from starlette.requests import ClientDisconnect
 from broadcastd.access import Role
 from broadcastd.api.auth import Principal, require
 from broadcastd.api.deps import ApiContext, ContextDep, Topology
-from broadcastd.audio.catalogue import Catalogue
+from broadcastd.audio.catalogue import Catalogue, duration_text
 from broadcastd.audio.errors import AudioError, CatalogueError, LibraryWriteError
 from broadcastd.audio.files import TEMP_PREFIX
 from broadcastd.audio.importer import ImportReport, import_file
@@ -147,7 +147,7 @@ def _page(
         items=items,
         total=w["library.count"].format(
             count=len(items),
-            total=model.duration_text(sum(e.duration_s for e in entries.values()))),
+            total=duration_text(sum(e.duration_s for e in entries.values()))),
         added=w["library.added_notice"].format(title=added.title, name=added.name)
         if added else None,
         operator=Role(session.role).allows(Role.OPERATOR),
