@@ -39,13 +39,36 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: docs/benchmarks.md on a full run, none on --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     parser.add_argument("--ingest-s", type=float, help="ack ingest duration (for profiling)")
+    parser.add_argument("--sizes", help="fan-out sizes, comma-separated (e.g. 1000); ingest "
+                        "and status load run on the last")
+    parser.add_argument("--only", help="scenarios to run, comma-separated, of "
+                        "startup,fanout,bare,timing (default: all)")
+    parser.add_argument("--database-url", help="a PostgreSQL maintenance URL, e.g. "
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres: each daemon "
+                        "gets its own database there (default: a SQLite file each)")
+    parser.add_argument("--profile", action="store_true", help="py-spy each daemon "
+                        "(collapsed stacks in its folder; implies --keep)")
+    parser.add_argument("--tracemalloc", action="store_true", help="run each daemon with "
+                        "tracemalloc; what holds memory at its stop in its folder (slower; "
+                        "implies --keep)")
     args = parser.parse_args(argv)
+    if args.profile or args.tracemalloc:
+        args.keep = True
+    for flag, name in ((args.profile, "BENCH_PROFILE"), (args.tracemalloc, "BENCH_TRACEMALLOC")):
+        if flag:
+            os.environ[name] = "1"
+    if args.database_url:
+        os.environ["BENCH_DATABASE_URL"] = args.database_url
+    wanted = set((args.only or "startup,fanout,bare,timing").split(","))
     if shutil.which("mosquitto_pub") is None:
         print("mosquitto_pub not found: apt-get install mosquitto-clients", file=sys.stderr)
         return 2
     plan = scenarios.Plan.quick() if args.quick else scenarios.Plan.full()
     if args.ingest_s:
         plan = dataclasses.replace(plan, ingest_s=args.ingest_s)
+    if args.sizes:
+        plan = dataclasses.replace(
+            plan, fanout_sizes=tuple(int(size) for size in args.sizes.split(",")))
     run_id = uuid.uuid4().hex[:6]
     root = Path(tempfile.mkdtemp(prefix="broadcastd-bench-"))
     port = scenarios.free_port()
@@ -54,20 +77,26 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     results: dict[str, Any] = {"run_id": run_id, "quick": args.quick, "plan": plan.__dict__,
                                "machine": report.machine(), "phases_s": {},
-                               "broker_port": port}
+                               "broker_port": port,
+                               "database": "postgresql" if args.database_url else "sqlite",
+                               "load_average": os.getloadavg()}
     try:
-        _phase(results, "startup", lambda: scenarios.startup(root, run_id, plan))
+        if "startup" in wanted:
+            _phase(results, "startup", lambda: scenarios.startup(root, run_id, plan))
         results["fanout"] = []
-        for size in plan.fanout_sizes:
+        for size in plan.fanout_sizes if "fanout" in wanted else ():
             last = size == plan.fanout_sizes[-1]
             fan = _phase(results, f"fanout_{size}", functools.partial(
                 scenarios.fanout, root, run_id, size, plan, last))
             results["fanout"].append(fan)
             if last:
                 results["ingest"] = fan.pop("ingest")
-        _phase(results, "bare_ingest",
-               lambda: scenarios.bare_ingest(root, run_id, plan.fanout_sizes[-1], plan))
-        _phase(results, "timing", lambda: scenarios.timing(root, run_id, plan))
+        if "bare" in wanted:
+            _phase(results, "bare_ingest",
+                   lambda: scenarios.bare_ingest(root, run_id, plan.fanout_sizes[-1], plan))
+        if "timing" in wanted:
+            _phase(results, "timing", lambda: scenarios.timing(root, run_id, plan))
+        results["load_average_end"] = os.getloadavg()
     finally:
         broker.stop()
         results["total_s"] = time.monotonic() - began
@@ -92,7 +121,7 @@ def _phase(results: dict[str, Any], name: str, work: Any) -> Any:
     print(f"-- {name} ...", flush=True)
     value = work()
     results["phases_s"][name] = round(time.monotonic() - began, 1)
-    if name not in ("fanout_22", "fanout_1000", "fanout_10000"):
+    if not name.startswith("fanout_"):
         results[name] = value
     print(f"   {name}: {results['phases_s'][name]} s", flush=True)
     return value

@@ -427,6 +427,7 @@ class Daemon:
                 self.settings.paths.schedules,
                 int(self.settings.console.max_upload_mb * 1024 * 1024),
             ),
+            status_refresh_s=self.settings.http.status_refresh_ms / 1000,
         )
 
     def _start_http(self) -> None:

@@ -22,6 +22,7 @@ queues a message in the MQTT client.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -187,11 +188,12 @@ class Dispatcher:
             if reason == "scheduled" and not known and self._observer is not None:
                 lag = (now - occurrence.send_at(self._lead_time_s)).total_seconds()
                 self._observer.dispatch_lag(max(lag, 0.0))
-            sent = sum(
+            outcomes = Counter(
                 self._send_play(active, delivery, now, "restart" if known else reason)
                 for delivery in active.deliveries.values()
                 if not delivery.terminal
             )
+            # One line a broadcast; each cluster's `play sent` is a debug line.
             log.info(
                 "broadcast opened",
                 broadcast_id=bid,
@@ -199,7 +201,8 @@ class Dispatcher:
                 start=occurrence.start.isoformat(),
                 end=occurrence.end.isoformat(),
                 clusters=len(occurrence.clusters),
-                sent=sent,
+                sent=sum(outcomes.values()),
+                **{outcome: outcomes[outcome] for outcome in ("published", "queued", "failed")},
                 items=len(active.items),
             )
             return True
@@ -545,7 +548,8 @@ class Dispatcher:
 
     def _send_play(
         self, active: ActiveBroadcast, delivery: ClusterDelivery, now: datetime, reason: Reason
-    ) -> bool:
+    ) -> str:
+        """Publish the play; its outcome (`published`, `queued`, `failed`)."""
         occurrence = active.occurrence
         receipt = self._publish(occurrence, delivery.cluster, active.play_payload(now), "play", now)
         delivery.sends += 1
@@ -555,7 +559,7 @@ class Dispatcher:
             if delivery.acked
             else self._policy(occurrence).next_resend(now, delivery.sends, occurrence.end)
         )
-        log.info(
+        log.debug(
             "play sent",
             commune=occurrence.commune,
             cluster=delivery.cluster,
@@ -568,7 +572,7 @@ class Dispatcher:
             self._observer.command_sent(
                 occurrence.commune, "play", receipt.outcome.value, reason
             )
-        return True
+        return receipt.outcome.value
 
     def _send_stop(
         self, occurrence: Occurrence, cluster: str, now: datetime, reason: str

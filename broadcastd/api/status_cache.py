@@ -1,0 +1,170 @@
+"""`/status` answers kept as JSON bytes and built again only when what they show changed.
+
+What changes an answer: a committed write (acks, presence, sends, a broadcast recorded
+or cancelled: `Store.generation` moves), a timetable reload (the daemon's topology is a
+new list), a shown broadcast ending or a recorded one starting (the clock passes
+`valid_until`). Under a steady ack load the store moves every few milliseconds, so with
+`refresh_s` an answer is built at most that often: a request finding it out of date
+but younger than `refresh_s` gets it as is; older, it still gets it (its
+`generated_at` says when) while a new one is built in the background; one older than
+`STALE_FACTOR` times `refresh_s` is built before answering. With `refresh_s` 0 every
+change is seen by the next request (the tests' setting).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from broadcastd.api import present, status_answer
+from broadcastd.api.deps import Clock, DaemonView, Topology
+from broadcastd.api.views import CommuneTopology
+from broadcastd.contract import format_time
+from broadcastd.store import Store
+
+log = structlog.get_logger(__name__)
+
+STALE_FACTOR = 3
+MAX_ENTRIES = 64
+"""Answers kept at most (the summary, and pages of communes asked for): least used go."""
+
+Key = tuple[str | None, int, int]
+"""(commune or None for the summary, page, limit)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """One answer without its problems (those are said per request, in its language)."""
+
+    body: bytes
+    """`"communes":[...],"rejected":[...]` encoded."""
+    generation: int
+    topology: list[CommuneTopology]
+    moment: datetime
+    valid_until: datetime | None
+    built_at: float
+
+
+class StatusAnswers:
+    """The answers of `/status`, shared by every request of one app."""
+
+    def __init__(self, store: Store, view: DaemonView, now: Clock, refresh_s: float = 0.0
+                 ) -> None:
+        self._store, self._view, self._now = store, view, now
+        self._refresh_s = refresh_s
+        self._entries: OrderedDict[Key, Built] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building = threading.Lock()
+        self._refreshing: set[Key] = set()
+
+    def answer(self, commune: str | None, page: int, limit: int,
+               topology: list[CommuneTopology]) -> Built:
+        key: Key = (commune, page, limit) if commune is not None else (None, 1, 0)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+        if entry is not None and entry.topology is topology:
+            if self._current(entry):
+                return entry
+            age = time.monotonic() - entry.built_at
+            if age < self._refresh_s:
+                return entry
+            if age < self._refresh_s * STALE_FACTOR:
+                self._refresh_later(key, topology)
+                return entry
+        return self._build(key, topology)
+
+    def _current(self, entry: Built) -> bool:
+        now = self._now()
+        return (entry.generation == self._store.generation and now >= entry.moment
+                and (entry.valid_until is None or now < entry.valid_until))
+
+    def _refresh_later(self, key: Key, topology: list[CommuneTopology]) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def refresh() -> None:
+            try:
+                self._build(key, topology)
+            except Exception:
+                log.exception("status.refresh_failed", commune=key[0])
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=refresh, name="status-refresh", daemon=True).start()
+
+    def _build(self, key: Key, topology: list[CommuneTopology]) -> Built:
+        with self._building:
+            with self._lock:
+                entry = self._entries.get(key)
+            if entry is not None and entry.topology is topology and self._current(entry):
+                return entry  # built by another request while this one waited
+            generation = self._store.generation  # before reading: a later write rebuilds
+            moment = self._now()
+            body, valid_until = self._read(key, Topology(topology), moment)
+            entry = Built(body, generation, topology, moment, valid_until, time.monotonic())
+            with self._lock:
+                self._entries[key] = entry
+                self._entries.move_to_end(key)
+                while len(self._entries) > MAX_ENTRIES:
+                    self._entries.popitem(last=False)
+            return entry
+
+    def _read(self, key: Key, topology: Topology, moment: datetime
+              ) -> tuple[bytes, datetime | None]:
+        commune, page, limit = key
+        presences = self._store.presences(commune)
+        latest = self._store.last_deliveries(moment, commune)
+        views = {view.broadcast_id: view for view, _ in latest.values()}
+        outcomes = self._store.outcomes(list(views.values()), moment)
+        if commune is None:
+            communes = status_answer.problems_first([
+                status_answer.commune_summary(known, presences, latest, outcomes, moment)
+                for known in topology.communes
+            ])
+        else:
+            known = topology.commune(commune)
+            assert known is not None  # the route answers 404 before
+            communes = [_commune_page(
+                present.commune_status(known, presences, latest, topology, outcomes, moment),
+                page, limit,
+            )]
+        rejected = [r.model_dump(mode="json") for r in present.rejected(
+            self._store.rejected_counts())]
+        ends = [t for t in (status_answer.next_change(latest, moment),
+                            self._store.next_start_after(moment)) if t is not None]
+        body = b'"communes":' + _encode(communes) + b',"rejected":' + _encode(rejected)
+        return body, min(ends) if ends else None
+
+
+def _commune_page(status: Any, page: int, limit: int) -> dict[str, Any]:
+    """The commune with one page of its clusters."""
+    found: dict[str, Any] = status.model_dump(mode="json")
+    clusters = found["clusters"] or []
+    total = len(clusters)
+    found["clusters"] = clusters[(page - 1) * limit: page * limit]
+    found["cluster_page"] = {"page": page, "limit": limit, "total": total,
+                             "pages": max(1, -(-total // limit))}
+    return found
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def respond(built: Built, problems: list[str]) -> bytes:
+    """The whole answer: when it was read, what it holds, the problems said now."""
+    return (b'{"generated_at":' + _encode(format_time(built.moment)) + b","
+            + built.body + b',"problems":' + _encode(problems) + b"}")
+
