@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(report.table(rows))
     print(f"\n{results['total_s']:.0f} s in all; results in {args.out}")
-    doc = args.doc or (None if args.quick else HERE.parent / "docs" / "benchmarks.md")
+    partial = args.quick or args.sizes or args.only or args.ingest_s
+    doc = args.doc or (None if partial else HERE.parent / "docs" / "benchmarks.md")
     if doc is not None:
         write_doc(doc, results, rows)
         print(f"report in {doc}")
