@@ -154,7 +154,8 @@ class Dispatcher:
             if self._active_of(base) is not None:
                 return False
             number = self._revision(base).revision
-            recorded = self._store.broadcast(occurrence.with_revision(number).broadcast_id)
+            first_id = occurrence.with_revision(number).broadcast_id
+            recorded = self._store.broadcast(first_id)
             if recorded is not None and recorded.cancelled_at is not None:
                 self._cancelled.add(base)
                 return False
@@ -164,7 +165,9 @@ class Dispatcher:
             self._store.record_broadcast(
                 self._record(occurrence, active.items), occurrence.clusters
             )
-            known = self._store.delivery_states(bid)
+            # Never recorded: no deliveries a restart must respect (one read less a commune).
+            fresh = recorded is None and bid == first_id
+            known = {} if fresh else self._store.delivery_states(bid)
             for cluster in occurrence.clusters:
                 delivery = ClusterDelivery(cluster)
                 state = known.get(cluster)
