@@ -214,9 +214,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from broadcastd import logs
     from broadcastd.daemon.main import serve
     from broadcastd.daemon.runtime import Daemon, StartError
+    from broadcastd.service import memory
     from broadcastd.settings import SettingsError
     from broadcastd.simulate.fleet import Fleet
 
+    memory.limit_arenas()  # before any thread starts
     try:
         settings = load_config(args)
     except SettingsError as exc:
