@@ -64,22 +64,37 @@ class StatusAnswers:
         self._building = threading.Lock()
         self._refreshing: set[Key] = set()
 
-    def answer(self, commune: str | None, page: int, limit: int,
-               topology: list[CommuneTopology]) -> Built:
-        key: Key = (commune, page, limit) if commune is not None else (None, 1, 0)
+    def key(self, commune: str | None, page: int, limit: int) -> Key:
+        return (commune, page, limit) if commune is not None else (None, 1, 0)
+
+    def cached(self, key: Key, topology: list[CommuneTopology]) -> Built | None:
+        """The answer kept for `key` if it may be given now (never waits, never reads the
+        database; may start a refresh in the background); None: build it first."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
-        if entry is not None and entry.topology is topology:
-            if self._current(entry):
-                return entry
-            age = time.monotonic() - entry.built_at
-            if age < self._refresh_s:
-                return entry
-            if age < self._refresh_s * STALE_FACTOR:
-                self._refresh_later(key, topology)
-                return entry
+            refreshing = key in self._refreshing
+        if entry is None or entry.topology is not topology:
+            return None
+        if self._current(entry):
+            return entry
+        age = time.monotonic() - entry.built_at
+        if age < self._refresh_s:
+            return entry
+        if refreshing or age < self._refresh_s * STALE_FACTOR:
+            self._refresh_later(key, topology)
+            return entry
+        return None
+
+    def answer(self, commune: str | None, page: int, limit: int,
+               topology: list[CommuneTopology]) -> Built:
+        """The answer, built now when the kept one may not be given."""
+        key = self.key(commune, page, limit)
+        kept = self.cached(key, topology)
+        return kept if kept is not None else self._build(key, topology)
+
+    def build(self, key: Key, topology: list[CommuneTopology]) -> Built:
         return self._build(key, topology)
 
     def _current(self, entry: Built) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from broadcastd.api.deps import ContextDep, LangDep, ViewDep
 from broadcastd.api.models import ErrorBody, Status
@@ -30,7 +31,7 @@ def get_answers(context: ContextDep) -> StatusAnswers:
     response_model=Status,
     responses={404: {"model": ErrorBody, "description": "No such commune in the timetables."}},
 )
-def get_status(
+async def get_status(
     answers: Annotated[StatusAnswers, Depends(get_answers)],
     view: ViewDep,
     lang: LangDep,
@@ -53,6 +54,10 @@ def get_status(
     topology = view.topology()
     if commune is not None and all(known.commune != commune for known in topology):
         raise HTTPException(404, f"no commune {commune!r} in the timetables")
-    built = answers.answer(commune, page, limit, topology)
+    key = answers.key(commune, page, limit)
+    # Kept: answered on the event loop at once. Else built on a worker thread (reads).
+    built = answers.cached(key, topology)
+    if built is None:
+        built = await run_in_threadpool(answers.build, key, topology)
     problems = [say(problem, lang) for problem in view.health().problems]
     return Response(respond(built, problems), media_type="application/json")
