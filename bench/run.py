@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
 
 from bench import report, scenarios
 from bench.broker import BenchBroker
-from bench.docs import write_doc
+from bench.docs import write_doc, write_postgresql
 
 HERE = Path(__file__).resolve().parent
 
@@ -111,7 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{results['total_s']:.0f} s in all; results in {args.out}")
     partial = args.quick or args.sizes or args.only or args.ingest_s
     doc = args.doc or (None if partial else HERE.parent / "docs" / "benchmarks.md")
-    if doc is not None:
+    if args.database_url and not args.quick:
+        page = args.doc or HERE.parent / "docs" / "benchmarks.md"
+        command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        write_postgresql(page, results, rows, command)
+        print(f"PostgreSQL section in {page}")
+    elif doc is not None:
         write_doc(doc, results, rows)
         print(f"report in {doc}")
     return 0

@@ -87,6 +87,13 @@ def install_context(app: FastAPI, context: ApiContext) -> None:
     app.state.broadcastd = context
 
 
+def context_of(app: FastAPI) -> ApiContext:
+    """The context the factory installed (for the daemon that made the app)."""
+    context = app.state.broadcastd
+    assert isinstance(context, ApiContext)
+    return context
+
+
 def get_context(request: Request) -> ApiContext:
     context = request.app.state.broadcastd
     assert isinstance(context, ApiContext)
