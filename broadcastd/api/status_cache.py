@@ -85,6 +85,8 @@ class StatusAnswers:
         age = time.monotonic() - entry.built_at
         if age < self._refresh_s:
             return entry
+        if self._refresh_s <= 0:
+            return None
         if refreshing or key[0] is None or age < self._refresh_s * STALE_FACTOR:
             # The summary is always given at once (the keeper holds it at most `KEEP_S`
             # old); a commune's page, small to build, is built first once too old.
