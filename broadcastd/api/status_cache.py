@@ -64,7 +64,8 @@ class StatusAnswers:
         self._refresh_s = refresh_s
         self._entries: OrderedDict[Key, Built] = OrderedDict()
         self._lock = threading.Lock()
-        self._building = threading.Lock()
+        self._building: dict[Key, threading.Lock] = {}
+        """One lock per answer: a commune's page is not held up by the summary's build."""
         self._refreshing: set[Key] = set()
 
     def key(self, commune: str | None, page: int, limit: int) -> Key:
@@ -151,7 +152,9 @@ class StatusAnswers:
         threading.Thread(target=refresh, name="status-refresh", daemon=True).start()
 
     def _build(self, key: Key, topology: list[CommuneTopology]) -> Built:
-        with self._building:
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
             with self._lock:
                 entry = self._entries.get(key)
             if entry is not None and entry.topology is topology and self._current(entry):
@@ -164,7 +167,8 @@ class StatusAnswers:
                 self._entries[key] = entry
                 self._entries.move_to_end(key)
                 while len(self._entries) > MAX_ENTRIES:
-                    self._entries.popitem(last=False)
+                    gone, _ = self._entries.popitem(last=False)
+                    self._building.pop(gone, None)
             return entry
 
     def _read(self, key: Key, topology: Topology, moment: datetime
