@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import Connection, Engine, create_engine, event
 
-from broadcastd.store.schema import metadata
-from broadcastd.store.upgrade import upgrade
+from broadcastd.store.migrate import upgrade_to_head
+
+log = structlog.get_logger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 READ_ONLY = "broadcastd_read_only"
@@ -22,15 +24,36 @@ READ_ONLY = "broadcastd_read_only"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url` with the tables created, and an older database upgraded."""
+    """An engine for `url` whose database is at the code's schema: created by the
+    migrations when empty, upgraded when older. Raises `migrate.SchemaTooNew` when a
+    newer broadcastd has upgraded it (it is left as it is)."""
+    engine = store_engine(url)
+    try:
+        migration = upgrade_to_head(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    if migration.changed:
+        log.info(
+            "database schema upgraded",
+            from_revision=migration.before or ("before migrations" if migration.legacy
+                                               else "empty"),
+            to_revision=migration.after,
+            fixes=list(migration.fixes),
+        )
+    else:
+        log.info("database schema current", revision=migration.after)
+    return engine
+
+
+def store_engine(url: str) -> Engine:
+    """An engine for `url` with SQLite tuned, its schema left as it is (`db current`)."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         database = engine.url.database
         if database and database != ":memory:":  # a fresh install has no var/ yet
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         _tune_sqlite(engine)
-    metadata.create_all(engine)
-    upgrade(engine)
     return engine
 
 
