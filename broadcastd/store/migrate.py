@@ -45,8 +45,8 @@ class SchemaTooNew(RuntimeError):
 
     def __init__(self, database: str, code: str) -> None:
         super().__init__(_(
-            "the database is at schema revision {database}, which this broadcastd (schema "
-            "{code}) does not know: a newer broadcastd upgraded it. Fix: install that newer "
+            "schema revision {database} is newer than this broadcastd knows (its newest is "
+            "{code}): a newer broadcastd upgraded this database. Fix: install that newer "
             "broadcastd again, or restore the backup made before the upgrade"
         ).format(database=database, code=code))
         self.database, self.code = database, code
