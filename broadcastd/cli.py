@@ -376,7 +376,13 @@ def cmd_token(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(said_error(exc, args.lang), file=sys.stderr)
         return EXIT_SETUP
-    if args.command == "user":
-        return access_cli.run_users(args, settings.database.url)
-    return access_cli.run(args, settings.database.url)
+    from broadcastd.store.migrate import SchemaTooNew
+
+    try:
+        if args.command == "user":
+            return access_cli.run_users(args, settings.database.url)
+        return access_cli.run(args, settings.database.url)
+    except SchemaTooNew as exc:  # the daemon would refuse this database too
+        print(said_error(exc, args.lang), file=sys.stderr)
+        return EXIT_SETUP
 

@@ -161,6 +161,8 @@ def test_db_current_and_upgrade_say_where_the_database_stands(
     assert run_cli("upgrade", config=config_of) == 2
     err = capsys.readouterr().err
     assert UNKNOWN in err and "restore the backup" in err
+    assert main(["--lang", "en", "token", "list", "--config", str(config_of)]) == 2
+    assert UNKNOWN in capsys.readouterr().err  # a line, not a traceback
     engine = create_engine(url)
     assert "broadcasts" in inspect(engine).get_table_names()
     engine.dispose()
