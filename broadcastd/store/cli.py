@@ -11,8 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from broadcastd.i18n import Language, _, say
+
+if TYPE_CHECKING:
+    from broadcastd.store.migrate import Migration
 
 EXIT_BEHIND = 1
 EXIT_TOO_NEW = 2
@@ -110,6 +114,15 @@ def _current(url: str, shown: str, lang: Language) -> int:
         "(the daemon also does it at start)"
     ), lang))
     return EXIT_BEHIND
+
+
+def say_migration(migration: Migration, lang: Language) -> None:
+    """An upgrade made by another command (token, user), on stderr; nothing when none."""
+    if migration.changed:
+        said = _("database schema upgraded from {before} to {after}").format(
+            before=_revision_name(migration.before, migration.legacy), after=migration.after
+        )
+        print(say(said, lang), file=sys.stderr)
 
 
 def _revision_name(revision: str | None, legacy: bool) -> str:

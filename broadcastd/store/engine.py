@@ -8,13 +8,14 @@ handling is switched off so that SQLAlchemy's BEGIN and SAVEPOINTs are the real 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine, create_engine, event
 
-from broadcastd.store.migrate import upgrade_to_head
+from broadcastd.store.migrate import Migration, upgrade_to_head
 
 log = structlog.get_logger(__name__)
 
@@ -23,16 +24,23 @@ READ_ONLY = "broadcastd_read_only"
 """Execution option: a connection that only reads starts with a deferred BEGIN."""
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, report: Callable[[Migration], None] | None = None) -> Engine:
     """An engine for `url` whose database is at the code's schema: created by the
-    migrations when empty, upgraded when older. Raises `migrate.SchemaTooNew` when a
-    newer broadcastd has upgraded it (it is left as it is)."""
+    migrations when empty, upgraded when older; `report` hears what was done (default:
+    the log). Raises `migrate.SchemaTooNew` when a newer broadcastd has upgraded it
+    (it is left as it is)."""
     engine = store_engine(url)
     try:
         migration = upgrade_to_head(engine)
     except BaseException:
         engine.dispose()
         raise
+    (report or log_migration)(migration)
+    return engine
+
+
+def log_migration(migration: Migration) -> None:
+    """The daemon's journal line: from which revision to which, or that none was due."""
     if migration.changed:
         log.info(
             "database schema upgraded",
@@ -43,7 +51,6 @@ def make_engine(url: str) -> Engine:
         )
     else:
         log.info("database schema current", revision=migration.after)
-    return engine
 
 
 def store_engine(url: str) -> Engine:
