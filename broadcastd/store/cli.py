@@ -3,7 +3,7 @@
 The daemon upgrades its database at start anyway; `db upgrade` does it on purpose (after
 a backup, before starting the new version) and `db current` only looks. Exit status of
 `current`: 0 at the code's head, 1 when an upgrade is due, 2 when the database is newer
-than the code (the daemon refuses to start on it).
+than the code (the daemon refuses to start on it), 3 when it cannot be read.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 EXIT_BEHIND = 1
 EXIT_TOO_NEW = 2
+EXIT_UNREADABLE = 3
 
 
 def register(
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
 
 
 def _upgrade(url: str, shown: str, lang: Language) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from broadcastd.store.engine import store_engine
     from broadcastd.store.migrate import SchemaTooNew, upgrade_to_head
 
@@ -57,6 +60,10 @@ def _upgrade(url: str, shown: str, lang: Language) -> int:
         print(say(_("database {url}: {problem}").format(url=shown, problem=exc.args[0]), lang),
               file=sys.stderr)
         return EXIT_TOO_NEW
+    except SQLAlchemyError as exc:  # the reason, not a traceback; the transaction rolled back
+        print(say(_("database {url}: not upgraded, nothing changed ({reason})").format(
+            url=shown, reason=_first_line(exc)), lang), file=sys.stderr)
+        return EXIT_BEHIND
     finally:
         engine.dispose()
     if not migration.changed:
@@ -93,9 +100,8 @@ def _current(url: str, shown: str, lang: Language) -> int:
             state = schema_state(conn)
     except SQLAlchemyError as exc:  # the reason, not a traceback, for a command people type
         print(say(_("database {url}: cannot be read ({reason})").format(
-            url=shown, reason=str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        ), lang), file=sys.stderr)
-        return EXIT_TOO_NEW
+            url=shown, reason=_first_line(exc)), lang), file=sys.stderr)
+        return EXIT_UNREADABLE
     finally:
         engine.dispose()
     print(say(_("database {url}: schema {revision}").format(
@@ -123,6 +129,10 @@ def say_migration(migration: Migration, lang: Language) -> None:
             before=_revision_name(migration.before, migration.legacy), after=migration.after
         )
         print(say(said, lang), file=sys.stderr)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def _revision_name(revision: str | None, legacy: bool) -> str:

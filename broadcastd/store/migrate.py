@@ -119,7 +119,7 @@ def schema_state(conn: Connection) -> SchemaState:
         MigrationContext.configure(conn).get_current_revision()
         if VERSION_TABLE in tables else None
     )
-    legacy = VERSION_TABLE not in tables and bool(tables & set(baseline.metadata.tables))
+    legacy = revision is None and bool(tables & set(baseline.metadata.tables))
     return SchemaState(revision, legacy, head())
 
 
