@@ -21,12 +21,12 @@ pytestmark = pytest.mark.integration
 class Watcher:
     """What a cluster (or `mosquitto_sub`) sees on `<prefix>/server/state`."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, port: int) -> None:
         self.seen: list[dict[str, Any]] = []
         self._changed = threading.Condition()
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"watch-{prefix}")
         self._client.on_message = self._received
-        self._client.connect("127.0.0.1", 1883)
+        self._client.connect("127.0.0.1", port)
         self._client.subscribe(f"{prefix}/server/state", qos=1)
         self._client.loop_start()
 
@@ -50,9 +50,10 @@ class Watcher:
         self._client.disconnect()
 
 
+@pytest.mark.parametrize("broker", ["mosquitto", "rabbitmq"], indirect=True)
 def test_the_server_says_online_and_its_will_or_a_clean_stop_says_offline(site: Site) -> None:
     site.write(timetable(Slot.ahead(site.commune, seconds=600, length_s=60), PLAYLIST))
-    watcher = Watcher(site.prefix)
+    watcher = Watcher(site.prefix, site.broker_port)
     try:
         site.start()
         assert watcher.wait_for(True, 0) == {"v": 1, "online": True, "version": __version__}
