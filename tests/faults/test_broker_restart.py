@@ -24,7 +24,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize(
     ("broker", "restarts"),
-    [("mosquitto", 2), ("rabbitmq", 2), pytest.param("mosquitto", 20, marks=pytest.mark.long)],
+    [
+        ("mosquitto", 2),
+        pytest.param("rabbitmq", 2, marks=pytest.mark.long),
+        pytest.param("mosquitto", 20, marks=pytest.mark.long),
+    ],
     indirect=["broker"],
 )
 def test_broker_restarts_during_a_stream_of_acks_lose_none_confirmed(

@@ -96,7 +96,6 @@ def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
         assert cluster["last_broadcast"]["state"] == "finished"
 
 
-@pytest.mark.parametrize("broker", ["mosquitto", "rabbitmq"], indirect=True)
 def test_a_restart_inside_the_slot_resends_without_a_second_playback(
     site: Site, make_fleet: MakeFleet
 ) -> None:
