@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.announce import kept_section
+from bench.brokers import kept_section as kept_brokers_section
 from bench.report import Row, table
 from bench.reports import kept_section as kept_reports_section
 from bench.sections import Section
@@ -43,6 +44,7 @@ def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
     reports = kept_reports_section(path)  # bench/reports.py's, likewise
     speech = kept_tts_section(path)  # bench/tts.py's, likewise
     postgresql = POSTGRESQL.kept(path)  # the PostgreSQL run's
+    brokers = kept_brokers_section(path)  # bench/brokers.py's, likewise
     text = f"""# Benchmarks
 
 How fast broadcastd is on one machine, next to the limit of that machine (a bare paho
@@ -77,5 +79,6 @@ sizes; ingest and the status load run on the last), `--only fanout,bare` (of
 {notes}
 {announcements}
 {reports}
-{speech}"""
+{speech}
+{brokers}"""
     path.write_text(text, encoding="utf-8")

@@ -2,6 +2,11 @@
 
     python bench/run.py            # full run (22 / 1,000 / 10,000 clusters), < 10 min
     python bench/run.py --quick    # smoke run at the smallest sizes, < 1 min
+    python bench/run.py --sizes 1000 --broker-port 1885 --retained-by-name
+                                   # fan-out and ingest at 1,000 on RabbitMQ's MQTT
+    python bench/run.py --sizes 10000 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+                                   # the 10,000 scenario on PostgreSQL (its own section)
+    python bench/run.py --sizes 1000 --only fanout --profile    # py-spy, stacks kept
 
 Prints a table, writes bench/results.json, and (full run) docs/benchmarks.md.
 """
@@ -39,10 +44,16 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: docs/benchmarks.md on a full run, none on --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     parser.add_argument("--ingest-s", type=float, help="ack ingest duration (for profiling)")
-    parser.add_argument("--sizes", help="fan-out sizes, comma-separated (e.g. 1000); ingest "
-                        "and status load run on the last")
+    parser.add_argument("--broker-port", type=int, help="use the MQTT broker already "
+                        "listening on 127.0.0.1:PORT (e.g. RabbitMQ's MQTT on 1885) instead "
+                        "of starting the bench's own Mosquitto (docs/brokers.md)")
+    parser.add_argument("--retained-by-name", action="store_true", help="the daemon runs "
+                        "with broker.retained_on_wildcards: false (RabbitMQ)")
+    parser.add_argument("--sizes", type=lambda text: tuple(int(n) for n in text.split(",")),
+                        help="fan-out sizes, e.g. 1000 (the last one also measures ingest); "
+                        "with it only fan-out and ingest run, no start-up or timing phase")
     parser.add_argument("--only", help="scenarios to run, comma-separated, of "
-                        "startup,fanout,bare,timing (default: all)")
+                        "startup,fanout,bare,timing (default: all; fanout,bare with --sizes)")
     parser.add_argument("--database-url", help="a PostgreSQL maintenance URL, e.g. "
                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres: each daemon "
                         "gets its own database there (default: a SQLite file each)")
@@ -59,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[name] = "1"
     if args.database_url:
         os.environ["BENCH_DATABASE_URL"] = args.database_url
-    wanted = set((args.only or "startup,fanout,bare,timing").split(","))
+    every = "fanout,bare" if args.sizes else "startup,fanout,bare,timing"
+    wanted = set((args.only or every).split(","))
     if shutil.which("mosquitto_pub") is None:
         print("mosquitto_pub not found: apt-get install mosquitto-clients", file=sys.stderr)
         return 2
@@ -67,17 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.ingest_s:
         plan = dataclasses.replace(plan, ingest_s=args.ingest_s)
     if args.sizes:
-        plan = dataclasses.replace(
-            plan, fanout_sizes=tuple(int(size) for size in args.sizes.split(",")))
+        plan = dataclasses.replace(plan, fanout_sizes=args.sizes)
     run_id = uuid.uuid4().hex[:6]
     root = Path(tempfile.mkdtemp(prefix="broadcastd-bench-"))
-    port = scenarios.free_port()
+    port = args.broker_port or scenarios.free_port()
     os.environ["BENCH_BROKER_PORT"] = str(port)  # read by every worker at import
-    broker = BenchBroker(root, port)
+    if args.retained_by_name:
+        os.environ["BENCH_RETAINED_BY_NAME"] = "1"
+    broker = None if args.broker_port else BenchBroker(root, port)
     began = time.monotonic()
     results: dict[str, Any] = {"run_id": run_id, "quick": args.quick, "plan": plan.__dict__,
                                "machine": report.machine(), "phases_s": {},
-                               "broker_port": port,
+                               "broker_port": port, "broker": _broker_name(args.broker_port),
                                "database": "postgresql" if args.database_url else "sqlite",
                                "load_average": os.getloadavg()}
     try:
@@ -98,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             _phase(results, "timing", lambda: scenarios.timing(root, run_id, plan))
         results["load_average_end"] = os.getloadavg()
     finally:
-        broker.stop()
+        if broker is not None:
+            broker.stop()
         results["total_s"] = time.monotonic() - began
         if args.keep:
             print(f"work folder kept: {root}")
@@ -109,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(report.table(rows))
     print(f"\n{results['total_s']:.0f} s in all; results in {args.out}")
-    partial = args.quick or args.sizes or args.only or args.ingest_s
+    partial = args.quick or args.sizes or args.only or args.ingest_s or args.broker_port
     doc = args.doc or (None if partial else HERE.parent / "docs" / "benchmarks.md")
     if args.database_url and not args.quick:
         page = args.doc or HERE.parent / "docs" / "benchmarks.md"
@@ -120,6 +134,13 @@ def main(argv: list[str] | None = None) -> int:
         write_doc(doc, results, rows)
         print(f"report in {doc}")
     return 0
+
+
+def _broker_name(port: int | None) -> str:
+    """What the run measured against, for results.json."""
+    if port is None:
+        return "the bench's own Mosquitto"
+    return f"the broker on 127.0.0.1:{port}"
 
 
 def _phase(results: dict[str, Any], name: str, work: Any) -> Any:

@@ -117,6 +117,13 @@ class BrokerSettings(Section):
     tls: BrokerTls | None = Field(
         default=None, description="CA file and client certificate for an mqtts:// broker."
     )
+    retained_on_wildcards: bool = Field(
+        default=True,
+        description="Whether the broker hands retained messages to a subscription with "
+        "wildcards, as MQTT says (Mosquitto, EMQX, HiveMQ do; RabbitMQ's MQTT plugin does "
+        "not). Set false for RabbitMQ: the daemon then also subscribes every cluster's "
+        "state topic by name, so it learns at start which clusters are online.",
+    )
 
     @field_validator("url")
     @classmethod

@@ -28,6 +28,7 @@ from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
 from broadcastd.console.library_page import LibraryConfig
+from broadcastd.contract.topics import TopicKind, topic
 from broadcastd.daemon.http_server import HttpLimits, HttpServer
 from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
@@ -36,7 +37,7 @@ from broadcastd.delivery.inbound import Inbound
 from broadcastd.delivery.link import InboundMessage, MqttLink
 from broadcastd.delivery.playlist import PlaylistResolver
 from broadcastd.delivery.policy import ResendPolicy
-from broadcastd.i18n import _
+from broadcastd.i18n import _, message_of
 from broadcastd.planning.demo import demo_timetable
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
@@ -51,6 +52,7 @@ from broadcastd.store.lock import (
     is_postgresql,
     sqlite_file,
 )
+from broadcastd.store.migrate import SchemaTooNew
 from broadcastd.timetable.loader import load_timetables, timetable_files
 from broadcastd.timetable.model import Timetable
 
@@ -220,6 +222,7 @@ class Daemon:
             timetables = self._apply(merged, problems)
             assert self.scheduler is not None and self.inbound is not None
             self.inbound.set_topology(_topology(timetables))
+            self._watch_named_states(timetables)
             changes = self.scheduler.replace_timetables(timetables)
             communes = [timetable.commune.id for timetable in timetables]
             if loaded.problems:
@@ -309,6 +312,11 @@ class Daemon:
         url = self.settings.database.url
         try:
             self.store = open_store(url)
+        except SchemaTooNew as exc:
+            # Restarting cannot help: this code must not write a schema it does not know.
+            raise StartError(_("database {url}: {problem}").format(
+                url=_display_url(url), problem=message_of(exc)
+            ), permanent=True) from exc
         except (SQLAlchemyError, OSError) as exc:
             reason = getattr(exc, "orig", None) or exc
             # A SQLite file that cannot be written stays so; a database server that is
@@ -367,6 +375,7 @@ class Daemon:
             observer=observer,
         )
         self.inbound.set_topology(_topology(timetables))
+        self._watch_named_states(timetables)
         self.metrics.track_clusters_online(self.dispatcher.online_counts)
         self.link.start()
         # The first plays (a live slot joined at start) go out on a live link when the
@@ -434,6 +443,14 @@ class Daemon:
         if status is not None:
             status.keep()  # the summary built before anyone asks
         return app
+
+    def _watch_named_states(self, timetables: list[Timetable]) -> None:
+        """On a broker that keeps retained messages from wildcard subscriptions, name each
+        cluster's state topic, or the daemon would not see who is online until each
+        cluster next reconnects (docs/brokers.md)."""
+        broker = self.settings.broker
+        if self.link is not None and not broker.retained_on_wildcards:
+            self.link.watch_states(_state_topics(broker.topic_prefix, timetables))
 
     def _start_http(self) -> None:
         app = self.http_app()
@@ -514,6 +531,14 @@ def _display_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _state_topics(prefix: str, timetables: list[Timetable]) -> list[str]:
+    return [
+        topic(prefix, timetable.commune.id, cluster, TopicKind.STATE)
+        for timetable in timetables
+        for cluster in timetable.clusters
+    ]
 
 
 def _topology(timetables: list[Timetable]) -> dict[str, frozenset[str]]:
