@@ -52,6 +52,8 @@ FLOODING = (
     "HTTP connection closed: no request head within the time allowed",
 )
 FLOOD_INTERVAL_S = 60.0
+_DETAILED: set[str] = set()
+"""Loggers `configure` put at debug (undone by the next `configure` without them)."""
 
 
 class RateLimit(logging.Filter):
@@ -149,8 +151,11 @@ def configure(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in _DETAILED - set(detailed):  # a configuration before this one's
+        logging.getLogger(name).setLevel(logging.NOTSET)
     for name in detailed:
         logging.getLogger(name).setLevel(logging.DEBUG)
+        _DETAILED.add(name)
     for noisy in ("apscheduler", "amqtt", "transitions", "sqlalchemy.engine", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
