@@ -176,8 +176,10 @@ class StatusAnswers:
         commune, page, limit = key
         presences = self._store.presences(commune)
         latest = self._store.last_deliveries(moment, commune)
-        views = {view.broadcast_id: view for view, _ in latest.values()}
-        outcomes = self._store.outcomes(list(views.values()), moment)
+        # Outcomes exist once a broadcast is over: a live one's would be a read of all
+        # its deliveries (10,000 rows at a province's slot) for nothing but `None`s.
+        over = {view.broadcast_id: view for view, _ in latest.values() if view.end <= moment}
+        outcomes = self._store.outcomes(list(over.values()), moment) if over else {}
         if commune is None:
             communes = status_answer.problems_first([
                 status_answer.commune_summary(known, presences, latest, outcomes, moment)
