@@ -169,7 +169,8 @@ class Dispatcher:
             bid = occurrence.broadcast_id
             active = ActiveBroadcast(occurrence, self._resolve_items(occurrence))
             self._store.record_broadcast(
-                self._record(occurrence, active.items), occurrence.clusters
+                self._record(occurrence, active.items), occurrence.clusters,
+                wait=self._acks_elsewhere,
             )
             known = self._store.delivery_states(bid)
             for cluster in occurrence.clusters:
@@ -310,7 +311,9 @@ class Dispatcher:
             removed = [c for c in active.deliveries if c not in current.clusters]
             active.occurrence = current
             if added:
-                self._store.record_broadcast(self._record(current), added)
+                self._store.record_broadcast(
+                    self._record(current), added, wait=self._acks_elsewhere
+                )
                 for cluster in added:
                     delivery = ClusterDelivery(cluster)
                     active.deliveries[cluster] = delivery

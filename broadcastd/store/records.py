@@ -491,7 +491,25 @@ def presence_op(
     def apply(conn: Connection) -> None:
         p = cluster_presence.c
         key = (p.commune == commune, p.cluster == cluster)
-        row = conn.execute(select(p.online).where(*key)).first()
+        if conn.dialect.name == "postgresql":
+            # Several daemons record the same presence: the row is made once, and then
+            # locked, so that one flip is one row of presence_changes whoever sees it.
+            made = conn.execute(
+                postgresql.insert(cluster_presence)
+                .values(commune=commune, cluster=cluster, online=online, firmware=firmware,
+                        volume=volume, changed_at=at, last_seen_at=at)
+                .on_conflict_do_nothing()
+                .returning(p.commune)
+            ).first()
+            if made is not None:
+                conn.execute(
+                    presence_changes.insert(),
+                    {"commune": commune, "cluster": cluster, "online": online, "at": at},
+                )
+                return
+            row = conn.execute(select(p.online).where(*key).with_for_update()).first()
+        else:
+            row = conn.execute(select(p.online).where(*key)).first()
         if row is None or row.online != online:
             conn.execute(
                 presence_changes.insert(),
