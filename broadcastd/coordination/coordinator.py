@@ -62,6 +62,7 @@ class Coordinator:
         self._identity = identity
         self._lease_s = lease_s
         self._margin_s = lease_s / 5
+        self._poll_s = min(1.0, lease_s / 3)
         self._communes = communes
         self._busy = busy
         self._on_owned = on_owned
@@ -116,13 +117,26 @@ class Coordinator:
     # -- rounds -----------------------------------------------------------------------
 
     def _run(self) -> None:
-        wait = self._lease_s / 3
+        """A round every third of the lease (or sooner, see `_next_wait`); between rounds,
+        a cheap look every second for a free commune (a daemon that stopped cleanly, a
+        claim lost to another daemon), which brings the next round forward."""
+        next_round = time.monotonic() + self._lease_s / 3
         while not self._stop.is_set():
-            self._wake.wait(wait)
+            left = next_round - time.monotonic()
+            woken = self._wake.wait(max(0.0, min(left, self._poll_s)))
             self._wake.clear()
             if self._stop.is_set():
                 return
-            wait = self._round_logged()
+            if woken or time.monotonic() >= next_round or self._any_free():
+                next_round = time.monotonic() + self._round_logged()
+
+    def _any_free(self) -> bool:
+        communes = list(self._communes())
+        try:
+            with self._engine.connect() as conn:
+                return leases.held_count(conn, communes) < len(communes)
+        except SQLAlchemyError:
+            return False
 
     def _round_logged(self) -> float:
         try:

@@ -132,3 +132,15 @@ def forget_daemon(conn: Connection, name: str, *, only_if_dead: bool) -> bool:
         condition = and_(condition, ~_live())
     result = conn.execute(delete(daemons).where(condition).returning(daemons.c.name))
     return result.first() is not None
+
+
+def held_count(conn: Connection, communes: Collection[str]) -> int:
+    """How many of `communes` hold a live lease (cheap: the poll between rounds)."""
+    if not communes:
+        return 0
+    return int(conn.execute(
+        select(func.count()).select_from(commune_leases).where(
+            commune_leases.c.commune.in_(sorted(communes)),
+            commune_leases.c.expires_at > func.now(),
+        )
+    ).scalar_one())
