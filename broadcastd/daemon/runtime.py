@@ -449,6 +449,15 @@ class Daemon:
             on_dead=self._drain_dead,
         )
         self.coordinator.start()
+        assert self.scheduler is not None
+        self.scheduler.add_interval(
+            self._follow_cancellations, seconds=2.0, name="cancellations elsewhere"
+        )
+
+    def _follow_cancellations(self) -> None:
+        """A broadcast cancelled on another daemon is stopped by its owner, within 2 s."""
+        if self.dispatcher is not None:
+            self.dispatcher.follow_cancellations()
 
     def _owned_changed(self, owned: frozenset[str]) -> None:
         """Communes lost are dropped without a `stop` (their new owner goes on); communes

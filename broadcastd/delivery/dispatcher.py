@@ -373,6 +373,30 @@ class Dispatcher:
                 log.info("broadcasts handed over", broadcast_ids=gone)
             return gone
 
+    def follow_cancellations(self) -> list[str]:
+        """Stop what people cancelled through another daemon (several daemons, one
+        province): the cancellation is in the store, and this daemon sends the commune.
+        Returns the broadcast ids stopped."""
+        with self._lock:
+            bases = [active.occurrence.base_id for active in self._active.values()]
+        cancelled = self._store.cancelled_occurrences(bases) if bases else set()
+        if not cancelled:
+            return []
+        stopped = []
+        with self._lock:
+            now = self._clock()
+            for bid, active in list(self._active.items()):
+                if active.occurrence.base_id not in cancelled:
+                    continue
+                self._cancelled.add(active.occurrence.base_id)
+                del self._active[bid]
+                for delivery in active.deliveries.values():
+                    if not delivery.terminal:
+                        self._send_stop(active.occurrence, delivery.cluster, now, "cancel")
+                stopped.append(bid)
+                log.warning("broadcast cancelled through another daemon", broadcast_id=bid)
+        return stopped
+
     def active_communes(self) -> set[str]:
         """Communes with a broadcast being sent (live, or inside its lead time)."""
         with self._lock:

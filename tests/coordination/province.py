@@ -157,6 +157,16 @@ class DaemonProcess:
         result: dict[str, Any] = response.json()
         return result
 
+    def token(self, name: str, role: str) -> str:
+        """An API token made by `broadcastd token create` (in the shared database)."""
+        made = subprocess.run(
+            [sys.executable, "-m", "broadcastd", "token", "create", "--config",
+             str(self.root / "broadcastd.yaml"), "--name", name, "--role", role],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        return made.stdout.strip()
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-8000:] if self.log_path else ""
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from broadcastd.contract import PlayCommand
@@ -127,8 +128,22 @@ def test_kill_9_of_an_owner_hands_its_communes_over_without_a_second_playback(
         }
         assert shown == {key: state or "pending" for key, state in states.items()}
 
-        # A clean stop hands over at once: the last daemon runs the whole province.
+        # Cancelled through a daemon that does not own the commune: its owner stops it.
         leaving, last = survivors
+        cancelled = next(c for c, owner in owners_in_database(database_url).items()
+                         if owner == last.name)
+        response = httpx.post(
+            f"{leaving.base_url}/broadcasts/{communes.broadcast_id(cancelled)}/cancel",
+            json={"reason": "storm warning"},
+            headers={"Authorization": f"Bearer {leaving.token('office', 'operator')}"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        assert fleet.wait_for(lambda view: all(
+            view[f"{cancelled}.{name}"].has_ack(communes.broadcast_id(cancelled), "stopped")
+            for name in CLUSTERS), timeout=20), province.logs()
+
+        # A clean stop hands over at once: the last daemon runs the whole province.
         assert leaving.stop() == 0
         assert not any(owner == leaving.name for owner in owners_in_database(database_url)
                        .values())

@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, Query
 from broadcastd.api import present
 from broadcastd.api.deps import ClockDep, LangDep, StoreDep, TopologyDep, ViewDep
 from broadcastd.api.models import ErrorBody, Status
-from broadcastd.coordination.owners import province, with_owners
+from broadcastd.api.province import with_owners
+from broadcastd.coordination.owners import province
 from broadcastd.i18n import say
 
 router = APIRouter(tags=["status"])
