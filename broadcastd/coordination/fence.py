@@ -14,6 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 
+import structlog
+
+log = structlog.get_logger(__name__)
+
 
 class Fence:
     def __init__(self, on_expired: Callable[[], None]) -> None:
@@ -57,5 +61,7 @@ class Fence:
                 self._changed.release()
                 try:
                     self._on_expired()
+                except Exception:  # the fence must outlive whatever the daemon does
+                    log.exception("fence action failed")
                 finally:
                     self._changed.acquire()

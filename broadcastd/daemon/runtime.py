@@ -451,13 +451,16 @@ class Daemon:
         self.coordinator.start()
         assert self.scheduler is not None
         self.scheduler.add_interval(
-            self._follow_cancellations, seconds=2.0, name="cancellations elsewhere"
+            self._follow_other_daemons, seconds=2.0, name="changes made on other daemons"
         )
 
-    def _follow_cancellations(self) -> None:
-        """A broadcast cancelled on another daemon is stopped by its owner, within 2 s."""
+    def _follow_other_daemons(self) -> None:
+        """What people did through another daemon reaches the owner within 2 s: a
+        cancellation stops the broadcast, an announcement is sent."""
         if self.dispatcher is not None:
             self.dispatcher.follow_cancellations()
+        if self._refresh_announcements() and self.scheduler is not None:
+            self.scheduler.replan()
 
     def _owned_changed(self, owned: frozenset[str]) -> None:
         """Communes lost are dropped without a `stop` (their new owner goes on); communes
@@ -465,16 +468,22 @@ class Daemon:
         same `broadcast_id` again, which a cluster that holds it ignores."""
         assert self.dispatcher is not None and self.scheduler is not None
         self.dispatcher.set_owned(owned)
-        self._refresh_announcements()
+        try:
+            self._refresh_announcements()
+        except SQLAlchemyError as exc:  # fenced because the database is away
+            log.warning("announcements not re-read", error=str(exc).splitlines()[0])
         self.scheduler.replan()
 
-    def _refresh_announcements(self) -> None:
-        """Announcements made on another daemon, kept in the store."""
+    def _refresh_announcements(self) -> bool:
+        """Announcements made on another daemon, kept in the store. True if any was new."""
         if self._book is None or self.store is None:
-            return
+            return False
+        new = False
         for occurrence in persist.load(self.store, self.clock() - persist.KEEP):
             if not self._book.has(occurrence.base_id):
                 self._book.add(occurrence)
+                new = True
+        return new
 
     def _drain_dead(self, row: DaemonRow) -> None:
         """Store the acks the broker kept in a dead daemon's MQTT session."""
