@@ -22,9 +22,14 @@ def deliveries(database: Path) -> list[tuple[str, str, int, str | None]]:
     if not database.exists():
         return []
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as conn:
-        rows = conn.execute(
-            "SELECT broadcast_id, cluster, sends, last_state FROM deliveries"
-        ).fetchall()
+        try:
+            rows = conn.execute(
+                "SELECT broadcast_id, cluster, sends, last_state FROM deliveries"
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            return []  # the daemon made the file and is still creating its tables
     return [(str(b), str(c), int(s), st) for b, c, s, st in rows]
 
 
