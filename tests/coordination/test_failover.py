@@ -148,7 +148,7 @@ def test_kill_9_of_an_owner_hands_its_communes_over_without_a_second_playback(
         assert not any(owner == leaving.name for owner in owners_in_database(database_url)
                        .values())
         assert eventually(lambda: set(owners_in_database(database_url).values()) == {last.name},
-                          LEASE_S * 3), province.logs()
+                          LEASE_S * 5), province.logs()
         time.sleep(1.0)
         for c in communes.ids:
             for name in CLUSTERS:
