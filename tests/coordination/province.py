@@ -99,11 +99,12 @@ class DaemonProcess:
         return f"http://127.0.0.1:{self.http_port}"
 
     def write_config(self, *, schedules: Path, library: Path, database_url: str, prefix: str,
-                     lease_s: float, broker_port: int = 1883) -> None:
+                     lease_s: float, broker_port: int = 1883, shared: bool = True) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         config = {
             "broker": {"url": f"mqtt://127.0.0.1:{broker_port}",
-                       "client_id": f"broadcastd-{prefix}", "topic_prefix": prefix},
+                       "client_id": f"broadcastd-{prefix}", "topic_prefix": prefix,
+                       "shared_subscriptions": shared},
             "database": {"url": database_url},
             "http": {"listen": f"127.0.0.1:{self.http_port}", "public_base_url": self.base_url,
                      "anonymous_read": True},

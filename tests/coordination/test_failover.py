@@ -49,16 +49,22 @@ def _shares(daemon: DaemonProcess) -> dict[str, int]:
     return {d["name"]: d["communes"] for d in daemon.status()["daemons"] if d["live"]}
 
 
+@pytest.mark.parametrize(
+    "shared", [True, pytest.param(False, marks=pytest.mark.long, id="every-daemon-every-ack")]
+)
 def test_kill_9_of_an_owner_hands_its_communes_over_without_a_second_playback(
     tmp_path: Path, audio_library: Path, mosquitto: tuple[str, int], topic_prefix: str,
-    database_url: str, province: Province,
+    database_url: str, province: Province, shared: bool,
 ) -> None:
+    """`shared`: acks through a shared subscription (Mosquitto); without (a broker that
+    has none, `-m long`), every daemon stores every ack and the unique key keeps one."""
     communes = Communes.make(30, ahead_s=3600, length_s=300)  # nothing on air yet
     schedules = tmp_path / "schedules"
     communes.write(schedules, PLAYLIST)
     for daemon in province.daemons:
         daemon.write_config(schedules=schedules, library=audio_library,
-                            database_url=database_url, prefix=topic_prefix, lease_s=LEASE_S)
+                            database_url=database_url, prefix=topic_prefix, lease_s=LEASE_S,
+                            shared=shared)
     province.start()
     first = province.daemons[0]
     assert eventually(lambda: _shares(first) == {"d1": 10, "d2": 10, "d3": 10}, 30), (
