@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.announce import kept_section
+from bench.brokers import kept_section as kept_brokers_section
 from bench.report import Row, table
 from bench.reports import kept_section as kept_reports_section
 from bench.tts import kept_section as kept_tts_section
@@ -19,6 +20,7 @@ def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
     announcements = kept_section(path)
     reports = kept_reports_section(path)  # bench/reports.py's, likewise
     speech = kept_tts_section(path)  # bench/tts.py's, likewise
+    brokers = kept_brokers_section(path)  # bench/brokers.py's, likewise
     text = f"""# Benchmarks
 
 How fast broadcastd is on one machine, next to the limit of that machine (a bare paho
@@ -44,5 +46,6 @@ Linux {machine['kernel']}, Python {machine['python']}, SQLite {machine['sqlite']
 {announcements}
 {reports}
 {speech}
+{brokers}
 {notes}"""
     path.write_text(text, encoding="utf-8")

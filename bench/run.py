@@ -2,6 +2,8 @@
 
     python bench/run.py            # full run (22 / 1,000 / 10,000 clusters), < 10 min
     python bench/run.py --quick    # smoke run at the smallest sizes, < 1 min
+    python bench/run.py --sizes 1000 --broker-port 1885 --retained-by-name
+                                   # fan-out and ingest at 1,000 on RabbitMQ's MQTT
 
 Prints a table, writes bench/results.json, and (full run) docs/benchmarks.md.
 """
@@ -39,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: docs/benchmarks.md on a full run, none on --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     parser.add_argument("--ingest-s", type=float, help="ack ingest duration (for profiling)")
+    parser.add_argument("--broker-port", type=int, help="use the MQTT broker already "
+                        "listening on 127.0.0.1:PORT (e.g. RabbitMQ's MQTT on 1885) instead "
+                        "of starting the bench's own Mosquitto (docs/brokers.md)")
+    parser.add_argument("--retained-by-name", action="store_true", help="the daemon runs "
+                        "with broker.retained_on_wildcards: false (RabbitMQ)")
+    parser.add_argument("--sizes", type=lambda text: tuple(int(n) for n in text.split(",")),
+                        help="fan-out sizes, e.g. 1000 (the last one also measures ingest); "
+                        "with it only fan-out and ingest run, no start-up or timing phase")
     args = parser.parse_args(argv)
     if shutil.which("mosquitto_pub") is None:
         print("mosquitto_pub not found: apt-get install mosquitto-clients", file=sys.stderr)
@@ -46,17 +56,22 @@ def main(argv: list[str] | None = None) -> int:
     plan = scenarios.Plan.quick() if args.quick else scenarios.Plan.full()
     if args.ingest_s:
         plan = dataclasses.replace(plan, ingest_s=args.ingest_s)
+    if args.sizes:
+        plan = dataclasses.replace(plan, fanout_sizes=args.sizes)
     run_id = uuid.uuid4().hex[:6]
     root = Path(tempfile.mkdtemp(prefix="broadcastd-bench-"))
-    port = scenarios.free_port()
+    port = args.broker_port or scenarios.free_port()
     os.environ["BENCH_BROKER_PORT"] = str(port)  # read by every worker at import
-    broker = BenchBroker(root, port)
+    if args.retained_by_name:
+        os.environ["BENCH_RETAINED_BY_NAME"] = "1"
+    broker = None if args.broker_port else BenchBroker(root, port)
     began = time.monotonic()
     results: dict[str, Any] = {"run_id": run_id, "quick": args.quick, "plan": plan.__dict__,
                                "machine": report.machine(), "phases_s": {},
-                               "broker_port": port}
+                               "broker_port": port, "broker": _broker_name(args.broker_port)}
     try:
-        _phase(results, "startup", lambda: scenarios.startup(root, run_id, plan))
+        if not args.sizes:
+            _phase(results, "startup", lambda: scenarios.startup(root, run_id, plan))
         results["fanout"] = []
         for size in plan.fanout_sizes:
             last = size == plan.fanout_sizes[-1]
@@ -67,9 +82,11 @@ def main(argv: list[str] | None = None) -> int:
                 results["ingest"] = fan.pop("ingest")
         _phase(results, "bare_ingest",
                lambda: scenarios.bare_ingest(root, run_id, plan.fanout_sizes[-1], plan))
-        _phase(results, "timing", lambda: scenarios.timing(root, run_id, plan))
+        if not args.sizes:
+            _phase(results, "timing", lambda: scenarios.timing(root, run_id, plan))
     finally:
-        broker.stop()
+        if broker is not None:
+            broker.stop()
         results["total_s"] = time.monotonic() - began
         if args.keep:
             print(f"work folder kept: {root}")
@@ -80,11 +97,19 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(report.table(rows))
     print(f"\n{results['total_s']:.0f} s in all; results in {args.out}")
-    doc = args.doc or (None if args.quick else HERE.parent / "docs" / "benchmarks.md")
+    full = not (args.quick or args.sizes or args.broker_port)
+    doc = args.doc or (HERE.parent / "docs" / "benchmarks.md" if full else None)
     if doc is not None:
         write_doc(doc, results, rows)
         print(f"report in {doc}")
     return 0
+
+
+def _broker_name(port: int | None) -> str:
+    """What the run measured against, for results.json."""
+    if port is None:
+        return "the bench's own Mosquitto"
+    return f"the broker on 127.0.0.1:{port}"
 
 
 def _phase(results: dict[str, Any], name: str, work: Any) -> Any:

@@ -147,6 +147,8 @@ class BenchDaemon:
                 "url": f"mqtt://{BROKER_HOST}:{broker_port()}",
                 "client_id": self.client_id,
                 "topic_prefix": self.prefix,
+                # run.py --retained-by-name: a broker like RabbitMQ (docs/brokers.md)
+                "retained_on_wildcards": not os.environ.get("BENCH_RETAINED_BY_NAME"),
             },
             "database": {"url": f"sqlite:///{self.database}"},
             "http": {

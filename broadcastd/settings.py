@@ -124,6 +124,13 @@ class BrokerSettings(Section):
         "false for a broker without shared subscriptions (RabbitMQ 3.x): every daemon then "
         "receives every ack, and the database keeps one row of each.",
     )
+    retained_on_wildcards: bool = Field(
+        default=True,
+        description="Whether the broker hands retained messages to a subscription with "
+        "wildcards, as MQTT says (Mosquitto, EMQX, HiveMQ do; RabbitMQ's MQTT plugin does "
+        "not). Set false for RabbitMQ: the daemon then also subscribes every cluster's "
+        "state topic by name, so it learns at start which clusters are online.",
+    )
 
     @field_validator("url")
     @classmethod

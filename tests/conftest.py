@@ -12,6 +12,8 @@ import pytest
 from tests.postgres import PostgresDatabase, PostgresUnavailable, session_database
 
 MOSQUITTO = ("127.0.0.1", 1883)
+RABBITMQ_MQTT = ("127.0.0.1", 1885)
+"""RabbitMQ's MQTT plugin, moved off Mosquitto's 1883 (.ci/run, docs/brokers.md)."""
 
 
 # Ports for the servers tests start, below the kernel's ephemeral range (32768-60999
@@ -53,6 +55,36 @@ def mosquitto() -> tuple[str, int]:
             pytrace=False,
         )
     return MOSQUITTO
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_mqtt() -> tuple[str, int]:
+    """RabbitMQ's MQTT plugin, the second broker the daemon is tested against. Missing,
+    the test fails and says how to get it, as a missing Mosquitto does."""
+    if not broker_reachable(RABBITMQ_MQTT):
+        pytest.fail(
+            "no RabbitMQ MQTT listener on 127.0.0.1:1885. Run `.ci/run`, which installs "
+            "rabbitmq-server, sets `mqtt.listeners.tcp.local = 127.0.0.1:1885` in "
+            "/etc/rabbitmq/rabbitmq.conf and enables the plugin "
+            "(`rabbitmq-plugins enable rabbitmq_mqtt`); docs/brokers.md says more.",
+            pytrace=False,
+        )
+    return RABBITMQ_MQTT
+
+
+BROKERS = ("mosquitto", "rabbitmq")
+
+
+@pytest.fixture
+def broker(request: pytest.FixtureRequest) -> tuple[str, int]:
+    """The MQTT broker a test talks to: Mosquitto unless the test is parametrised with
+    `parametrize("broker", ["mosquitto", "rabbitmq"], indirect=True)`."""
+    name = getattr(request, "param", "mosquitto")
+    if name not in BROKERS:
+        raise ValueError(f"unknown broker {name!r}: one of {BROKERS}")
+    fixture = "rabbitmq_mqtt" if name == "rabbitmq" else "mosquitto"
+    address: tuple[str, int] = request.getfixturevalue(fixture)
+    return address
 
 
 @pytest.fixture

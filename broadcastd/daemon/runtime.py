@@ -27,6 +27,7 @@ from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
 from broadcastd.console.library_page import LibraryConfig
+from broadcastd.contract.topics import TopicKind, topic
 from broadcastd.coordination import Coordinator, Identity
 from broadcastd.coordination import subscriptions as coordination_filters
 from broadcastd.coordination.drain import drain_session
@@ -225,6 +226,7 @@ class Daemon:
             timetables = self._apply(merged, problems)
             assert self.scheduler is not None and self.inbound is not None
             self.inbound.set_topology(_topology(timetables))
+            self._watch_named_states(timetables)
             changes = self.scheduler.replace_timetables(timetables)
             communes = [timetable.commune.id for timetable in timetables]
             if self.coordinator is not None:
@@ -390,6 +392,7 @@ class Daemon:
             observer=observer,
         )
         self.inbound.set_topology(_topology(timetables))
+        self._watch_named_states(timetables)
         self.metrics.track_clusters_online(self.dispatcher.online_counts)
         self.link.start()
         # The first plays (a live slot joined at start) go out on a live link when the
@@ -534,6 +537,14 @@ class Daemon:
             ),
         )
 
+    def _watch_named_states(self, timetables: list[Timetable]) -> None:
+        """On a broker that keeps retained messages from wildcard subscriptions, name each
+        cluster's state topic, or the daemon would not see who is online until each
+        cluster next reconnects (docs/brokers.md)."""
+        broker = self.settings.broker
+        if self.link is not None and not broker.retained_on_wildcards:
+            self.link.watch_states(_state_topics(broker.topic_prefix, timetables))
+
     def _start_http(self) -> None:
         app = self.http_app()
         http = self.settings.http
@@ -620,6 +631,14 @@ def _display_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _state_topics(prefix: str, timetables: list[Timetable]) -> list[str]:
+    return [
+        topic(prefix, timetable.commune.id, cluster, TopicKind.STATE)
+        for timetable in timetables
+        for cluster in timetable.clusters
+    ]
 
 
 def _topology(timetables: list[Timetable]) -> dict[str, frozenset[str]]:

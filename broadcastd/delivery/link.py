@@ -31,6 +31,8 @@ OFFLINE_PUBLISH_WAIT_S = 2.0
 
 # Never subscribed to (a `$` root is the broker's own): unsubscribing it changes nothing.
 _PROBE_FILTER = "$broadcastd/watchdog-probe"
+# Topic filters per SUBSCRIBE when each cluster's state topic is named (watch_states).
+_NAMED_PER_PACKET = 500
 
 
 class SendOutcome(StrEnum):
@@ -80,6 +82,7 @@ class MqttLink:
         self._on_published = on_published
         self._on_connection = on_connection
         self._session = 0
+        self._named_states: list[str] = []
         self._connected = threading.Event()
         self._loop_beat = time.monotonic()
         self._client = mqtt.Client(
@@ -192,6 +195,19 @@ class MqttLink:
             return time.monotonic()
         return self._loop_beat
 
+    def watch_states(self, topics: list[str]) -> None:
+        """Also subscribe these cluster `state` topics by name, now and on every connect:
+        a broker that keeps retained messages from wildcard subscriptions (RabbitMQ) still
+        hands each cluster's retained presence to a filter naming it. Adds to the list."""
+        new = sorted(set(topics) - set(self._named_states))
+        self._named_states = self._named_states + new
+        if new and self.connected:
+            self._subscribe_named(self._client, new)
+
+    def _subscribe_named(self, client: mqtt.Client, topics: list[str]) -> None:
+        for start in range(0, len(topics), _NAMED_PER_PACKET):
+            client.subscribe([(name, 1) for name in topics[start : start + _NAMED_PER_PACKET]])
+
     # -- traffic -----------------------------------------------------------------------
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> PublishReceipt:
@@ -243,6 +259,7 @@ class MqttLink:
         # whether or not the broker kept the session.
         if self._filters:
             client.subscribe([(name, 1) for name in self._filters])
+        self._subscribe_named(client, self._named_states)
         if self._presence_topic is not None:
             client.publish(
                 self._presence_topic,

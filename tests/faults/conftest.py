@@ -15,7 +15,7 @@ from tests.integration.conftest import audio_library  # noqa: F401
 from tests.integration.site import Site
 from tests.service.conftest import commune  # noqa: F401
 
-from .broker import Mosquitto
+from .broker import Mosquitto, RabbitMqtt
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -30,7 +30,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mosquitto | RabbitMqtt]:
+    """A Mosquitto of the test's own; `parametrize("broker", ["rabbitmq"], indirect=True)`
+    gives the machine's RabbitMQ MQTT instead (shared, so only restarts, no outages)."""
+    if getattr(request, "param", "mosquitto") == "rabbitmq":
+        _host, port = request.getfixturevalue("rabbitmq_mqtt")
+        yield RabbitMqtt(port)
+        return
     if shutil.which("mosquitto") is None:
         pytest.fail("the fault suite starts its own Mosquitto: `apt-get install mosquitto`",
                     pytrace=False)
@@ -42,7 +48,10 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
 
 @pytest.fixture
 def site(
-    tmp_path: Path, audio_library: Path, broker: Mosquitto, topic_prefix: str  # noqa: F811
+    tmp_path: Path,
+    audio_library: Path,  # noqa: F811
+    broker: Mosquitto | RabbitMqtt,
+    topic_prefix: str,
 ) -> Iterator[Site]:
     """Files on disk for `broadcastd run` against the test's own broker; started by the test."""
     made = Site(
@@ -52,6 +61,8 @@ def site(
         http_port=free_port(),
         broker_port=broker.port,
     )
+    if isinstance(broker, RabbitMqtt):  # see broker.retained_on_wildcards
+        made.extra_settings["broker"] = {"retained_on_wildcards": False}
     made.root.mkdir()
     yield made
     if made.alive():

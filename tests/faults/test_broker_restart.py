@@ -16,15 +16,23 @@ from broadcastd.simulate.fleet import Fleet
 from tests.integration.site import Site
 from tests.service.harness import Commune, eventually
 
-from .broker import Mosquitto
+from .broker import Mosquitto, RabbitMqtt
 from .clusters import AckStream, ClusterSide, stored_acks
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("restarts", [2, pytest.param(20, marks=pytest.mark.long)])
+@pytest.mark.parametrize(
+    ("broker", "restarts"),
+    [
+        ("mosquitto", 2),
+        pytest.param("rabbitmq", 2, marks=pytest.mark.long),
+        pytest.param("mosquitto", 20, marks=pytest.mark.long),
+    ],
+    indirect=["broker"],
+)
 def test_broker_restarts_during_a_stream_of_acks_lose_none_confirmed(
-    site: Site, broker: Mosquitto, restarts: int
+    site: Site, broker: Mosquitto | RabbitMqtt, restarts: int
 ) -> None:
     commune = Commune.unique(clusters=8)
     window = commune.window(1, 1800)
@@ -60,8 +68,9 @@ def test_broker_restarts_during_a_stream_of_acks_lose_none_confirmed(
           f"{len(confirmed)} confirmed, all stored, 0 lost")
 
 
+@pytest.mark.parametrize("broker", ["mosquitto", "rabbitmq"], indirect=True)
 def test_broker_restarts_during_a_broadcast_still_deliver_it(
-    site: Site, broker: Mosquitto
+    site: Site, broker: Mosquitto | RabbitMqtt
 ) -> None:
     commune = Commune.unique(clusters=6)
     window = commune.window(5, 120)

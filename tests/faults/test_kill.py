@@ -13,15 +13,19 @@ import pytest
 from tests.integration.site import Site
 from tests.service.harness import Commune, eventually
 
-from .broker import Mosquitto
+from .broker import Mosquitto, RabbitMqtt
 from .clusters import AckStream, ClusterSide, stored_acks
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("kills", [3, pytest.param(20, marks=pytest.mark.long)])
+@pytest.mark.parametrize(
+    ("broker", "kills"),
+    [("mosquitto", 3), ("rabbitmq", 2), pytest.param("mosquitto", 20, marks=pytest.mark.long)],
+    indirect=["broker"],
+)
 def test_kill_9_during_a_stream_of_acks_loses_none_confirmed(
-    site: Site, broker: Mosquitto, kills: int
+    site: Site, broker: Mosquitto | RabbitMqtt, kills: int
 ) -> None:
     commune = Commune.unique(clusters=8)
     window = commune.window(1, 1800)

@@ -13,7 +13,7 @@ import pytest
 
 from broadcastd.audio.ffmpeg import locate_tools
 from broadcastd.simulate.fleet import ClusterId, Fleet, FleetConfig
-from tests.conftest import free_port
+from tests.conftest import RABBITMQ_MQTT, free_port
 from tests.postgres import PostgresDatabase
 
 from .browser import chromium  # noqa: F401  (the browser tests' fixture)
@@ -57,12 +57,21 @@ def site(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     audio_library: Path,
-    mosquitto: tuple[str, int],
+    broker: tuple[str, int],
     topic_prefix: str,
 ) -> Iterator[Site]:
     """A commune site storing in SQLite; `parametrize("site", ["postgresql"], indirect=True)`
-    gives it a schema of its own in the session's PostgreSQL instead."""
-    made = Site(root=tmp_path, library=audio_library, prefix=topic_prefix, http_port=free_port())
+    gives it a schema of its own in the session's PostgreSQL instead. Its broker is
+    Mosquitto unless the test parametrises `broker` (tests/conftest.py)."""
+    made = Site(
+        root=tmp_path,
+        library=audio_library,
+        prefix=topic_prefix,
+        http_port=free_port(),
+        broker_port=broker[1],
+    )
+    if broker == RABBITMQ_MQTT:  # its retained store answers only filters without wildcards
+        made.extra_settings["broker"] = {"retained_on_wildcards": False}
     with ExitStack() as cleanup:
         if getattr(request, "param", "sqlite") == "postgresql":
             database: PostgresDatabase = request.getfixturevalue("postgres")
@@ -83,6 +92,7 @@ def make_fleet(site: Site) -> Iterator[MakeFleet]:
         config = FleetConfig(
             clusters=tuple(ClusterId(site.commune, name) for name in cluster_names()),
             prefix=site.prefix,
+            port=site.broker_port,
             speed=options.pop("speed", 10.0),
             **options,
         )

@@ -34,7 +34,11 @@ def all_have(fleet: object, broadcast_id: str, state: str, count: int = CLUSTERS
     )
 
 
-@pytest.mark.parametrize("site", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    ("site", "broker"),
+    [("sqlite", "mosquitto"), ("postgresql", "mosquitto"), ("sqlite", "rabbitmq")],
+    indirect=True,
+)
 def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
     site: Site, make_fleet: MakeFleet
 ) -> None:

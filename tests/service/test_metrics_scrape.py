@@ -24,7 +24,9 @@ EXCERPT = ("broadcastd_",)
 
 
 def test_metrics_count_what_happened(daemon_site: Site, commune: Commune) -> None:
-    window = commune.window(1, 120)
+    # Starting 5 s ahead: the fleet plays 100 times faster from the start, so a daemon
+    # slow to start on a loaded machine would otherwise reach it after the slot's end.
+    window = commune.window(5, 120)
     bid = commune.broadcast_id("morning", window)
     daemon_site.write(commune.timetable({"morning": window}))
     fleet = Fleet(commune.fleet_config(daemon_site.prefix, speed=100.0))
