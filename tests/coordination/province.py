@@ -100,11 +100,13 @@ class DaemonProcess:
 
     def write_config(self, *, schedules: Path, library: Path, database_url: str, prefix: str,
                      lease_s: float, broker_port: int = 1883, shared: bool = True) -> None:
+        """`shared`: a broker like Mosquitto (shared subscriptions, retained messages on
+        wildcards); False: one like RabbitMQ 3.x, which has neither."""
         self.root.mkdir(parents=True, exist_ok=True)
         config = {
             "broker": {"url": f"mqtt://127.0.0.1:{broker_port}",
                        "client_id": f"broadcastd-{prefix}", "topic_prefix": prefix,
-                       "shared_subscriptions": shared},
+                       "shared_subscriptions": shared, "retained_on_wildcards": shared},
             "database": {"url": database_url},
             "http": {"listen": f"127.0.0.1:{self.http_port}", "public_base_url": self.base_url,
                      "anonymous_read": True},

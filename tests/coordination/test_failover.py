@@ -19,6 +19,7 @@ import pytest
 
 from broadcastd.contract import PlayCommand
 from broadcastd.simulate.fleet import Fleet
+from tests.conftest import RABBITMQ_MQTT
 
 from .province import (
     CLUSTERS,
@@ -50,27 +51,30 @@ def _shares(daemon: DaemonProcess) -> dict[str, int]:
 
 
 @pytest.mark.parametrize(
-    "shared", [True, pytest.param(False, marks=pytest.mark.long, id="every-daemon-every-ack")]
+    "broker",
+    ["mosquitto", pytest.param("rabbitmq", marks=pytest.mark.long, id="rabbitmq")],
+    indirect=True,
 )
 def test_kill_9_of_an_owner_hands_its_communes_over_without_a_second_playback(
-    tmp_path: Path, audio_library: Path, mosquitto: tuple[str, int], topic_prefix: str,
-    database_url: str, province: Province, shared: bool,
+    tmp_path: Path, audio_library: Path, broker: tuple[str, int], topic_prefix: str,
+    database_url: str, province: Province,
 ) -> None:
-    """`shared`: acks through a shared subscription (Mosquitto); without (a broker that
-    has none, `-m long`), every daemon stores every ack and the unique key keeps one."""
+    """On Mosquitto, acks through a shared subscription; on RabbitMQ 3.x (`-m long`), which
+    has none, every daemon stores every ack and the unique key keeps one row."""
+    shared = broker != RABBITMQ_MQTT
     communes = Communes.make(30, ahead_s=3600, length_s=300)  # nothing on air yet
     schedules = tmp_path / "schedules"
     communes.write(schedules, PLAYLIST)
     for daemon in province.daemons:
         daemon.write_config(schedules=schedules, library=audio_library,
                             database_url=database_url, prefix=topic_prefix, lease_s=LEASE_S,
-                            shared=shared)
+                            broker_port=broker[1], shared=shared)
     province.start()
     first = province.daemons[0]
     assert eventually(lambda: _shares(first) == {"d1": 10, "d2": 10, "d3": 10}, 30), (
         _shares(first), province.logs())
 
-    fleet = Fleet(communes.fleet_config(topic_prefix, speed=1.0))
+    fleet = Fleet(communes.fleet_config(topic_prefix, port=broker[1], speed=1.0))
     fleet.start()
     try:
         assert fleet.wait_online(timeout=20)
