@@ -1,5 +1,5 @@
-"""The `broadcastd` command: run, validate, status, token, user, simulate, audio, announce,
-stop, cancel."""
+"""The `broadcastd` command: run, validate, status, token, user, db, simulate, audio,
+announce, stop, cancel."""
 
 from __future__ import annotations
 
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     from broadcastd.announce import cli as announce_cli
     from broadcastd.audio import cli as audio_cli
     from broadcastd.simulate import cli as simulate_cli
+    from broadcastd.store import cli as store_cli
 
     parser = argparse.ArgumentParser(
         prog="broadcastd", description="Scheduler daemon for commune loudspeaker clusters."
@@ -139,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     user = commands.add_parser("user", help="console users: add, list, remove, passwd")
     access_cli.register_users(user, _config_arg)
     user.set_defaults(handler=cmd_token)
+
+    db = commands.add_parser("db", help="the database's schema: upgrade, current")
+    store_cli.register(db, _config_arg)
+    db.set_defaults(handler=cmd_db)
 
     simulate_cli.register(commands)
     announce_cli.register(commands, daemon_args)
@@ -237,7 +242,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except StartError as exc:
         if fleet is not None:
             fleet.stop()
-        print(exc, file=sys.stderr)
+        print(said_error(exc, args.lang), file=sys.stderr)
         return EXIT_SETUP if exc.permanent else 1
     return 0
 
@@ -348,6 +353,19 @@ def _api_token(args: argparse.Namespace) -> str | None:
     return os.environ.get(TOKEN_ENV) or None
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade` and `db current`, on the database the configuration names."""
+    from broadcastd.settings import SettingsError
+    from broadcastd.store import cli as store_cli
+
+    try:
+        settings = load_config(args)
+    except SettingsError as exc:
+        print(said_error(exc, args.lang), file=sys.stderr)
+        return EXIT_SETUP
+    return store_cli.run(args, settings.database.url)
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     """`token ...` and `user ...`: both work on the database the configuration names."""
     from broadcastd.access import cli as access_cli
@@ -358,7 +376,13 @@ def cmd_token(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(said_error(exc, args.lang), file=sys.stderr)
         return EXIT_SETUP
-    if args.command == "user":
-        return access_cli.run_users(args, settings.database.url)
-    return access_cli.run(args, settings.database.url)
+    from broadcastd.store.migrate import SchemaTooNew
+
+    try:
+        if args.command == "user":
+            return access_cli.run_users(args, settings.database.url)
+        return access_cli.run(args, settings.database.url)
+    except SchemaTooNew as exc:  # the daemon would refuse this database too
+        print(said_error(exc, args.lang), file=sys.stderr)
+        return EXIT_SETUP
 

@@ -21,6 +21,8 @@ from broadcastd.access.tokens import TokenNameError, check_token_name, new_token
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from broadcastd.i18n import Language
+
 
 def register(
     token: argparse.ArgumentParser, config_arg: Callable[[argparse.ArgumentParser], None]
@@ -46,9 +48,7 @@ def register(
 
 
 def run(args: argparse.Namespace, database_url: str) -> int:
-    from broadcastd.store.engine import make_engine
-
-    engine = make_engine(database_url)
+    engine = _engine(database_url, args.lang)
     try:
         if args.token_command == "create":
             return _create(engine, args.name, Role(args.role))
@@ -57,6 +57,15 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         return _revoke(engine, args.name)
     finally:
         engine.dispose()
+
+
+def _engine(database_url: str, lang: Language) -> Engine:
+    """The daemon's database, upgraded as the daemon would; stdout stays the command's
+    own (a created token alone on it), so an upgrade is said on stderr."""
+    from broadcastd.store.cli import say_migration
+    from broadcastd.store.engine import make_engine
+
+    return make_engine(database_url, report=lambda done: say_migration(done, lang))
 
 
 def _who() -> str:
@@ -164,9 +173,7 @@ def register_users(
 
 
 def run_users(args: argparse.Namespace, database_url: str) -> int:
-    from broadcastd.store.engine import make_engine
-
-    engine = make_engine(database_url)
+    engine = _engine(database_url, args.lang)
     try:
         if args.user_command == "add":
             return _add_user(engine, args.name, Role(args.role), args.password_stdin)

@@ -40,7 +40,7 @@ from broadcastd.delivery.inbound import Inbound
 from broadcastd.delivery.link import InboundMessage, MqttLink
 from broadcastd.delivery.playlist import PlaylistResolver
 from broadcastd.delivery.policy import ResendPolicy
-from broadcastd.i18n import _
+from broadcastd.i18n import _, message_of
 from broadcastd.planning.demo import demo_timetable
 from broadcastd.planning.occurrences import Occurrence
 from broadcastd.scheduling import BroadcastScheduler
@@ -55,6 +55,7 @@ from broadcastd.store.lock import (
     is_postgresql,
     sqlite_file,
 )
+from broadcastd.store.migrate import SchemaTooNew
 from broadcastd.timetable.loader import load_timetables, timetable_files
 from broadcastd.timetable.model import Timetable
 
@@ -326,6 +327,11 @@ class Daemon:
         url = self.settings.database.url
         try:
             self.store = open_store(url)
+        except SchemaTooNew as exc:
+            # Restarting cannot help: this code must not write a schema it does not know.
+            raise StartError(_("database {url}: {problem}").format(
+                url=_display_url(url), problem=message_of(exc)
+            ), permanent=True) from exc
         except (SQLAlchemyError, OSError) as exc:
             reason = getattr(exc, "orig", None) or exc
             # A SQLite file that cannot be written stays so; a database server that is

@@ -3,6 +3,9 @@ and of access: API tokens, users and their sessions, and the audit log of change
 
 Times go through `UtcDateTime`, so SQLite (which drops offsets silently) and PostgreSQL
 both hold UTC and every read gives back an aware UTC datetime.
+
+A change here needs its migration (migrations/README.md); tests/store/test_migrations.py
+fails until the migrated schema and this one agree.
 """
 
 from __future__ import annotations

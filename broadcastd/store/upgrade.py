@@ -1,9 +1,9 @@
-"""Bring a database made by an older broadcastd up to the current schema, at start.
+"""Fixes for a database made before migrations, by a broadcastd older than 711ca29.
 
-`metadata.create_all` adds missing tables but never changes an existing one; the few
-changes to existing tables are made here, each detected by inspecting the database, so
-running it again does nothing. It runs before the writer starts. (A migration tool,
-Alembic, comes with issue 11; until then each change is one small function here.)
+Such a database has no `alembic_version`; before it is stamped at revision 0001,
+`broadcastd.store.migrate` applies here what 0001 has and it lacks. Each fix is detected
+by inspecting the database, so applying them again does nothing. Changes made after
+0001 are Alembic revisions (migrations/versions/), never new functions here.
 """
 
 from __future__ import annotations
@@ -12,22 +12,29 @@ import structlog
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from broadcastd.store.schema import ACK_KEY, ack_events, broadcasts
+from broadcastd.store.migrations.baseline import ack_events, broadcasts
 
 log = structlog.get_logger(__name__)
 
 ACK_KEY_NAME = "uq_ack_events_key"
+ACK_KEY = ("broadcast_id", "cluster", "state", "item", "detail")
+"""The key of revision 0001 (contract 1.1): the fix rebuilds `ack_events` as 0001 has it."""
 
 
 def upgrade(engine: Engine) -> list[str]:
-    """Apply every change the database lacks; returns what was done, for the log."""
-    done: list[str] = []
+    """Apply every fix the database lacks, in a transaction of its own."""
     with engine.begin() as conn:
-        if _ack_key_outdated(conn):
-            _widen_ack_key(conn)
-            done.append("ack_events: `detail` added to the idempotency key")
+        return apply_fixes(conn)
+
+
+def apply_fixes(conn: Connection) -> list[str]:
+    """Apply every fix the database lacks on `conn`; returns what was done, for the log."""
+    done: list[str] = []
+    if _ack_key_outdated(conn):
+        _widen_ack_key(conn)
+        done.append("ack_events: `detail` added to the idempotency key")
     for change in done:
-        log.warning("store.upgraded", change=change, url=engine.url.render_as_string())
+        log.warning("store.upgraded", change=change)
     return done
 
 

@@ -171,3 +171,36 @@ def test_a_database_that_sqlite_cannot_open_stops_with_one_line(site: Site) -> N
     assert "Traceback" not in result.stderr
     (line,) = error_lines(result.stderr)
     assert str(folder) in line and "cannot be opened for writing" in line
+
+
+@pytest.mark.parametrize("site", ["sqlite", "postgresql"], indirect=True)
+def test_a_database_newer_than_the_code_stops_with_one_line(site: Site) -> None:
+    """A newer broadcastd upgraded the database, then this older one was started on it."""
+    from sqlalchemy import create_engine, text
+
+    from broadcastd.store.engine import make_engine
+    from broadcastd.store.migrate import head
+
+    site.write(timetable(Slot.ahead(site.commune, seconds=600, length_s=60), PLAYLIST))
+    url = site.database_url or f"sqlite:///{site.database}"
+    make_engine(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+
+    result = run_once(site)
+
+    assert result.returncode == 2 and restart_prevented(2)
+    assert "Traceback" not in result.stderr
+    (line,) = error_lines(result.stderr)
+    assert "schema revision 9999 is newer than this broadcastd knows" in line
+    assert f"its newest is {head()}" in line
+    assert "install that newer broadcastd" in line and "restore the backup" in line
+    vietnamese = subprocess.run(
+        [sys.executable, "-m", "broadcastd", "--lang", "vi", "run", "--config", str(site.config)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert vietnamese.returncode == 2
+    (said,) = [line for line in error_lines(vietnamese.stderr) if "tệp cấu hình" not in line]
+    assert "phiên bản lược đồ 9999" in said and "Cách sửa" in said

@@ -1,14 +1,16 @@
-"""A database made by broadcastd before contract revision 1.1 is upgraded at start:
-its ack key gains `detail`, and no row is lost."""
+"""A database made by broadcastd before contract revision 1.1 (and so before migrations)
+is upgraded at start: its ack key gains `detail`, no row is lost, and it is then stamped
+and carried to the code's schema revision."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import MetaData, Table, UniqueConstraint, create_engine, inspect, select
+from sqlalchemy import MetaData, Table, UniqueConstraint, create_engine, inspect, select, text
 
 from broadcastd.contract import Ack
 from broadcastd.store import AckOutcome, open_store
+from broadcastd.store.migrate import head, schema_state
 from broadcastd.store.schema import ack_events, broadcasts
 from broadcastd.store.upgrade import upgrade
 
@@ -29,7 +31,8 @@ def old_ack_events(scratch: MetaData) -> Table:
 
 
 def old_database(url: str) -> str:
-    """The old schema with one broadcast and five acks of one cluster in it."""
+    """The old schema with one broadcast and five acks of one cluster in it, and no
+    record of a schema revision (broadcastd had no migrations then)."""
     store = open_store(url, now=lambda: STORED_AT)  # the tables, and the broadcast
     store.record_broadcast(morning(), CLUSTERS)
     store.start()
@@ -38,6 +41,7 @@ def old_database(url: str) -> str:
     engine = create_engine(url)
     at = SLOT_START - timedelta(minutes=30)
     with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
         ack_events.drop(conn)
         old.create(conn)
         for n, (state, item, detail) in enumerate(
@@ -74,6 +78,15 @@ def unique_keys(url: str) -> list[tuple[str, ...]]:
         engine.dispose()
 
 
+def revision(url: str) -> str | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return schema_state(conn).revision
+    finally:
+        engine.dispose()
+
+
 def test_an_old_database_keeps_every_ack_and_gets_the_key_with_detail(db_url: str) -> None:
     url = old_database(db_url)
     before = rows(url)
@@ -85,6 +98,7 @@ def test_an_old_database_keeps_every_ack_and_gets_the_key_with_detail(db_url: st
     try:
         assert rows(url) == before
         assert unique_keys(url) == [("broadcast_id", "cluster", "state", "item", "detail")]
+        assert revision(url) == head()
         resumed = Ack(BID, "playing", SLOT_START + timedelta(seconds=9), item=1, detail="resumed")
         seen: list[AckOutcome] = []
         store.record_ack("man-lan", "ban-coc", resumed, SLOT_START, seen.append)

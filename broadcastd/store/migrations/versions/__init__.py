@@ -1,0 +1,1 @@
+"""One module per schema revision: `NNNN_what_changes.py` with revision id `NNNN`."""
