@@ -113,12 +113,35 @@ class CommuneCounts(Model):
     )
 
 
+class CommuneOwner(Model):
+    daemon: str = Field(description="`coordination.name` of the daemon that runs the commune.")
+    lease_expires_at: Timestamp = Field(
+        description="Its lease, by the database's clock: renewed every third of the lease; "
+        "if it passes, another daemon takes the commune over."
+    )
+
+
 class CommuneStatus(Model):
     commune: str
     name: str
     timezone: str
     counts: CommuneCounts
     clusters: list[ClusterStatus]
+    owner: CommuneOwner | None = Field(
+        default=None,
+        description="With several daemons (`coordination.mode: leases`): the one that "
+        "sends this commune's broadcasts now; null for a single daemon, or while nobody "
+        "holds a live lease (a takeover in progress).",
+    )
+
+
+class DaemonStatus(Model):
+    name: str
+    http_url: str = Field(description="Its `http.public_base_url`.")
+    live: bool = Field(description="It renewed its heartbeat within its lease.")
+    started_at: Timestamp
+    heartbeat_at: Timestamp = Field(description="Its last heartbeat (the database's clock).")
+    communes: int = Field(description="Communes it holds a live lease on.")
 
 
 class RejectedCount(Model):
@@ -134,6 +157,11 @@ class RejectedCount(Model):
 class Status(Model):
     generated_at: Timestamp
     communes: list[CommuneStatus]
+    daemons: list[DaemonStatus] = Field(
+        default_factory=list,
+        description="Every daemon sharing the database (`coordination.mode: leases`), "
+        "live or not; empty for a single daemon.",
+    )
     rejected: list[RejectedCount] = Field(description="Refused messages by reason.")
     problems: list[str] = Field(
         default_factory=list,

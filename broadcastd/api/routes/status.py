@@ -9,6 +9,8 @@ from fastapi import APIRouter, HTTPException, Query
 from broadcastd.api import present
 from broadcastd.api.deps import ClockDep, LangDep, StoreDep, TopologyDep, ViewDep
 from broadcastd.api.models import ErrorBody, Status
+from broadcastd.api.province import with_owners
+from broadcastd.coordination.owners import province
 from broadcastd.i18n import say
 
 router = APIRouter(tags=["status"])
@@ -42,7 +44,7 @@ def get_status(
     latest = store.last_deliveries(moment, commune)
     last_views = {view.broadcast_id: view for view, _ in latest.values()}
     outcomes = store.outcomes(list(last_views.values()), moment)
-    return Status(
+    status = Status(
         generated_at=moment,
         communes=[
             present.commune_status(known, presences, latest, topology, outcomes)
@@ -51,3 +53,4 @@ def get_status(
         rejected=present.rejected(store.rejected_counts()),
         problems=[say(problem, lang) for problem in view.health().problems],
     )
+    return with_owners(status, store.read(province))
