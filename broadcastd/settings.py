@@ -117,6 +117,13 @@ class BrokerSettings(Section):
     tls: BrokerTls | None = Field(
         default=None, description="CA file and client certificate for an mqtts:// broker."
     )
+    shared_subscriptions: bool = Field(
+        default=True,
+        description="With `coordination.mode: leases`: subscribe to the acks as "
+        "`$share/broadcastd/...`, so that the broker gives each ack to one daemon. Set "
+        "false for a broker without shared subscriptions (RabbitMQ 3.x): every daemon then "
+        "receives every ack, and the database keeps one row of each.",
+    )
     retained_on_wildcards: bool = Field(
         default=True,
         description="Whether the broker hands retained messages to a subscription with "
@@ -182,6 +189,43 @@ class DatabaseSettings(Section):
     url: str = Field(
         default="sqlite:///broadcastd.db",
         description="SQLAlchemy URL. A relative SQLite path is relative to the config file.",
+    )
+
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
+
+
+def default_daemon_name() -> str:
+    """The host's name, cut to what a name may hold: stable across restarts, so that a
+    restarted daemon finds its own MQTT session again."""
+    import re
+    import socket
+
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:63].strip("-_")
+    return name or "broadcastd"
+
+
+class CoordinationSettings(Section):
+    """Several daemons sharing one province (docs/scaling.md)."""
+
+    mode: Literal["single", "leases"] = Field(
+        default="single",
+        description="`single`: this daemon runs every commune and no other may use its "
+        "database. `leases`: several daemons on one PostgreSQL share the communes, each "
+        "commune run by one daemon at a time through a lease in the database.",
+    )
+    lease_s: float = Field(
+        default=15.0,
+        ge=1.0,
+        le=300.0,
+        description="How long a commune stays with a daemon that stopped renewing (killed, "
+        "cut off): the others take it over after this. Renewed every third of it.",
+    )
+    name: str = Field(
+        default_factory=default_daemon_name,
+        pattern=NAME_PATTERN,
+        description="This daemon's name among the others (default: the host name); unique "
+        "and stable across restarts. Its MQTT client id is `<broker.client_id>-<name>`.",
     )
 
 
@@ -385,6 +429,7 @@ class Settings(Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     tts: TtsSettings = Field(default_factory=TtsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    coordination: CoordinationSettings = Field(default_factory=CoordinationSettings)
 
     @model_validator(mode="before")
     @classmethod
@@ -402,6 +447,23 @@ class Settings(Section):
         ):
             raise ValueError("client_id looks like a cluster's (<commune>.<cluster>); pick another")
         return value
+
+    @model_validator(mode="after")
+    def _leases_on_postgresql(self) -> Settings:
+        if self.coordination.mode == "leases" and not self.database.url.startswith("postgresql"):
+            raise ValueError(
+                "coordination.mode `leases` needs PostgreSQL, which all the daemons share: "
+                "set database.url to postgresql+psycopg://USER@HOST/DB, or use mode `single`"
+            )
+        return self
+
+    @property
+    def client_id(self) -> str:
+        """The MQTT client id: `broker.client_id`, and with leases `-<name>` after it, so
+        that daemons sharing a broker never take each other's session."""
+        if self.coordination.mode == "leases":
+            return f"{self.broker.client_id}-{self.coordination.name}"
+        return self.broker.client_id
 
     def resolve(self, base: Path) -> Settings:
         """Relative paths and SQLite files made absolute against `base` (the config's folder)."""

@@ -201,7 +201,7 @@ def _summary(communes: list[dict[str, Any]], lang: Language) -> list[str]:
             _spread(last.get("outcomes") or {}, last.get("states") or {}, lang),
         ]
         if owners:
-            row.append(commune.get("owner") or "-")
+            row.append((commune.get("owner") or {}).get("daemon") or "-")
         rows.append(tuple(row))
     return _table(rows)
 

@@ -138,14 +138,23 @@ class ClusterPage(Model):
     pages: int
 
 
+class CommuneOwner(Model):
+    daemon: str = Field(description="`coordination.name` of the daemon that runs the commune.")
+    lease_expires_at: Timestamp = Field(
+        description="Its lease, by the database's clock: renewed every third of the lease; "
+        "if it passes, another daemon takes the commune over."
+    )
+
+
 class CommuneStatus(Model):
     commune: str
     name: str
     timezone: str
-    owner: str | None = Field(
+    owner: CommuneOwner | None = Field(
         default=None,
-        description="The daemon that sends this commune's broadcasts when several share a "
-        "province; null: this daemon alone.",
+        description="With several daemons (`coordination.mode: leases`): the one that "
+        "sends this commune's broadcasts now; null for a single daemon, or while nobody "
+        "holds a live lease (a takeover in progress).",
     )
     counts: CommuneCounts
     attention: int = Field(
@@ -166,6 +175,15 @@ class CommuneStatus(Model):
     )
 
 
+class DaemonStatus(Model):
+    name: str
+    http_url: str = Field(description="Its `http.public_base_url`.")
+    live: bool = Field(description="It renewed its heartbeat within its lease.")
+    started_at: Timestamp
+    heartbeat_at: Timestamp = Field(description="Its last heartbeat (the database's clock).")
+    communes: int = Field(description="Communes it holds a live lease on.")
+
+
 class RejectedCount(Model):
     reason: str = Field(
         description="`malformed`, `bad_version`, `unknown_cluster`, `unknown_broadcast`, ..."
@@ -179,6 +197,11 @@ class RejectedCount(Model):
 class Status(Model):
     generated_at: Timestamp
     communes: list[CommuneStatus]
+    daemons: list[DaemonStatus] = Field(
+        default_factory=list,
+        description="Every daemon sharing the database (`coordination.mode: leases`), "
+        "live or not; empty for a single daemon.",
+    )
     rejected: list[RejectedCount] = Field(description="Refused messages by reason.")
     problems: list[str] = Field(
         default_factory=list,

@@ -2,8 +2,8 @@
 
 What changes an answer: a committed write (acks, presence, sends, a broadcast recorded
 or cancelled: `Store.generation` moves), a timetable reload (the daemon's topology is a
-new list), a shown broadcast ending or a recorded one starting (the clock passes
-`valid_until`). Under a steady ack load the store moves every few milliseconds, so with
+new list), a shown broadcast ending, a recorded one starting or a shown commune lease
+expiring (several daemons: renewed or taken over; the clock passes `valid_until`). Under a steady ack load the store moves every few milliseconds, so with
 `refresh_s` an answer is built at most that often: a request finding it out of date
 gets it as it is (its `generated_at` says when) while a new one is built in the
 background. The summary is kept warm by a thread (`keep`): built at start and again
@@ -24,10 +24,11 @@ from typing import Any
 
 import structlog
 
-from broadcastd.api import present, status_answer
+from broadcastd.api import present, province, status_answer
 from broadcastd.api.deps import Clock, DaemonView, Topology
 from broadcastd.api.views import CommuneTopology
 from broadcastd.contract import format_time
+from broadcastd.coordination import owners
 from broadcastd.store import Store
 
 log = structlog.get_logger(__name__)
@@ -192,11 +193,22 @@ class StatusAnswers:
                 present.commune_status(known, presences, latest, topology, outcomes, moment),
                 page, limit,
             )]
+        found = self._store.read(owners.province)
+        for shown in communes:
+            owner = province.owner_status(found, shown["commune"])
+            shown["owner"] = owner.model_dump(mode="json") if owner is not None else None
+        daemons = [d.model_dump(mode="json") for d in province.daemon_status(found)]
         rejected = [r.model_dump(mode="json") for r in present.rejected(
             self._store.rejected_counts())]
+        # Leases move without a write through the store: the answer lasts until the
+        # first shown lease would expire (renewed, or taken over, by then).
+        leases = [lease.expires_at for shown in communes
+                  if (lease := found.owner(shown["commune"])) is not None]
         ends = [t for t in (status_answer.next_change(latest, moment),
-                            self._store.next_start_after(moment)) if t is not None]
-        body = b'"communes":' + _encode(communes) + b',"rejected":' + _encode(rejected)
+                            self._store.next_start_after(moment),
+                            min(leases) if leases else None) if t is not None]
+        body = (b'"communes":' + _encode(communes) + b',"daemons":' + _encode(daemons)
+                + b',"rejected":' + _encode(rejected))
         return body, min(ends) if ends else None
 
 

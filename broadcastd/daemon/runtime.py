@@ -29,6 +29,10 @@ from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
 from broadcastd.console.library_page import LibraryConfig
 from broadcastd.contract.topics import TopicKind, topic
+from broadcastd.coordination import Coordinator, Identity
+from broadcastd.coordination import subscriptions as coordination_filters
+from broadcastd.coordination.drain import drain_session
+from broadcastd.coordination.leases import DaemonRow
 from broadcastd.daemon.http_server import HttpLimits, HttpServer
 from broadcastd.daemon.observer import MetricsObserver
 from broadcastd.delivery.dispatcher import Dispatcher
@@ -131,6 +135,8 @@ class Daemon:
         self.scheduler: BroadcastScheduler | None = None
         self.http: HttpServer | None = None
         self.announcer: Announcer | None = None
+        self.coordinator: Coordinator | None = None
+        self._book: AnnouncementBook | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         # The timetable in force for each file (resolved path): what a file with errors
         # keeps running until it is fixed.
@@ -225,6 +231,8 @@ class Daemon:
             self._watch_named_states(timetables)
             changes = self.scheduler.replace_timetables(timetables)
             communes = [timetable.commune.id for timetable in timetables]
+            if self.coordinator is not None:
+                self.coordinator.nudge()
             if loaded.problems:
                 self.metrics.reload_failed()
                 log.error(
@@ -291,13 +299,21 @@ class Daemon:
             demo=self.demo,
         )
 
+    @property
+    def coordinated(self) -> bool:
+        return self.settings.coordination.mode == "leases"
+
     def _lock_database(self) -> None:
-        """One daemon per database (and so per broker session): a second one stops here."""
+        """One daemon per database (and so per broker session): a second one stops here.
+        With leases, daemons share the database by design: each commune is locked by its
+        lease instead, and each daemon has its own MQTT client id."""
         url = self.settings.database.url
         database = sqlite_file(url)
         lock: DatabaseLock | PostgresLock
         if database is not None:
             lock = DatabaseLock(database)
+        elif self.coordinated:
+            return
         elif is_postgresql(url):
             lock = PostgresLock(url)
         else:
@@ -343,6 +359,10 @@ class Daemon:
                 settings.broker,
                 on_message=self._inbound_handle,
                 on_published=self._published,
+                client_id=settings.client_id,
+                filters=coordination_filters.filters(
+                    settings.broker.topic_prefix, shared_acks=self._shared_acks
+                ) if self.coordinated else None,
             )
         except (ssl.SSLError, OSError, ValueError) as exc:
             if not settings.broker.address.tls:
@@ -365,7 +385,11 @@ class Daemon:
             clock=self.clock,
             observer=observer,
             emergency_resend=ResendPolicy(**settings.delivery.emergency_resend.model_dump()),
+            acks_elsewhere=self.coordinated,
         )
+        if self.coordinated:
+            # Nothing is sent before the first lease round says which communes are ours.
+            self.dispatcher.set_owned(frozenset())
         self.inbound = Inbound(
             store,
             self.dispatcher,
@@ -387,6 +411,7 @@ class Daemon:
             )
         self._before_scheduling(self)
         book = AnnouncementBook(persist.load(store, self.clock() - persist.KEEP))
+        self._book = book
         self.scheduler = BroadcastScheduler(
             self.dispatcher,
             lead_time_s=settings.delivery.lead_time_s,
@@ -407,6 +432,86 @@ class Daemon:
         )
         self.scheduler.start(timetables)
         self.scheduler.add_interval(self.reload_if_changed, seconds=2.0, name="watch timetables")
+        if self.coordinated:
+            self._start_coordination()
+
+    # -- several daemons, one province -------------------------------------------------------
+
+    @property
+    def _shared_acks(self) -> bool:
+        return self.coordinated and self.settings.broker.shared_subscriptions
+
+    def _start_coordination(self) -> None:
+        """Leases decide which communes this daemon sends; the scheduler plans the whole
+        province (so /schedule and the console show it on any daemon) and the dispatcher
+        opens only what this daemon owns."""
+        settings = self.settings
+        dispatcher = self.dispatcher
+        assert dispatcher is not None
+        self.coordinator = Coordinator(
+            settings.database.url,
+            Identity(settings.coordination.name, settings.client_id,
+                     settings.http.public_base_url),
+            lease_s=settings.coordination.lease_s,
+            communes=lambda: [timetable.commune.id for timetable in self.state.timetables],
+            busy=lambda commune: commune in dispatcher.active_communes(),
+            on_owned=self._owned_changed,
+            on_dead=self._drain_dead,
+        )
+        self.coordinator.start()
+        assert self.scheduler is not None
+        self.scheduler.add_interval(
+            self._follow_other_daemons, seconds=2.0, name="changes made on other daemons"
+        )
+
+    def _follow_other_daemons(self) -> None:
+        """What people did through another daemon reaches the owner within 2 s: a
+        cancellation stops the broadcast, an announcement is sent."""
+        if self.dispatcher is not None:
+            self.dispatcher.follow_cancellations()
+        if self._refresh_announcements() and self.scheduler is not None:
+            self.scheduler.replan()
+
+    def _owned_changed(self, owned: frozenset[str]) -> None:
+        """Communes lost are dropped without a `stop` (their new owner goes on); communes
+        gained are opened from the store, joining what is live: their clusters get the
+        same `broadcast_id` again, which a cluster that holds it ignores."""
+        assert self.dispatcher is not None and self.scheduler is not None
+        self.dispatcher.set_owned(owned)
+        try:
+            self._refresh_announcements()
+        except SQLAlchemyError as exc:  # fenced because the database is away
+            log.warning("announcements not re-read", error=str(exc).splitlines()[0])
+        self.scheduler.replan()
+
+    def _refresh_announcements(self) -> bool:
+        """Announcements made on another daemon, kept in the store. True if any was new."""
+        if self._book is None or self.store is None:
+            return False
+        new = False
+        for occurrence in persist.load(self.store, self.clock() - persist.KEEP):
+            if not self._book.has(occurrence.base_id):
+                self._book.add(occurrence)
+                new = True
+        return new
+
+    def _drain_dead(self, row: DaemonRow) -> None:
+        """Store the acks the broker kept in a dead daemon's MQTT session."""
+        store, dispatcher = self.store, self.dispatcher
+        if store is None or dispatcher is None or self.inbound is None:
+            return
+        topology = _topology(self.state.timetables)
+
+        def handler(ack: Callable[[InboundMessage], None]) -> Callable[[InboundMessage], None]:
+            inbound = Inbound(store, dispatcher, ack, prefix=self.settings.broker.topic_prefix,
+                              clock=self.clock)
+            inbound.set_topology(topology)
+            return inbound.handle
+
+        try:
+            drain_session(self.settings.broker, row.client_id, handler)
+        except Exception:
+            log.exception("dead daemon's MQTT session not drained", daemon=row.name)
 
     def _inbound_handle(self, message: InboundMessage) -> None:
         if self.inbound is not None:
@@ -478,6 +583,13 @@ class Daemon:
 
     def stop(self) -> None:
         """Reverse order: stop taking work, flush every ack, disconnect, close."""
+        if self.coordinator is not None:
+            # Every commune released at once: the others take over at their next round.
+            self.coordinator.stop()
+        if self.link is not None and self._shared_acks:
+            # No more acks routed to this daemon's session while it is away.
+            self.link.unsubscribe([coordination_filters.shared(
+                coordination_filters.ack_filter(self.settings.broker.topic_prefix))])
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.http is not None:

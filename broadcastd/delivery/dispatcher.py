@@ -111,9 +111,12 @@ class Dispatcher:
         clock: Callable[[], datetime],
         observer: DeliveryObserver | None = None,
         emergency_resend: ResendPolicy | None = None,
+        acks_elsewhere: bool = False,
     ) -> None:
         """`emergency_resend`: the resend policy of a play of priority >= 100 (an
-        emergency is resent to a silent cluster sooner); default: `resend`."""
+        emergency is resent to a silent cluster sooner); default: `resend`.
+        `acks_elsewhere`: other daemons store acks too (several daemons, one province),
+        so before a resend the store is asked whether the cluster acked meanwhile."""
         self._publisher = publisher
         self._store = store
         self._resolve_items = resolve_items
@@ -137,6 +140,9 @@ class Dispatcher:
         self._in_flight: dict[int, tuple[str, str]] = {}
         self._early_pubacks: set[int] = set()
         self._untracked: set[int] = set()  # publishes that are no command (a retained clear)
+        self._acks_elsewhere = acks_elsewhere
+        # The communes this daemon runs (None: all, a single daemon).
+        self._owned: frozenset[str] | None = None
 
     # -- opening and closing ------------------------------------------------------------
 
@@ -151,6 +157,8 @@ class Dispatcher:
             now = self._clock()
             if base in self._cancelled or now >= occurrence.end:
                 return False
+            if self._owned is not None and occurrence.commune not in self._owned:
+                return False
             if self._active_of(base) is not None:
                 return False
             number = self._revision(base).revision
@@ -163,7 +171,8 @@ class Dispatcher:
             bid = occurrence.broadcast_id
             active = ActiveBroadcast(occurrence, self._resolve_items(occurrence))
             self._store.record_broadcast(
-                self._record(occurrence, active.items), occurrence.clusters
+                self._record(occurrence, active.items), occurrence.clusters,
+                wait=self._acks_elsewhere,
             )
             # Never recorded: no deliveries a restart must respect (one read less a commune).
             fresh = recorded is None and bid == first_id
@@ -308,7 +317,9 @@ class Dispatcher:
             removed = [c for c in active.deliveries if c not in current.clusters]
             active.occurrence = current
             if added:
-                self._store.record_broadcast(self._record(current), added)
+                self._store.record_broadcast(
+                    self._record(current), added, wait=self._acks_elsewhere
+                )
                 for cluster in added:
                     delivery = ClusterDelivery(cluster)
                     active.deliveries[cluster] = delivery
@@ -346,6 +357,57 @@ class Dispatcher:
         self._revisions[sent.base_id] = RevisionView(sent.base_id, sent.revision + 1, None)
         log.warning("broadcast withdrawn", broadcast_id=sent.broadcast_id, was_active=True)
 
+    def set_owned(self, communes: frozenset[str] | None) -> list[str]:
+        """Run only these communes (None: all). What another daemon now runs is dropped
+        here without a word to the clusters: no `stop`, nothing superseded, since the
+        broadcasts go on under their new owner, which re-opens them from the store.
+        Returns the broadcast ids handed over."""
+        with self._lock:
+            self._owned = communes
+            if communes is None:
+                return []
+            gone = [
+                bid for bid, active in self._active.items()
+                if active.occurrence.commune not in communes
+            ]
+            for bid in gone:
+                del self._active[bid]
+            # The new owner may revise them: read the revision from the store next time.
+            for base in [b for b in self._revisions if b.split("/", 1)[0] not in communes]:
+                del self._revisions[base]
+            if gone:
+                log.info("broadcasts handed over", broadcast_ids=gone)
+            return gone
+
+    def follow_cancellations(self) -> list[str]:
+        """Stop what people cancelled through another daemon (several daemons, one
+        province): the cancellation is in the store, and this daemon sends the commune.
+        Returns the broadcast ids stopped."""
+        with self._lock:
+            bases = [active.occurrence.base_id for active in self._active.values()]
+        cancelled = self._store.cancelled_occurrences(bases) if bases else set()
+        if not cancelled:
+            return []
+        stopped = []
+        with self._lock:
+            now = self._clock()
+            for bid, active in list(self._active.items()):
+                if active.occurrence.base_id not in cancelled:
+                    continue
+                self._cancelled.add(active.occurrence.base_id)
+                del self._active[bid]
+                for delivery in active.deliveries.values():
+                    if not delivery.terminal:
+                        self._send_stop(active.occurrence, delivery.cluster, now, "cancel")
+                stopped.append(bid)
+                log.warning("broadcast cancelled through another daemon", broadcast_id=bid)
+        return stopped
+
+    def active_communes(self) -> set[str]:
+        """Communes with a broadcast being sent (live, or inside its lead time)."""
+        with self._lock:
+            return {active.occurrence.commune for active in self._active.values()}
+
     def current_id(self, base: str) -> str:
         """The id under which an occurrence is (or will be) sent: `base` or `base~N`."""
         with self._lock:
@@ -364,10 +426,33 @@ class Dispatcher:
                     self._close(active)
                     del self._active[bid]
                     continue
-                for delivery in active.deliveries.values():
-                    due = delivery.next_resend
-                    if not delivery.acked and due is not None and due <= now:
-                        self._send_play(active, delivery, now, "resend")
+                due = [
+                    delivery for delivery in active.deliveries.values()
+                    if not delivery.acked
+                    and delivery.next_resend is not None
+                    and delivery.next_resend <= now
+                ]
+                if due and self._acks_elsewhere:
+                    due = self._not_acked_elsewhere(active, due)
+                for delivery in due:
+                    self._send_play(active, delivery, now, "resend")
+
+    def _not_acked_elsewhere(
+        self, active: ActiveBroadcast, due: list[ClusterDelivery]
+    ) -> list[ClusterDelivery]:
+        """Of the deliveries due for a resend, those the store has no ack for either (an
+        ack another daemon received and stored never reaches this one's memory)."""
+        stored = self._store.delivery_states(active.broadcast_id)
+        waiting = []
+        for delivery in due:
+            state = stored.get(delivery.cluster)
+            if state is None or state.last_state is None:
+                waiting.append(delivery)
+                continue
+            delivery.acked = True
+            delivery.next_resend = None
+            delivery.terminal = state.last_state in TERMINAL_STATES
+        return waiting
 
     def _close(self, active: ActiveBroadcast) -> None:
         deliveries = active.deliveries.values()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -69,10 +69,15 @@ class MqttLink:
         client_id: str | None = None,
         *,
         announce_presence: bool = True,
+        filters: Sequence[str] | None = None,
     ) -> None:
         """`announce_presence`: publish the server's presence (contract 1.1, server rule
-        5) with its Last Will; off only for tools that borrow the link."""
+        5) with its Last Will; off only for tools that borrow the link. `filters`: what
+        to subscribe to on every connect (default: the contract's acks and presence)."""
         self._settings = settings
+        self._filters = (
+            list(filters) if filters is not None else subscriptions(settings.topic_prefix)
+        )
         self._on_message = on_message
         self._on_published = on_published
         self._on_connection = on_connection
@@ -215,6 +220,13 @@ class MqttLink:
         log.error("publish refused", topic=topic, rc=mqtt.error_string(info.rc))
         return PublishReceipt(SendOutcome.FAILED, info.mid, connected)
 
+    def unsubscribe(self, filters: Sequence[str]) -> None:
+        """Stop receiving `filters`, now and after reconnects (a shared subscription left
+        before a clean stop, so the broker queues no acks for a daemon that is gone)."""
+        self._filters = [name for name in self._filters if name not in filters]
+        if self.connected and filters:
+            self._client.unsubscribe(list(filters))
+
     def ack(self, message: InboundMessage) -> None:
         """PUBACK an incoming message, once what it carried is committed.
 
@@ -245,7 +257,8 @@ class MqttLink:
         self._session += 1
         # Subscribing on every connect brings subscriptions back after a reconnect,
         # whether or not the broker kept the session.
-        client.subscribe([(name, 1) for name in subscriptions(self._settings.topic_prefix)])
+        if self._filters:
+            client.subscribe([(name, 1) for name in self._filters])
         self._subscribe_named(client, self._named_states)
         if self._presence_topic is not None:
             client.publish(

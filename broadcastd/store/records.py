@@ -274,14 +274,21 @@ def apply_acks(
 def _delivery_states(
     conn: Connection, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], _DeliveryState]:
-    """The deliveries these acks belong to, one primary-key seek each (see `_seek`)."""
-    rows = _seek(
-        conn,
-        keys,
+    """The deliveries these acks belong to, one primary-key seek each (see `_seek`).
+
+    On PostgreSQL the rows are locked, in key order, until the batch commits: several
+    daemons store acks of one cluster at once (a shared subscription hands its
+    `received`, `ready` and `playing` to different daemons), and each must see the
+    others' last state before deciding whether its ack moves the delivery forward."""
+    query = (
         "SELECT d.broadcast_id, d.cluster, d.last_state, d.last_item, d.last_state_at, "
         "b.commune FROM wanted JOIN deliveries AS d ON d.broadcast_id = wanted.k0 "
-        "AND d.cluster = wanted.k1 JOIN broadcasts AS b ON b.id = d.broadcast_id",
+        "AND d.cluster = wanted.k1 JOIN broadcasts AS b ON b.id = d.broadcast_id"
     )
+    if conn.dialect.name == "postgresql":
+        keys = sorted(keys)
+        query += " ORDER BY d.broadcast_id, d.cluster FOR UPDATE OF d"
+    rows = _seek(conn, keys, query)
     return {
         (bid, cluster): _DeliveryState(commune, state, item, _utc(at))
         for bid, cluster, state, item, at, commune in rows
@@ -497,7 +504,25 @@ def presence_op(
     def apply(conn: Connection) -> None:
         p = cluster_presence.c
         key = (p.commune == commune, p.cluster == cluster)
-        row = conn.execute(select(p.online).where(*key)).first()
+        if conn.dialect.name == "postgresql":
+            # Several daemons record the same presence: the row is made once, and then
+            # locked, so that one flip is one row of presence_changes whoever sees it.
+            made = conn.execute(
+                postgresql.insert(cluster_presence)
+                .values(commune=commune, cluster=cluster, online=online, firmware=firmware,
+                        volume=volume, changed_at=at, last_seen_at=at)
+                .on_conflict_do_nothing()
+                .returning(p.commune)
+            ).first()
+            if made is not None:
+                conn.execute(
+                    presence_changes.insert(),
+                    {"commune": commune, "cluster": cluster, "online": online, "at": at},
+                )
+                return
+            row = conn.execute(select(p.online).where(*key).with_for_update()).first()
+        else:
+            row = conn.execute(select(p.online).where(*key)).first()
         if row is None or row.online != online:
             conn.execute(
                 presence_changes.insert(),

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -267,4 +268,29 @@ announcements = Table(
     Column("created_by", String(63), nullable=False),
     Column("reason", Text),
     comment="announcements sent through the API, replanned at every start",
+)
+
+
+# -- coordination of several daemons (coordination.mode: leases, PostgreSQL only) ---------
+
+daemons = Table(
+    "daemons",
+    metadata,
+    Column("name", String(63), primary_key=True, comment="coordination.name"),
+    Column("client_id", String(200), nullable=False, comment="its MQTT client id"),
+    Column("http_url", Text, nullable=False, comment="http.public_base_url"),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("heartbeat_at", UtcDateTime, nullable=False, comment="the database's now()"),
+    Column("lease_s", Float, nullable=False, comment="its coordination.lease_s"),
+    comment="daemons sharing this database; live while heartbeat_at is within the lease",
+)
+
+commune_leases = Table(
+    "commune_leases",
+    metadata,
+    Column("commune", String(63), primary_key=True),
+    Column("daemon", String(63), nullable=False, comment="daemons.name of the owner"),
+    Column("acquired_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, comment="the database's now() + lease"),
+    comment="which daemon runs each commune; free once expires_at has passed",
 )

@@ -97,9 +97,19 @@ class Store:
         with self._reader.connect() as conn:
             return query(conn)
 
-    def record_broadcast(self, record: BroadcastRecord, clusters: Sequence[str]) -> None:
-        """The occurrence (once) and a pending delivery per target cluster (once each)."""
-        self._writer.submit(records.broadcast_op(record, tuple(clusters), self._now))
+    def record_broadcast(
+        self, record: BroadcastRecord, clusters: Sequence[str], *, wait: bool = False
+    ) -> None:
+        """The occurrence (once) and a pending delivery per target cluster (once each).
+        `wait`: committed before this returns (another daemon may store the first acks,
+        and refuses an ack of a broadcast it cannot find), in a transaction of its own on
+        the caller's thread: the writer's commit callbacks may need the caller's locks."""
+        op = records.broadcast_op(record, tuple(clusters), self._now)
+        if wait:
+            with self._engine.begin() as conn:
+                op.apply(conn)
+        else:
+            self._writer.submit(op)
 
     def record_send(
         self,

@@ -20,7 +20,7 @@ from broadcastd.contract import Ack
 from broadcastd.store import AckOutcome, open_store, users
 from broadcastd.store.engine import store_engine
 from broadcastd.store.migrate import head, schema_state, upgrade_to_head
-from broadcastd.store.schema import metadata
+from broadcastd.store.migrations.baseline import metadata as release
 
 from .test_migrations import differences
 
@@ -49,6 +49,8 @@ def load_release_database(url: str) -> None:
 
 
 def every_row(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the release's tables, in the release's columns (tables and columns
+    added since start empty, and are not the release's rows)."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -56,7 +58,7 @@ def every_row(url: str) -> dict[str, list[tuple[Any, ...]]]:
                 table.name: sorted(
                     (tuple(row) for row in conn.execute(select(table))), key=repr
                 )
-                for table in metadata.sorted_tables
+                for table in release.sorted_tables
             }
     finally:
         engine.dispose()

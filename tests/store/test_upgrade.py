@@ -11,7 +11,8 @@ from sqlalchemy import MetaData, Table, UniqueConstraint, create_engine, inspect
 from broadcastd.contract import Ack
 from broadcastd.store import AckOutcome, open_store
 from broadcastd.store.migrate import head, schema_state
-from broadcastd.store.schema import ack_events, broadcasts
+from broadcastd.store.migrations.baseline import metadata as release
+from broadcastd.store.schema import ack_events, broadcasts, metadata
 from broadcastd.store.upgrade import upgrade
 
 from .builders import CLUSTERS, SLOT_START, STORED_AT, morning
@@ -42,6 +43,8 @@ def old_database(url: str) -> str:
     at = SLOT_START - timedelta(minutes=30)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))
+        for name in sorted(set(metadata.tables) - set(release.tables)):  # added since
+            conn.execute(text(f"DROP TABLE {name}"))
         ack_events.drop(conn)
         old.create(conn)
         for n, (state, item, detail) in enumerate(
