@@ -19,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -34,6 +34,9 @@ from broadcastd.store import Store
 log = structlog.get_logger(__name__)
 
 STALE_FACTOR = 3
+PROVINCE_S = timedelta(seconds=2)
+"""With several daemons, an answer shows owners and heartbeats at most this old (they
+move without a write through the store)."""
 KEEP_S = 10.0
 """The summary is built again at least this often while anything changes (`keep`)."""
 MAX_ENTRIES = 64
@@ -204,6 +207,8 @@ class StatusAnswers:
         # first shown lease would expire (renewed, or taken over, by then).
         leases = [lease.expires_at for shown in communes
                   if (lease := found.owner(shown["commune"])) is not None]
+        if found.daemons:  # leases taken and heartbeats: seen within PROVINCE_S
+            leases.append(moment + PROVINCE_S)
         ends = [t for t in (status_answer.next_change(latest, moment),
                             self._store.next_start_after(moment),
                             min(leases) if leases else None) if t is not None]
