@@ -207,7 +207,7 @@ class StatusAnswers:
         # first shown lease would expire (renewed, or taken over, by then).
         leases = [lease.expires_at for shown in communes
                   if (lease := found.owner(shown["commune"])) is not None]
-        if found.daemons:  # leases taken and heartbeats: seen within PROVINCE_S
+        if found.now is not None:  # a database that coordinates daemons: leases move
             leases.append(moment + PROVINCE_S)
         ends = [t for t in (status_answer.next_change(latest, moment),
                             self._store.next_start_after(moment),
