@@ -227,6 +227,13 @@ class CoordinationSettings(Section):
         description="This daemon's name among the others (default: the host name); unique "
         "and stable across restarts. Its MQTT client id is `<broker.client_id>-<name>`.",
     )
+    url: str | None = Field(
+        default=None,
+        description="This daemon's own address (e.g. http://srv-a.province:8080), shown "
+        "in /status beside its name so an operator can reach the owner of a commune. "
+        "Default: http.public_base_url, which on a province platform is better one name "
+        "in front of all daemons (docs/scaling.md).",
+    )
 
 
 class HttpSettings(Section):

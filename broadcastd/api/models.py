@@ -177,7 +177,7 @@ class CommuneStatus(Model):
 
 class DaemonStatus(Model):
     name: str
-    http_url: str = Field(description="Its `http.public_base_url`.")
+    http_url: str = Field(description="Its own address: `coordination.url`, else `http.public_base_url`.")
     live: bool = Field(description="It renewed its heartbeat within its lease.")
     started_at: Timestamp
     heartbeat_at: Timestamp = Field(description="Its last heartbeat (the database's clock).")

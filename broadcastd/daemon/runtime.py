@@ -451,7 +451,7 @@ class Daemon:
         self.coordinator = Coordinator(
             settings.database.url,
             Identity(settings.coordination.name, settings.client_id,
-                     settings.http.public_base_url),
+                     settings.coordination.url or settings.http.public_base_url),
             lease_s=settings.coordination.lease_s,
             communes=lambda: [timetable.commune.id for timetable in self.state.timetables],
             busy=lambda commune: commune in dispatcher.active_communes(),

@@ -98,6 +98,10 @@ class DaemonProcess:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
+    @property
+    def own_url(self) -> str:
+        return f"http://localhost:{self.http_port}"
+
     def write_config(self, *, schedules: Path, library: Path, database_url: str, prefix: str,
                      lease_s: float, broker_port: int = 1883, shared: bool = True) -> None:
         """`shared`: a broker like Mosquitto (shared subscriptions, retained messages on
@@ -108,12 +112,15 @@ class DaemonProcess:
                        "client_id": f"broadcastd-{prefix}", "topic_prefix": prefix,
                        "shared_subscriptions": shared, "retained_on_wildcards": shared},
             "database": {"url": database_url},
-            "http": {"listen": f"127.0.0.1:{self.http_port}", "public_base_url": self.base_url,
-                     "anonymous_read": True},
+            # The audio URL as the clusters reach it; the daemon's own address (how an
+            # operator reaches this daemon) told apart, as docs/scaling.md advises.
+            "http": {"listen": f"127.0.0.1:{self.http_port}",
+                     "public_base_url": self.base_url, "anonymous_read": True},
             "paths": {"schedules": str(schedules), "audio_library": str(library)},
             "delivery": {"lead_time_s": 2,
                          "resend": {"first_after_s": 2, "factor": 2, "max_delay_s": 10}},
-            "coordination": {"mode": "leases", "lease_s": lease_s, "name": self.name},
+            "coordination": {"mode": "leases", "lease_s": lease_s, "name": self.name,
+                             "url": self.own_url},
             "logging": {"level": "info", "format": "json"},
         }
         (self.root / "broadcastd.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")

@@ -73,6 +73,10 @@ def test_kill_9_of_an_owner_hands_its_communes_over_without_a_second_playback(
     first = province.daemons[0]
     assert eventually(lambda: _shares(first) == {"d1": 10, "d2": 10, "d3": 10}, 30), (
         _shares(first), province.logs())
+    # Any daemon names every daemon and where an operator reaches it.
+    assert {d["name"]: d["http_url"] for d in first.status()["daemons"]} == {
+        d.name: d.own_url for d in province.daemons
+    }
 
     fleet = Fleet(communes.fleet_config(topic_prefix, port=broker[1], speed=1.0))
     fleet.start()

@@ -147,7 +147,9 @@ def test_a_broken_timetable_is_refused_by_sighup_and_by_the_file_watch(
     later = commune.window(7200, 120)
     daemon_site.write(commune.timetable({"morning": later}))
     fixed_at = time.time()
-    assert eventually(lambda: planned(daemon_site) == {bid: later.start}, timeout_s=8)
+    # Its id from its own date: two hours on may be tomorrow in the commune.
+    moved_id = commune.broadcast_id("morning", later)
+    assert eventually(lambda: planned(daemon_site) == {moved_id: later.start}, timeout_s=8)
     assert daemon_site.get("/status")["problems"] == []
     assert daemon_site.get("/healthz")["checks"]["timetables"]["ok"] is True
 
@@ -155,7 +157,7 @@ def test_a_broken_timetable_is_refused_by_sighup_and_by_the_file_watch(
     daemon_site.write(broken(commune, later))
     assert eventually(lambda: daemon_site.get("/healthz")["problems"][: len(errors)] == errors,
                       timeout_s=8)
-    assert planned(daemon_site) == {bid: later.start}
+    assert planned(daemon_site) == {moved_id: later.start}
 
     samples = scrape(daemon_site.base_url)
     assert value(samples, "broadcastd_reload_failures_total") == 2
@@ -182,7 +184,8 @@ def test_one_communes_broken_file_keeps_its_timetable_while_another_communes_edi
     assert errors and all(f"{daemon_site.commune}.yaml" in error for error in errors)
     hang_up(daemon_site)
 
-    assert eventually(lambda: planned(daemon_site) == {mine: first.start, theirs: moved.start})
+    moved_id = other.broadcast_id("morning", moved)  # two hours on may be tomorrow
+    assert eventually(lambda: planned(daemon_site) == {mine: first.start, moved_id: moved.start})
     health = daemon_site.get("/healthz")
     assert health["problems"][: len(errors)] == errors
     in_english = daemon_site.get("/healthz", lang="en")["problems"]
@@ -195,7 +198,7 @@ def test_one_communes_broken_file_keeps_its_timetable_while_another_communes_edi
     # The broken file removed: its commune is dropped, the other runs on.
     (daemon_site.root / "schedules" / f"{daemon_site.commune}.yaml").unlink()
     hang_up(daemon_site)
-    assert eventually(lambda: planned(daemon_site) == {theirs: moved.start})
+    assert eventually(lambda: planned(daemon_site) == {moved_id: moved.start})
     assert daemon_site.get("/healthz")["problems"] == []
 
 
