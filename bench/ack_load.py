@@ -10,7 +10,6 @@ the rest. "Stored" is read from the consumer's SQLite file, so it counts commits
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import time
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.proc import serve
-from bench.site import BROKER_HOST, broker_port
+from bench.site import BROKER_HOST, broker_port, read_only
 from broadcastd.contract import Ack, TopicKind, topic
 
 POLL_S = 0.01
@@ -34,7 +33,7 @@ class AckLoad:
             for commune, cluster, bid in spec["targets"]
         ]
         self._sql = spec["sql"]
-        self._db = sqlite3.connect(f"file:{spec['db']}?mode=ro", uri=True, timeout=10)
+        self._db = read_only(spec["db"])
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-acks-{spec['prefix']}")
         self._client.max_inflight_messages_set(1000)
         self._client.max_queued_messages_set(0)

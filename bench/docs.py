@@ -9,7 +9,30 @@ from bench.announce import kept_section
 from bench.brokers import kept_section as kept_brokers_section
 from bench.report import Row, table
 from bench.reports import kept_section as kept_reports_section
+from bench.sections import Section
 from bench.tts import kept_section as kept_tts_section
+
+POSTGRESQL = Section("<!-- postgresql:begin -->", "<!-- postgresql:end -->")
+"""The same scenarios on PostgreSQL (`--database-url`): written by that run, kept by
+the others."""
+
+
+def write_postgresql(path: Path, results: dict[str, Any], found: list[Row], command: str
+                     ) -> None:
+    load = results["load_average"]
+    POSTGRESQL.write(path, f"""{POSTGRESQL.begin}
+## On PostgreSQL
+
+The same scenarios with the daemon's database on PostgreSQL (each daemon its own
+database on the server; the bare subscriber stays the SQLite one, so its ratio is
+against SQLite's limit). Run `{results['run_id']}`, {results['total_s']:.0f} s; load average
+{load[0]:.1f} at the start (2 cores shared):
+
+    {command}
+
+{table(found)}
+{POSTGRESQL.end}
+""")
 
 
 def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
@@ -20,6 +43,7 @@ def write_doc(path: Path, results: dict[str, Any], found: list[Row]) -> None:
     announcements = kept_section(path)
     reports = kept_reports_section(path)  # bench/reports.py's, likewise
     speech = kept_tts_section(path)  # bench/tts.py's, likewise
+    postgresql = POSTGRESQL.kept(path)  # the PostgreSQL run's
     brokers = kept_brokers_section(path)  # bench/brokers.py's, likewise
     text = f"""# Benchmarks
 
@@ -37,15 +61,24 @@ starts on a free port with its own config (see below), and
 
 Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GB memory,
 Linux {machine['kernel']}, Python {machine['python']}, SQLite {machine['sqlite']},
-{machine['broker']}. Run `{results['run_id']}`, {results['total_s']:.0f} s in all.
+{machine['broker']}. Run `{results['run_id']}`, {results['total_s']:.0f} s in all; load
+average {results['load_average'][0]:.1f} at the start, {results.get('load_average_end', [0])[0]:.1f}
+at the end (the 2 cores are shared with other work).
+
+Options for one part at a time (`python bench/run.py --help`): `--sizes 1000` (fan-out
+sizes; ingest and the status load run on the last), `--only fanout,bare` (of
+`startup,fanout,bare,timing`), `--database-url URL` (PostgreSQL, below), `--profile`
+(py-spy samples each daemon: collapsed stacks per thread in its folder), `--tracemalloc`
+(what holds the Python heap when each daemon stops), `--keep`.
 
 ## Latest table
 
 {table(found)}
 
+{postgresql}
+{notes}
 {announcements}
 {reports}
 {speech}
-{brokers}
-{notes}"""
+{brokers}"""
     path.write_text(text, encoding="utf-8")

@@ -4,6 +4,9 @@
     python bench/run.py --quick    # smoke run at the smallest sizes, < 1 min
     python bench/run.py --sizes 1000 --broker-port 1885 --retained-by-name
                                    # fan-out and ingest at 1,000 on RabbitMQ's MQTT
+    python bench/run.py --sizes 10000 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+                                   # the 10,000 scenario on PostgreSQL (its own section)
+    python bench/run.py --sizes 1000 --only fanout --profile    # py-spy, stacks kept
 
 Prints a table, writes bench/results.json, and (full run) docs/benchmarks.md.
 """
@@ -28,7 +31,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
 
 from bench import report, scenarios
 from bench.broker import BenchBroker
-from bench.docs import write_doc
+from bench.docs import write_doc, write_postgresql
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,7 +52,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=lambda text: tuple(int(n) for n in text.split(",")),
                         help="fan-out sizes, e.g. 1000 (the last one also measures ingest); "
                         "with it only fan-out and ingest run, no start-up or timing phase")
+    parser.add_argument("--only", help="scenarios to run, comma-separated, of "
+                        "startup,fanout,bare,timing (default: all; fanout,bare with --sizes)")
+    parser.add_argument("--database-url", help="a PostgreSQL maintenance URL, e.g. "
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres: each daemon "
+                        "gets its own database there (default: a SQLite file each)")
+    parser.add_argument("--profile", action="store_true", help="py-spy each daemon "
+                        "(collapsed stacks in its folder; implies --keep)")
+    parser.add_argument("--tracemalloc", action="store_true", help="run each daemon with "
+                        "tracemalloc; what holds memory at its stop in its folder (slower; "
+                        "implies --keep)")
     args = parser.parse_args(argv)
+    if args.profile or args.tracemalloc:
+        args.keep = True
+    for flag, name in ((args.profile, "BENCH_PROFILE"), (args.tracemalloc, "BENCH_TRACEMALLOC")):
+        if flag:
+            os.environ[name] = "1"
+    if args.database_url:
+        os.environ["BENCH_DATABASE_URL"] = args.database_url
+    every = "fanout,bare" if args.sizes else "startup,fanout,bare,timing"
+    wanted = set((args.only or every).split(","))
     if shutil.which("mosquitto_pub") is None:
         print("mosquitto_pub not found: apt-get install mosquitto-clients", file=sys.stderr)
         return 2
@@ -68,22 +90,26 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     results: dict[str, Any] = {"run_id": run_id, "quick": args.quick, "plan": plan.__dict__,
                                "machine": report.machine(), "phases_s": {},
-                               "broker_port": port, "broker": _broker_name(args.broker_port)}
+                               "broker_port": port, "broker": _broker_name(args.broker_port),
+                               "database": "postgresql" if args.database_url else "sqlite",
+                               "load_average": os.getloadavg()}
     try:
-        if not args.sizes:
+        if "startup" in wanted:
             _phase(results, "startup", lambda: scenarios.startup(root, run_id, plan))
         results["fanout"] = []
-        for size in plan.fanout_sizes:
+        for size in plan.fanout_sizes if "fanout" in wanted else ():
             last = size == plan.fanout_sizes[-1]
             fan = _phase(results, f"fanout_{size}", functools.partial(
                 scenarios.fanout, root, run_id, size, plan, last))
             results["fanout"].append(fan)
             if last:
                 results["ingest"] = fan.pop("ingest")
-        _phase(results, "bare_ingest",
-               lambda: scenarios.bare_ingest(root, run_id, plan.fanout_sizes[-1], plan))
-        if not args.sizes:
+        if "bare" in wanted:
+            _phase(results, "bare_ingest",
+                   lambda: scenarios.bare_ingest(root, run_id, plan.fanout_sizes[-1], plan))
+        if "timing" in wanted:
             _phase(results, "timing", lambda: scenarios.timing(root, run_id, plan))
+        results["load_average_end"] = os.getloadavg()
     finally:
         if broker is not None:
             broker.stop()
@@ -97,9 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(report.table(rows))
     print(f"\n{results['total_s']:.0f} s in all; results in {args.out}")
-    full = not (args.quick or args.sizes or args.broker_port)
-    doc = args.doc or (HERE.parent / "docs" / "benchmarks.md" if full else None)
-    if doc is not None:
+    partial = args.quick or args.sizes or args.only or args.ingest_s or args.broker_port
+    doc = args.doc or (None if partial else HERE.parent / "docs" / "benchmarks.md")
+    if args.database_url and not args.quick:
+        page = args.doc or HERE.parent / "docs" / "benchmarks.md"
+        command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        write_postgresql(page, results, rows, command)
+        print(f"PostgreSQL section in {page}")
+    elif doc is not None:
         write_doc(doc, results, rows)
         print(f"report in {doc}")
     return 0
@@ -117,7 +148,7 @@ def _phase(results: dict[str, Any], name: str, work: Any) -> Any:
     print(f"-- {name} ...", flush=True)
     value = work()
     results["phases_s"][name] = round(time.monotonic() - began, 1)
-    if name not in ("fanout_22", "fanout_1000", "fanout_10000"):
+    if not name.startswith("fanout_"):
         results[name] = value
     print(f"   {name}: {results['phases_s'][name]} s", flush=True)
     return value

@@ -28,6 +28,35 @@ BROKER_HOST = "127.0.0.1"
 # The bench's own Mosquitto (see `broker.py`): run.py sets the port for every process.
 def broker_port() -> int:
     return int(os.environ.get("BENCH_BROKER_PORT", "1883"))
+
+
+def server_url() -> str | None:
+    """A PostgreSQL maintenance URL (`--database-url`): each daemon gets its own database
+    on that server; None: a SQLite file each."""
+    return os.environ.get("BENCH_DATABASE_URL") or None
+
+
+def read_only(database: str) -> Any:
+    """A DB-API connection that reads what the daemon committed: a SQLite path, or a
+    PostgreSQL URL (autocommit, so each read sees the latest commits)."""
+    if database.startswith("postgresql"):
+        import psycopg
+
+        return psycopg.connect(database.replace("+psycopg", ""), autocommit=True)
+    return sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+
+
+def _maintenance(sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    server = server_url()
+    assert server is not None
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
 COMMUNE_SIZE = 22  # a real commune: 22 clusters in 15 areas
 STREAM = {"stream": "http://127.0.0.1:9/relay", "title": "Tiếp sóng huyện"}
 
@@ -110,15 +139,27 @@ class BenchDaemon:
     started_at: float = 0.0
     ready_s: float = 0.0
     peak_rss_mb: float = 0.0
-    _db: sqlite3.Connection | None = field(default=None, repr=False)
+    _db: Any = field(default=None, repr=False)
+    _spy: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def schedules(self) -> Path:
         return self.root / "schedules"
 
     @property
-    def database(self) -> Path:
-        return self.root / "broadcastd.db"
+    def database(self) -> str:
+        """Where the daemon stores: a SQLite file, or its own PostgreSQL database."""
+        server = server_url()
+        if server is None:
+            return str(self.root / "broadcastd.db")
+        from sqlalchemy.engine import make_url
+
+        name = "bench_" + "".join(ch if ch.isalnum() else "_" for ch in self.prefix).lower()
+        return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+    @property
+    def database_url(self) -> str:
+        return self.database if server_url() else f"sqlite:///{self.database}"
 
     @property
     def base_url(self) -> str:
@@ -150,7 +191,7 @@ class BenchDaemon:
                 # run.py --retained-by-name: a broker like RabbitMQ (docs/brokers.md)
                 "retained_on_wildcards": not os.environ.get("BENCH_RETAINED_BY_NAME"),
             },
-            "database": {"url": f"sqlite:///{self.database}"},
+            "database": {"url": self.database_url},
             "http": {
                 "listen": f"127.0.0.1:{self.http_port}",
                 "public_base_url": self.base_url,
@@ -168,10 +209,19 @@ class BenchDaemon:
     def start(self, timeout: float = 120.0) -> float:
         """`broadcastd run --config`; returns seconds from spawn to /healthz ok."""
         config = self.write_config()
+        if server_url() is not None:
+            from sqlalchemy.engine import make_url
+
+            name = make_url(self.database).database
+            _maintenance(f"DROP DATABASE IF EXISTS {name}")
+            _maintenance(f"CREATE DATABASE {name}")
         log = (self.root / "daemon.log").open("ab")
         self.started_at = time.monotonic()
+        traced = os.environ.get("BENCH_TRACEMALLOC")  # where to write what holds memory
+        command = (["-m", "bench.traced", str(self.root / "tracemalloc.txt")] if traced
+                   else ["-m", "broadcastd"])
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "broadcastd", "run", "--config", str(config)],
+            [sys.executable, *command, "run", "--config", str(config)],
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -185,11 +235,24 @@ class BenchDaemon:
                 try:
                     if client.get(f"{self.base_url}/healthz").status_code == 200:
                         self.ready_s = time.monotonic() - self.started_at
+                        self._profile()
                         return self.ready_s
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.02)
         raise RuntimeError(f"daemon not healthy within {timeout} s:\n{self.log_tail()}")
+
+    def _profile(self) -> None:
+        """With BENCH_PROFILE set, py-spy samples the daemon until it stops (collapsed
+        stacks per thread in the daemon's folder)."""
+        if not os.environ.get("BENCH_PROFILE") or self.process is None:
+            return
+        spy = Path(sys.executable).with_name("py-spy")
+        self._spy = subprocess.Popen(
+            [str(spy), "record", "-p", str(self.process.pid), "-r", "50", "--threads",
+             "--nonblocking", "-f", "raw", "-o", str(self.root / "profile.txt")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
 
     def rss_mb(self) -> tuple[float, float]:
         """(current, peak) resident set of the daemon process, MB, from /proc."""
@@ -221,7 +284,17 @@ class BenchDaemon:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if self._spy is not None:
+            try:
+                self._spy.wait(30)
+            except subprocess.TimeoutExpired:
+                self._spy.kill()
         forget_session(self.client_id)
+        if server_url() is not None:
+            from sqlalchemy.engine import make_url
+
+            _maintenance(f"DROP DATABASE IF EXISTS {make_url(self.database).database} "
+                         "WITH (FORCE)")
 
     @staticmethod
     def _peak(pid: int) -> float:
@@ -238,8 +311,8 @@ class BenchDaemon:
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         if self._db is None:
-            self._db = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=10)
-        return list(self._db.execute(sql, params))
+            self._db = read_only(self.database)
+        return list(self._db.execute(sql, params).fetchall())
 
     def planned(self, hours: float = 1.0) -> set[str]:
         """Broadcast ids the daemon has planned (GET /schedule)."""
@@ -248,11 +321,13 @@ class BenchDaemon:
         return {occ["broadcast_id"] for occ in answer.json()["occurrences"]}
 
 
-def utc_epoch(text: str | None) -> float | None:
-    """A time as the store writes it in SQLite (naive UTC) as epoch seconds."""
-    if text is None:
+def utc_epoch(value: str | datetime | None) -> float | None:
+    """A time as the store writes it (SQLite: naive UTC text; PostgreSQL: aware) as
+    epoch seconds."""
+    if value is None:
         return None
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).timestamp()
 
 
 def forget_session(client: str) -> None:

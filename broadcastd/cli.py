@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="what played where, from a running daemon")
     daemon_args(status, "viewer")
+    status.add_argument(
+        "--commune", help="this commune's clusters (default: every commune summed up; the "
+        "clusters too when the daemon has only one commune)",
+    )
     status.set_defaults(handler=cmd_status)
 
     token = commands.add_parser("token", help="API tokens: create, list, revoke")
@@ -207,19 +211,29 @@ def _speaker(library: Path, config: Path | None = None) -> Speaker:
     return speaker_from_settings(_found_settings(config).tts, library)
 
 
+DEMO_DETAIL = ("broadcastd.delivery", "broadcastd.simulate")
+"""Loggers whose per-cluster debug lines the demo shows."""
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from broadcastd import logs
     from broadcastd.daemon.main import serve
     from broadcastd.daemon.runtime import Daemon, StartError
+    from broadcastd.service import memory
     from broadcastd.settings import SettingsError
     from broadcastd.simulate.fleet import Fleet
 
+    memory.limit_arenas()  # before any thread starts
     try:
         settings = load_config(args)
     except SettingsError as exc:
         print(said_error(exc, args.lang), file=sys.stderr)
         return EXIT_SETUP
-    logs.configure(settings.logging.level, settings.logging.format, zone=settings.logging.timezone)
+    logs.configure(
+        settings.logging.level, settings.logging.format, zone=settings.logging.timezone,
+        # The demo shows each play, fetch and ack, as the README describes.
+        detailed=DEMO_DETAIL if args.demo or args.simulate else (),
+    )
     fleet: Fleet | None = None
 
     def attach(daemon: Daemon) -> None:
@@ -336,7 +350,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     except AccessError as exc:
         print(said_error(exc, args.lang), file=sys.stderr)
         return exc.code
-    text, code = fetch_and_render(access.url, access.token, lang=args.lang)
+    text, code = fetch_and_render(access.url, access.token, lang=args.lang, commune=args.commune)
     print(text)
     return code
 

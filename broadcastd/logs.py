@@ -52,6 +52,8 @@ FLOODING = (
     "HTTP connection closed: no request head within the time allowed",
 )
 FLOOD_INTERVAL_S = 60.0
+_DETAILED: set[str] = set()
+"""Loggers `configure` put at debug (undone by the next `configure` without them)."""
 
 
 class RateLimit(logging.Filter):
@@ -109,8 +111,14 @@ def configure(
     fmt: Literal["auto", "json", "console"] = "auto",
     stream: Any = None,
     zone: str = LOG_ZONE,
+    detailed: Iterable[str] = (),
 ) -> None:
-    """Set up structlog and the stdlib root logger once, at start."""
+    """Set up structlog and the stdlib root logger once, at start.
+
+    Routine per-cluster events (`play sent`, `ack stored`, ...) are debug lines: at
+    10,000 clusters one line each was a good part of the cost of a broadcast. A debug
+    line below the level is dropped before it is rendered (`filter_by_level`).
+    `detailed` names loggers shown at debug anyway (the demo shows its deliveries)."""
     out = stream or sys.stderr
     shared = _shared(zone)
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
@@ -121,6 +129,7 @@ def configure(
     )
     structlog.configure(
         processors=[
+            structlog.stdlib.filter_by_level,
             *shared,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
@@ -142,6 +151,11 @@ def configure(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in _DETAILED - set(detailed):  # a configuration before this one's
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    for name in detailed:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+        _DETAILED.add(name)
     for noisy in ("apscheduler", "amqtt", "transitions", "sqlalchemy.engine", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

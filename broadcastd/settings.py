@@ -257,6 +257,14 @@ class HttpSettings(Section):
         "this server speaks plain HTTP: for a TLS reverse proxy in front. With `tls` set it "
         "is Secure anyway.",
     )
+    status_refresh_ms: int = Field(
+        default=1000,
+        ge=0,
+        le=60_000,
+        description="While acks stream in, /status is built again at most this often "
+        "(its `generated_at` says when); 0: on every change. Each answer is kept until "
+        "what it shows changes.",
+    )
     max_connections: int = Field(
         default=1000,
         ge=8,

@@ -16,32 +16,69 @@ TOKEN_ENV = "BROADCASTD_TOKEN"
 
 
 def fetch_and_render(
-    base_url: str, token: str | None = None, timeout: float = 5.0, lang: Language = DEFAULT
+    base_url: str, token: str | None = None, timeout: float = 5.0, lang: Language = DEFAULT,
+    commune: str | None = None,
 ) -> tuple[str, int]:
-    """The table and an exit code: 0 ok, 1 when the daemon cannot be reached or refuses."""
+    """The table and an exit code: 0 ok, 1 when the daemon cannot be reached or refuses.
+
+    Every commune summed up; with `commune` (or when the daemon has only one), that
+    commune's clusters, every page of them."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = f"{base_url.rstrip('/')}/status"
     try:
-        response = httpx.get(
-            f"{base_url.rstrip('/')}/status", params={"lang": lang}, headers=headers,
-            timeout=timeout,
-        )
+        with httpx.Client(headers=headers, timeout=timeout) as client:
+            answer, failed = _get(client, url, base_url, token, lang, commune=commune)
+            if answer is None:
+                return failed, 1
+            communes = answer.get("communes", [])
+            if commune is None and len(communes) == 1 and communes[0].get("clusters") is None:
+                commune = communes[0]["commune"]
+                answer, failed = _get(client, url, base_url, token, lang, commune=commune)
+                if answer is None:
+                    return failed, 1
     except httpx.HTTPError as exc:
         message = _(
             "cannot reach broadcastd at {url} ({error}). Is it running? "
             "Try `systemctl status broadcastd`, or pass --url."
         ).format(url=base_url, error=str(exc))
         return say(message, lang), 1
-    if response.status_code in (401, 403):
-        return say(
-            refused(base_url, response.status_code, token is not None, _detail(response)), lang
-        ), 1
-    answered = _("broadcastd at {url} answered {code}: {detail}")
-    if response.is_error:
-        return say(
-            answered.format(url=base_url, code=response.status_code, detail=_detail(response)),
-            lang,
-        ), 1
-    return render(response.json(), lang), 0
+    return render(answer, lang), 0
+
+
+PAGE = 1000
+
+
+def _get(client: httpx.Client, url: str, base_url: str, token: str | None, lang: Language,
+         commune: str | None) -> tuple[dict[str, Any] | None, str]:
+    """/status (every page of `commune`'s clusters), or None and why not."""
+    params: dict[str, Any] = {"lang": lang}
+    if commune is not None:
+        params.update(commune=commune, limit=PAGE)
+    answer: dict[str, Any] | None = None
+    page = 1
+    while True:
+        response = client.get(url, params={**params, "page": page})
+        if response.status_code in (401, 403):
+            return None, say(
+                refused(base_url, response.status_code, token is not None, _detail(response)),
+                lang,
+            )
+        if response.is_error:
+            answered = _("broadcastd at {url} answered {code}: {detail}")
+            return None, say(
+                answered.format(url=base_url, code=response.status_code,
+                                detail=_detail(response)),
+                lang,
+            )
+        got: dict[str, Any] = response.json()
+        if answer is None:
+            answer = got
+        else:
+            answer["communes"][0]["clusters"].extend(got["communes"][0]["clusters"])
+        pages = (got["communes"][0].get("cluster_page") or {}).get("pages", 1) if commune else 1
+        if page >= pages:
+            return answer, ""
+        page += 1
 
 
 def refused(base_url: str, code: int, sent_token: bool, detail: str) -> str:
@@ -101,7 +138,13 @@ def render(status: dict[str, Any], lang: Language = DEFAULT) -> str:
         ))
         lines.extend(f"  {problem}" for problem in problems)
         lines.append("")
+    summed = [c for c in status.get("communes", []) if c.get("clusters") is None]
+    if summed:
+        lines.extend(_summary(summed, lang))
+        lines.append("")
     for commune in status.get("communes", []):
+        if commune.get("clusters") is None:
+            continue
         counts = commune["counts"]
         lines.append(say(
             _("{commune}  {name}  ({zone}): {online}/{clusters} clusters online").format(
@@ -132,6 +175,53 @@ def render(status: dict[str, Any], lang: Language = DEFAULT) -> str:
         lines.append(say(_("Refused messages:"), lang))
         lines.extend(f"  {item['reason']}: {item['count']}" for item in rejected)
     return "\n".join(lines).rstrip()
+
+
+_SUMMARY_HEADERS = (
+    _("COMMUNE"), _("ONLINE"), _("NEED A LOOK"), _("LAST BROADCAST"), _("PHASE"), _("CLUSTERS"),
+)
+
+
+def _summary(communes: list[dict[str, Any]], lang: Language) -> list[str]:
+    """One line a commune, those that need a look first (as the daemon orders them)."""
+    owners = any(commune.get("owner") for commune in communes)
+    headers = [say(header, lang) for header in _SUMMARY_HEADERS]
+    if owners:
+        headers.append(say(_("OWNER"), lang))
+    rows = [tuple(headers)]
+    for commune in communes:
+        counts = commune["counts"]
+        last = commune.get("last_broadcast") or {}
+        row = [
+            commune["commune"],
+            f"{counts['online']}/{counts['clusters']}",
+            str(commune.get("attention", 0)),
+            last.get("broadcast_id", "-"),
+            say(_PHASES[last["phase"]], lang) if last.get("phase") in _PHASES else "-",
+            _spread(last.get("outcomes") or {}, last.get("states") or {}, lang),
+        ]
+        if owners:
+            row.append((commune.get("owner") or {}).get("daemon") or "-")
+        rows.append(tuple(row))
+    return _table(rows)
+
+
+_PHASES = {
+    "scheduled": pgettext("broadcast phase", "scheduled"),
+    "live": pgettext("broadcast phase", "on air"),
+    "ended": pgettext("broadcast phase", "ended"),
+}
+
+
+def _spread(outcomes: dict[str, int], states: dict[str, int], lang: Language) -> str:
+    """`played 20, missed 2`: outcomes once over (the reports' words), else states."""
+    named = outcome_words(lang) if outcomes else {
+        state: say(word, lang) for state, word in _STATES.items()}
+    words = []
+    for name, count in sorted((outcomes or states).items(), key=lambda item: -item[1]):
+        word = named.get(name, name)
+        words.append(f"{word if lang == 'en' else word.lower()} {count}")
+    return ", ".join(words) or "-"
 
 
 def shown_state(last: dict[str, Any], lang: Language = "en") -> str:

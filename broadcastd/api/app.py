@@ -17,6 +17,7 @@ from broadcastd.api.auth import ChangesNeedAnOperator, require
 from broadcastd.api.deps import ApiContext, Clock, DaemonView, install_context
 from broadcastd.api.models import ErrorBody
 from broadcastd.api.routes import announcements, broadcasts, health, reports, schedule, status
+from broadcastd.api.status_cache import StatusAnswers
 from broadcastd.console import announce_page as console_announce
 from broadcastd.console import auth as console_auth
 from broadcastd.console import cluster_page, timetable_page
@@ -79,6 +80,7 @@ def create_app(
     console: ConsoleSettings | None = None,
     secure_cookies: bool = False,
     library: LibraryConfig | None = None,
+    status_refresh_s: float = 0.0,
 ) -> FastAPI:
     """The API over `store` and the running daemon's `view`; `now` is the clock it shows.
 
@@ -87,7 +89,9 @@ def create_app(
     `announcer()` is the daemon's, once delivery runs (None before: announcing answers 503).
     `console` times the console's sessions; `secure_cookies` marks their cookie Secure
     (the server, or a proxy in front, speaks HTTPS). `library`: the audio library
-    page's folders and upload limit (without it, no /library page).
+    page's folders and upload limit (without it, no /library page). `status_refresh_s`:
+    under a stream of writes, `/status` answers are built at most this often (0: on
+    every change).
     """
     app = FastAPI(
         title="broadcastd",
@@ -105,6 +109,7 @@ def create_app(
         now=now,
         anonymous_read=anonymous_read,
         sessions=Sessions(store, policy, now),
+        status=StatusAnswers(store, view, now, status_refresh_s),
     )
     install_context(app, context)
     app.state.announcer = announcer

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -21,6 +21,9 @@ from broadcastd.console.limits import SignInLimiter
 from broadcastd.console.sessions import Sessions
 from broadcastd.i18n import Language, from_request
 from broadcastd.store import Store
+
+if TYPE_CHECKING:
+    from broadcastd.api.status_cache import StatusAnswers
 
 Clock = Callable[[], datetime]
 
@@ -76,10 +79,19 @@ class ApiContext:
     sessions: Sessions | None = None
     """Console sign-ins; None: only tokens are accepted."""
     sign_ins: SignInLimiter = field(default_factory=SignInLimiter)
+    status: StatusAnswers | None = None
+    """The `/status` answers (the app factory makes them)."""
 
 
 def install_context(app: FastAPI, context: ApiContext) -> None:
     app.state.broadcastd = context
+
+
+def context_of(app: FastAPI) -> ApiContext:
+    """The context the factory installed (for the daemon that made the app)."""
+    context = app.state.broadcastd
+    assert isinstance(context, ApiContext)
+    return context
 
 
 def get_context(request: Request) -> ApiContext:

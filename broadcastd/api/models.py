@@ -113,6 +113,31 @@ class CommuneCounts(Model):
     )
 
 
+class BroadcastSummary(Model):
+    """A commune's latest broadcast that has begun, counted over its clusters."""
+
+    broadcast_id: str
+    title: str
+    start: Timestamp
+    end: Timestamp
+    phase: Phase
+    cancelled: bool
+    clusters: int = Field(description="Clusters whose last broadcast this is.")
+    states: dict[str, int] = Field(description="Those clusters by delivery state.")
+    outcomes: dict[str, int] = Field(
+        description="Those clusters by outcome once it is over (empty while it is on)."
+    )
+
+
+class ClusterPage(Model):
+    """Which part of a commune's clusters this answer holds (`?page=`, `?limit=`)."""
+
+    page: int = Field(description="Counted from 1.")
+    limit: int = Field(description="Clusters per page at most.")
+    total: int = Field(description="Clusters of the commune.")
+    pages: int
+
+
 class CommuneOwner(Model):
     daemon: str = Field(description="`coordination.name` of the daemon that runs the commune.")
     lease_expires_at: Timestamp = Field(
@@ -125,13 +150,28 @@ class CommuneStatus(Model):
     commune: str
     name: str
     timezone: str
-    counts: CommuneCounts
-    clusters: list[ClusterStatus]
     owner: CommuneOwner | None = Field(
         default=None,
         description="With several daemons (`coordination.mode: leases`): the one that "
         "sends this commune's broadcasts now; null for a single daemon, or while nobody "
         "holds a live lease (a takeover in progress).",
+    )
+    counts: CommuneCounts
+    attention: int = Field(
+        default=0,
+        description="Clusters that need a look: offline, or whose last broadcast failed, "
+        "stopped, was missed or only partly played. Communes with any come first.",
+    )
+    last_broadcast: BroadcastSummary | None = Field(
+        default=None, description="Its latest broadcast that has begun; null: none yet."
+    )
+    clusters: list[ClusterStatus] | None = Field(
+        default=None,
+        description="Only with `?commune=`: one page of its clusters (see `cluster_page`); "
+        "null in the summary.",
+    )
+    cluster_page: ClusterPage | None = Field(
+        default=None, description="Only with `?commune=`: which clusters `clusters` holds."
     )
 
 

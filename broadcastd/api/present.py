@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from broadcastd.api import status_answer
 from broadcastd.api.deps import Topology
 from broadcastd.api.models import (
     AckEvent,
     Broadcast,
     BroadcastDetail,
+    BroadcastSummary,
     Change,
     ClusterDelivery,
     ClusterStatus,
@@ -134,9 +136,11 @@ def commune_status(
     latest: dict[tuple[str, str], tuple[BroadcastView, DeliveryView]],
     topology: Topology,
     outcomes: dict[str, Outcomes] | None = None,
+    now: datetime | None = None,
 ) -> CommuneStatus:
     """Every cluster of the timetable, including those that never said a word; the last
-    broadcast of each with its outcome once over (`outcomes` by broadcast id)."""
+    broadcast of each with its outcome once over (`outcomes` by broadcast id); the
+    commune's latest broadcast summed up when `now` is given."""
     done = outcomes or {}
     zone = topology.zone(commune.commune)
     clusters: list[ClusterStatus] = []
@@ -163,27 +167,17 @@ def commune_status(
                     ),
                 )
             )
-    online = sum(1 for c in clusters if c.online)
-    states = Counter(_shown(c.last_broadcast) for c in clusters)
+    found = status_answer.tally(commune, presences, latest, done)
+    summed = status_answer.last_broadcast_json(found, zone, now) if now is not None else None
     return CommuneStatus(
         commune=commune.commune,
         name=commune.name,
         timezone=commune.timezone,
-        counts=CommuneCounts(
-            clusters=len(clusters),
-            online=online,
-            offline=len(clusters) - online,
-            last_broadcast_states=dict(sorted(states.items())),
-        ),
+        counts=CommuneCounts(**status_answer.counts_json(found)),
+        attention=found.attention,
+        last_broadcast=BroadcastSummary.model_validate(summed) if summed else None,
         clusters=clusters,
     )
-
-
-def _shown(last: LastBroadcast | None) -> str:
-    """What a cluster's last broadcast counts as: its outcome once over, else its state."""
-    if last is None:
-        return "none"
-    return last.outcome.value if last.outcome is not None else last.state.value
 
 
 def _outcome(found: DeliveryOutcome | None) -> Outcome | None:

@@ -38,7 +38,7 @@ def cluster_page(request: Request, commune: str, cluster: str, context: ContextD
                        what=f"{commune}/{cluster}", message=words(lang)["no_cluster"])
     store = context.store
     status = present.commune_status(known, store.presences(commune), {}, topology)
-    mine = next(c for c in status.clusters if c.cluster == cluster)
+    mine = next(c for c in status.clusters or [] if c.cluster == cluster)
     found = store.cluster_deliveries(commune, cluster, LAST_BROADCASTS)
     views = [view for view, _ in found]
     outcomes = store.outcomes(views, moment)

@@ -108,7 +108,7 @@ def commune_day(
 ) -> CommuneDay:
     """Areas and their clusters down, today's broadcasts across, in start order."""
     ordered = sorted(planned, key=lambda p: (p.start, p.broadcast_id))
-    offline = {c.cluster for c in status.clusters if not c.online}
+    offline = {c.cluster for c in status.clusters or [] if not c.online}
     rows = [
         Row(commune.area_names.get(area, area), index == 0, len(members), cluster,
             cluster in offline,

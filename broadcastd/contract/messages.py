@@ -97,7 +97,9 @@ def _depth(obj: object) -> int:
         if isinstance(node, dict | list):
             deepest = max(deepest, depth)
             children = node.values() if isinstance(node, dict) else node
-            level.extend((child, depth + 1) for child in children)
+            # Only containers nest: an ack's scalars are not walked one by one.
+            level.extend((child, depth + 1) for child in children
+                         if isinstance(child, dict | list))
     return deepest
 
 

@@ -18,6 +18,7 @@ from types import FrameType
 import structlog
 
 from broadcastd.daemon.runtime import Daemon
+from broadcastd.service import memory
 from broadcastd.service.notify import Notifier
 from broadcastd.service.watchdog import Heartbeats, WatchdogPinger
 
@@ -84,6 +85,8 @@ def serve(
         probe=daemon.probe_link,
     )
     pinger.start()
+    trimmed = threading.Event()
+    memory.trim_periodically(trimmed)
     notifier.ready()
     notifier.status(daemon.status_line())
     on_started()
@@ -91,6 +94,7 @@ def serve(
         _wait(daemon, stop, notifier, requests)
     finally:
         log.info("stopping")
+        trimmed.set()
         notifier.stopping()
         on_stopping()
         pinger.stop()

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from broadcastd.announce import persist
 from broadcastd.announce.service import AnnouncementBook, Announcer
 from broadcastd.api.app import create_app
+from broadcastd.api.deps import context_of
 from broadcastd.audio.catalogue import Catalogue
 from broadcastd.audio.errors import CatalogueError
 from broadcastd.audio.http import audio_router
@@ -526,7 +527,7 @@ class Daemon:
         from broadcastd.daemon.view import LiveView
 
         assert self.store is not None
-        return create_app(
+        app = create_app(
             self.store,
             LiveView(self),
             audio_router=audio_router(self.settings.paths.audio_library),
@@ -541,7 +542,12 @@ class Daemon:
                 self.settings.paths.schedules,
                 int(self.settings.console.max_upload_mb * 1024 * 1024),
             ),
+            status_refresh_s=self.settings.http.status_refresh_ms / 1000,
         )
+        status = context_of(app).status
+        if status is not None:
+            status.keep()  # the summary built before anyone asks
+        return app
 
     def _watch_named_states(self, timetables: list[Timetable]) -> None:
         """On a broker that keeps retained messages from wildcard subscriptions, name each

@@ -19,12 +19,13 @@ from broadcastd.planning.occurrences import Occurrence
 from broadcastd.timetable.model import Item
 
 if TYPE_CHECKING:
-    from broadcastd.daemon.runtime import Daemon
+    from broadcastd.daemon.runtime import Daemon, TimetableState
 
 
 class LiveView:
     def __init__(self, daemon: Daemon) -> None:
         self._daemon = daemon
+        self._topology: tuple[TimetableState, list[CommuneTopology]] | None = None
 
     def health(self) -> HealthReport:
         daemon = self._daemon
@@ -45,17 +46,22 @@ class LiveView:
         )
 
     def topology(self) -> list[CommuneTopology]:
-        return [
-            CommuneTopology(
-                commune=timetable.commune.id,
-                name=timetable.commune.name,
-                timezone=timetable.commune.timezone,
-                areas={area.id: list(area.clusters) for area in timetable.areas},
-                area_names={area.id: area.name for area in timetable.areas},
-                file=str(self._daemon.state.files.get(timetable.commune.id, "")),
-            )
-            for timetable in self._daemon.state.timetables
-        ]
+        """The same list until the timetables change: `/status` keeps its answers while
+        it gets the same list (a reload makes a new `state`, so a new list)."""
+        state = self._daemon.state
+        if self._topology is None or self._topology[0] is not state:
+            self._topology = (state, [
+                CommuneTopology(
+                    commune=timetable.commune.id,
+                    name=timetable.commune.name,
+                    timezone=timetable.commune.timezone,
+                    areas={area.id: list(area.clusters) for area in timetable.areas},
+                    area_names={area.id: area.name for area in timetable.areas},
+                    file=str(state.files.get(timetable.commune.id, "")),
+                )
+                for timetable in state.timetables
+            ])
+        return self._topology[1]
 
     def upcoming(self, hours: float) -> list[OccurrenceView]:
         catalogue = self._daemon.catalogue()

@@ -22,6 +22,7 @@ queues a message in the MQTT client.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -161,7 +162,8 @@ class Dispatcher:
             if self._active_of(base) is not None:
                 return False
             number = self._revision(base).revision
-            recorded = self._store.broadcast(occurrence.with_revision(number).broadcast_id)
+            first_id = occurrence.with_revision(number).broadcast_id
+            recorded = self._store.broadcast(first_id)
             if recorded is not None and recorded.cancelled_at is not None:
                 self._cancelled.add(base)
                 return False
@@ -172,7 +174,9 @@ class Dispatcher:
                 self._record(occurrence, active.items), occurrence.clusters,
                 wait=self._acks_elsewhere,
             )
-            known = self._store.delivery_states(bid)
+            # Never recorded: no deliveries a restart must respect (one read less a commune).
+            fresh = recorded is None and bid == first_id
+            known = {} if fresh else self._store.delivery_states(bid)
             for cluster in occurrence.clusters:
                 delivery = ClusterDelivery(cluster)
                 state = known.get(cluster)
@@ -196,11 +200,12 @@ class Dispatcher:
             if reason == "scheduled" and not known and self._observer is not None:
                 lag = (now - occurrence.send_at(self._lead_time_s)).total_seconds()
                 self._observer.dispatch_lag(max(lag, 0.0))
-            sent = sum(
+            outcomes = Counter(
                 self._send_play(active, delivery, now, "restart" if known else reason)
                 for delivery in active.deliveries.values()
                 if not delivery.terminal
             )
+            # One line a broadcast; each cluster's `play sent` is a debug line.
             log.info(
                 "broadcast opened",
                 broadcast_id=bid,
@@ -208,7 +213,8 @@ class Dispatcher:
                 start=occurrence.start.isoformat(),
                 end=occurrence.end.isoformat(),
                 clusters=len(occurrence.clusters),
-                sent=sent,
+                sent=sum(outcomes.values()),
+                **{outcome: outcomes[outcome] for outcome in ("published", "queued", "failed")},
                 items=len(active.items),
             )
             return True
@@ -630,7 +636,8 @@ class Dispatcher:
 
     def _send_play(
         self, active: ActiveBroadcast, delivery: ClusterDelivery, now: datetime, reason: Reason
-    ) -> bool:
+    ) -> str:
+        """Publish the play; its outcome (`published`, `queued`, `failed`)."""
         occurrence = active.occurrence
         receipt = self._publish(occurrence, delivery.cluster, active.play_payload(now), "play", now)
         delivery.sends += 1
@@ -640,7 +647,7 @@ class Dispatcher:
             if delivery.acked
             else self._policy(occurrence).next_resend(now, delivery.sends, occurrence.end)
         )
-        log.info(
+        log.debug(
             "play sent",
             commune=occurrence.commune,
             cluster=delivery.cluster,
@@ -653,7 +660,7 @@ class Dispatcher:
             self._observer.command_sent(
                 occurrence.commune, "play", receipt.outcome.value, reason
             )
-        return True
+        return receipt.outcome.value
 
     def _send_stop(
         self, occurrence: Occurrence, cluster: str, now: datetime, reason: str

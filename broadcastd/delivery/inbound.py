@@ -153,7 +153,7 @@ class Inbound:
             if outcome is AckOutcome.STORED and self._observer is not None:
                 latency = (self._clock() - received_at).total_seconds()
                 self._observer.ack_stored(ack.state, latency)
-            log.info(
+            log.debug(
                 "ack stored" if outcome is AckOutcome.STORED else "ack duplicate",
                 commune=where.commune,
                 cluster=where.cluster,
@@ -194,7 +194,8 @@ class Inbound:
                 where.commune, where.cluster, presence.online, retained=message.retain
             )
 
-        log.info(
+        # Coming online is routine (10,000 at a start); going offline is worth a line.
+        (log.info if not presence.online else log.debug)(
             "cluster online" if presence.online else "cluster offline",
             commune=where.commune,
             cluster=where.cluster,

@@ -459,7 +459,7 @@ class Fleet:
             return
         self.record.set_online(node.key, True)
         if self.config.log_traffic:
-            log.info("cluster online", cluster=node.key)
+            log.debug("cluster online", cluster=node.key)
 
     def _on_disconnect(self, client: mqtt.Client, node: _Node, flags: Any, reason: Any,
                        properties: Any) -> None:
@@ -497,7 +497,7 @@ class Fleet:
             error = f"{exc.reason}: {exc}"
         self.record.add_command(node.key, ReceivedCommand(now, name, payload, command, error))
         if self.config.log_traffic:
-            log.info("command", cluster=node.key, payload=payload[:300].decode("utf-8", "replace"),
+            log.debug("command", cluster=node.key, payload=payload[:300].decode("utf-8", "replace"),
                      error=error or None, silent=node.cluster is None)
         if command is None or node.cluster is None or node.closing:
             return
@@ -521,7 +521,7 @@ class Fleet:
         for ack in acks:
             client.publish(node.ack_topic, ack.to_payload(), qos=1)
             if self.config.log_traffic:
-                log.info("ack", cluster=node.key, broadcast_id=ack.broadcast_id,
+                log.debug("ack", cluster=node.key, broadcast_id=ack.broadcast_id,
                          state=ack.state, item=ack.item, detail=ack.detail or None)
         sent_at = local_now()
         self.record.add_acks(node.key, [SentAck(sent_at, a) for a in acks], node.cluster.starts)
@@ -563,8 +563,8 @@ class Fleet:
                   opened: dict[str, bool]) -> None:
         node.fetching.discard(broadcast_id)
         if fetched and self.config.log_traffic:
-            log.info("audio fetched" if failure is None else "audio fetch failed",
-                     cluster=node.key, broadcast_id=broadcast_id, error=failure)
+            (log.debug if failure is None else log.info)(
+                "audio fetched" if failure is None else "audio fetch failed", cluster=node.key, broadcast_id=broadcast_id, error=failure)
         if node.cluster is None or node.closing:
             return
         for url, ok in opened.items():

@@ -356,6 +356,14 @@ def last_deliveries(
     return found
 
 
+def next_start_after(conn: Connection, moment: datetime) -> datetime | None:
+    b = broadcasts.c
+    found: datetime | None = conn.execute(
+        select(func.min(b.start_utc)).where(b.start_utc > moment)  # min keeps the UTC type
+    ).scalar()
+    return found
+
+
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -222,6 +222,12 @@ class Store:
         return self._writer.queue_length
 
     @property
+    def generation(self) -> int:
+        """Grows with every committed batch of writes: an answer built from reads at one
+        generation is still true while it has not moved (the `/status` cache)."""
+        return self._writer.finished
+
+    @property
     def writer_heartbeat(self) -> float:
         """`time.monotonic()` of the writer loop's last turn."""
         return self._writer.heartbeat
@@ -338,6 +344,12 @@ class Store:
         """Per (commune, cluster), the latest broadcast started by `now` and its delivery."""
         with self._reader.connect() as conn:
             return queries.last_deliveries(conn, now, commune)
+
+    def next_start_after(self, moment: datetime) -> datetime | None:
+        """The first recorded broadcast start after `moment` (it becomes some cluster's
+        last broadcast then, without a write)."""
+        with self._reader.connect() as conn:
+            return queries.next_start_after(conn, moment)
 
     def presence_history(
         self, commune: str, cluster: str, limit: int = 50

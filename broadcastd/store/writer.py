@@ -130,6 +130,11 @@ class BatchWriter:
     def heartbeat(self) -> float:
         return self._heartbeat
 
+    @property
+    def finished(self) -> int:
+        """How many submitted writes are done (committed or skipped): grows with every batch."""
+        return self._finished
+
     def alive(self) -> bool:
         return self._thread.is_alive()
 

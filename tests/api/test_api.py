@@ -94,7 +94,7 @@ def test_healthz_gives_503_with_every_reason(
     assert body["checks"]["timetables"]["ok"] is False
 
 
-def test_status_lists_every_cluster_with_presence_and_last_broadcast(
+def test_status_sums_up_every_commune_without_its_clusters(
     http: httpx.Client, store: Store
 ) -> None:
     morning_with_acks(store)
@@ -102,6 +102,56 @@ def test_status_lists_every_cluster_with_presence_and_last_broadcast(
     assert body["generated_at"] == "2026-11-29T05:40:00+07:00"
     man_lan, khai_xuan = body["communes"]
     assert (man_lan["name"], khai_xuan["name"]) == ("Mạn Lạn", "Khải Xuân")
+    assert man_lan["clusters"] is None and man_lan["owner"] is None
+    assert man_lan["counts"] == {
+        "clusters": 3,
+        "online": 1,
+        "offline": 2,
+        "last_broadcast_states": {"failed": 1, "pending": 1, "playing": 1},
+    }
+    assert man_lan["attention"] == 2  # coc-2 failed and offline, na-hu-1 never seen
+    last = man_lan["last_broadcast"]
+    assert (last["broadcast_id"], last["phase"], last["clusters"]) == (MORNING_ID, "live", 3)
+    assert last["states"] == {"failed": 1, "pending": 1, "playing": 1}
+    assert last["outcomes"] == {}  # still on
+    assert [(r["reason"], r["count"]) for r in body["rejected"]] == [("malformed", 1)]
+
+
+def test_status_puts_communes_that_need_a_look_first(http: httpx.Client, store: Store) -> None:
+    at = MORNING.send_at
+    for cluster in MAN_LAN_CLUSTERS:
+        store.record_presence("man-lan", cluster, True, "2.1.0", 80, at)
+    assert store.flush()
+    communes = http.get("/status").json()["communes"]
+    assert [(c["commune"], c["attention"]) for c in communes] == [("khai-xuan", 1), ("man-lan", 0)]
+
+
+def test_status_of_one_commune_pages_its_clusters(http: httpx.Client, store: Store) -> None:
+    morning_with_acks(store)
+    (second,) = http.get("/status", params={"commune": "man-lan", "limit": 2, "page": 2}).json()[
+        "communes"]
+    assert [c["cluster"] for c in second["clusters"]] == ["na-hu-1"]
+    assert second["cluster_page"] == {"page": 2, "limit": 2, "total": 3, "pages": 2}
+    assert http.get("/status", params={"commune": "nowhere"}).status_code == 404
+
+
+def test_status_shows_a_change_at_the_next_request(http: httpx.Client, store: Store) -> None:
+    def online() -> int:
+        count: int = http.get("/status").json()["communes"][0]["counts"]["online"]
+        return count
+
+    assert online() == 0
+    store.record_presence("man-lan", "coc-1", True, "2.1.0", 80, MORNING.send_at)
+    assert store.flush()
+    assert online() == 1
+
+
+def test_status_of_one_commune_lists_every_cluster_with_presence_and_last_broadcast(
+    http: httpx.Client, store: Store
+) -> None:
+    morning_with_acks(store)
+    body = http.get("/status", params={"commune": "man-lan"}).json()
+    (man_lan,) = body["communes"]
     clusters = {c["cluster"]: c for c in man_lan["clusters"]}
     assert list(clusters) == MAN_LAN_CLUSTERS
 
@@ -129,14 +179,13 @@ def test_status_lists_every_cluster_with_presence_and_last_broadcast(
         "offline": 2,
         "last_broadcast_states": {"failed": 1, "pending": 1, "playing": 1},
     }
-    assert khai_xuan["counts"]["last_broadcast_states"] == {"pending": 1}
     assert [(r["reason"], r["count"], r["last_sample"]) for r in body["rejected"]] == [
         ("malformed", 1, "{oops")
     ]
 
 
 def test_status_before_any_broadcast_shows_none(http: httpx.Client) -> None:
-    man_lan = http.get("/status").json()["communes"][0]
+    man_lan = http.get("/status", params={"commune": "man-lan"}).json()["communes"][0]
     assert [c["last_broadcast"] for c in man_lan["clusters"]] == [None, None, None]
     assert man_lan["counts"]["last_broadcast_states"] == {"none": 3}
 

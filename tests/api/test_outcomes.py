@@ -52,10 +52,12 @@ def test_after_the_end_every_cluster_shows_its_outcome(
     listed = http.get("/broadcasts", params={"commune": "man-lan"}).json()["broadcasts"]
     assert listed[0]["outcomes"] == body["outcomes"]
 
-    man_lan = http.get("/status").json()["communes"][0]
+    man_lan = http.get("/status", params={"commune": "man-lan"}).json()["communes"][0]
     last = {c["cluster"]: c["last_broadcast"] for c in man_lan["clusters"]}
     assert last["na-hu-1"]["outcome"] == "missed"  # never `pending` after the end
     assert man_lan["counts"]["last_broadcast_states"] == {"failed": 1, "missed": 1, "played": 1}
+    summed = http.get("/status").json()["communes"][0]["last_broadcast"]
+    assert (summed["phase"], summed["outcomes"]) == ("ended", body["outcomes"])
 
 
 def test_a_cancelled_broadcast_is_cancelled_for_every_cluster(

@@ -131,4 +131,6 @@ def test_status_sends_a_token_from_option_file_or_environment(
     ):
         shown = site.cli("status", *url, *extra, env=env)
         assert shown.returncode == 0, shown.stdout
-        assert "man-lan" in shown.stdout and "coc-1" in shown.stdout
+        assert "man-lan" in shown.stdout and "khai-xuan" in shown.stdout  # summed up
+    one = site.cli("status", *url, "--token", viewer, "--commune", "man-lan")
+    assert one.returncode == 0 and "coc-1" in one.stdout, one.stdout

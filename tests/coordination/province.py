@@ -161,11 +161,18 @@ class DaemonProcess:
             process.wait()
             raise AssertionError(f"daemon {self.name} did not stop:\n{self.log()}") from None
 
-    def status(self) -> dict[str, Any]:
-        response = httpx.get(f"{self.base_url}/status", timeout=10.0)
+    def status(self, **params: Any) -> dict[str, Any]:
+        response = httpx.get(f"{self.base_url}/status", params=params, timeout=10.0)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
+
+    def clusters(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every commune's clusters, as (commune, cluster) (one `?commune=` each)."""
+        return [(c["commune"], cluster)
+                for summed in self.status()["communes"]
+                for c in self.status(commune=summed["commune"], limit=1000)["communes"]
+                for cluster in c["clusters"]]
 
     def token(self, name: str, role: str) -> str:
         """An API token made by `broadcastd token create` (in the shared database)."""

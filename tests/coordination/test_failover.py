@@ -139,8 +139,8 @@ def test_kill_9_of_an_owner_hands_its_communes_over_without_a_second_playback(
         # Acks of one cluster went to different daemons; none moved a delivery backwards.
         assert set(states.values()) == {"playing"}
         shown = {
-            (c["commune"], cl["cluster"]): cl["last_broadcast"]["state"]
-            for c in survivors[0].status()["communes"] for cl in c["clusters"]
+            (commune, cl["cluster"]): cl["last_broadcast"]["state"]
+            for commune, cl in survivors[0].clusters()
         }
         assert shown == {key: state or "pending" for key, state in states.items()}
 

@@ -60,3 +60,21 @@ def test_the_table_speaks_vietnamese_by_default() -> None:
     assert "đang phát" in rows["loa-01"] and " có " in rows["loa-01"]
     assert "không phát (never acked)" in rows["loa-02"]
     assert "chưa bao giờ" in rows["loa-03"]
+
+
+def test_a_province_is_one_line_a_commune_with_what_needs_a_look() -> None:
+    summed = {"communes": [
+        {"commune": "na-hang", "name": "Nà Hang", "timezone": "Asia/Ho_Chi_Minh", "owner": None,
+         "counts": {"online": 20, "clusters": 22}, "attention": 2, "clusters": None,
+         "last_broadcast": {"broadcast_id": "na-hang/morning/2026-11-29", "phase": "ended",
+                            "states": {"finished": 20, "pending": 2},
+                            "outcomes": {"played": 20, "missed": 2}}},
+        {"commune": "man-lan", "name": "Mạn Lạn", "timezone": "Asia/Ho_Chi_Minh", "owner": None,
+         "counts": {"online": 22, "clusters": 22}, "attention": 0, "clusters": None,
+         "last_broadcast": None},
+    ]}
+    table = render(summed, "en").splitlines()
+    assert table[0].split()[:3] == ["COMMUNE", "ONLINE", "NEED"]
+    assert table[1].split()[:5] == ["na-hang", "20/22", "2", "na-hang/morning/2026-11-29", "ended"]
+    assert table[1].endswith("played 20, missed 2")
+    assert table[2].split() == ["man-lan", "22/22", "0", "-", "-", "-"]

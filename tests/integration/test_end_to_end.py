@@ -87,8 +87,9 @@ def test_a_slot_reaches_every_cluster_and_the_acks_are_shown(
     assert all(f"{name}  " in table for name in cluster_names())
     assert table.count("finished") == CLUSTERS
 
-    status = site.get("/status")
-    (commune,) = status["communes"]
+    (summed,) = site.get("/status")["communes"]
+    assert summed["last_broadcast"]["states"] == {"finished": CLUSTERS}
+    (commune,) = site.get("/status", commune=site.commune)["communes"]
     assert commune["counts"]["online"] == CLUSTERS
     for cluster in commune["clusters"]:
         assert cluster["online"] is True

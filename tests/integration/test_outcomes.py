@@ -49,5 +49,6 @@ def test_after_the_end_every_cluster_that_played_shows_played_and_a_silent_one_m
     assert detail["outcomes"] == {"played": heard, "missed": 1}, detail["clusters"]
     silent = next(c for c in detail["clusters"] if c["cluster"] == SILENT)
     assert (silent["outcome"], silent["state"]) == ("missed", "pending")
-    last = {c["cluster"]: c["last_broadcast"] for c in site.get("/status")["communes"][0]["clusters"]}
+    (commune,) = site.get("/status", commune=site.commune)["communes"]
+    last = {c["cluster"]: c["last_broadcast"] for c in commune["clusters"]}
     assert last[SILENT]["outcome"] == "missed" and last["loa-01"]["outcome"] == "played"

@@ -77,7 +77,7 @@ def test_the_server_says_online_and_its_will_or_a_clean_stop_says_offline(site: 
 
 
 def online_clusters(site: Site) -> set[str]:
-    (commune,) = site.get("/status")["communes"]
+    (commune,) = site.get("/status", commune=site.commune)["communes"]
     return {cluster["cluster"] for cluster in commune["clusters"] if cluster["online"]}
 
 

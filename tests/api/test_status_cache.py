@@ -1,0 +1,30 @@
+"""`/status` answers under a stream of writes: kept until the timetables change, or
+until `http.status_refresh_ms` has passed (here an hour, so nothing is timed)."""
+
+from __future__ import annotations
+
+import json
+
+from broadcastd.api.status_cache import StatusAnswers, respond
+from broadcastd.api.views import CommuneTopology
+from broadcastd.store import Store
+
+from .fakes import MORNING, TOPOLOGY, Clock, FakeDaemon
+
+
+def online(answers: StatusAnswers, topology: list[CommuneTopology]) -> int:
+    body = json.loads(respond(answers.answer(None, 1, 0, topology), []))
+    count: int = body["communes"][0]["counts"]["online"]
+    return count
+
+
+def test_a_write_is_shown_after_the_refresh_time_a_reload_at_once(
+    store: Store, daemon: FakeDaemon, clock: Clock
+) -> None:
+    answers = StatusAnswers(store, daemon, clock, refresh_s=3600)
+    assert online(answers, TOPOLOGY) == 0
+    store.record_presence("man-lan", "coc-1", True, "2.1.0", 80, MORNING.send_at)
+    assert store.flush()
+    assert online(answers, TOPOLOGY) == 0  # kept: built again at most once an hour here
+    reloaded = list(TOPOLOGY)  # a reload gives the daemon's view a new list
+    assert online(answers, reloaded) == 1
