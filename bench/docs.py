@@ -17,6 +17,17 @@ POSTGRESQL = Section("<!-- postgresql:begin -->", "<!-- postgresql:end -->")
 the others."""
 
 
+def load_text(results: dict[str, Any]) -> str:
+    """The machine's load average at the start and end of a run, when it was recorded."""
+    start, end = results.get("load_average"), results.get("load_average_end")
+    if not start:
+        return ""
+    said = f"; load\naverage {start[0]:.1f} at the start"
+    if end:
+        said += f", {end[0]:.1f} at the end"
+    return said + " (the 2 cores are shared with other work)"
+
+
 def write_postgresql(path: Path, results: dict[str, Any], found: list[Row], command: str
                      ) -> None:
     load = results["load_average"]
@@ -61,9 +72,7 @@ starts on a free port with its own config (see below), and
 
 Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GB memory,
 Linux {machine['kernel']}, Python {machine['python']}, SQLite {machine['sqlite']},
-{machine['broker']}. Run `{results['run_id']}`, {results['total_s']:.0f} s in all; load
-average {results['load_average'][0]:.1f} at the start, {results.get('load_average_end', [0])[0]:.1f}
-at the end (the 2 cores are shared with other work).
+{machine['broker']}. Run `{results['run_id']}`, {results['total_s']:.0f} s in all{load_text(results)}.
 
 Options for one part at a time (`python bench/run.py --help`): `--sizes 1000` (fan-out
 sizes; ingest and the status load run on the last), `--only fanout,bare` (of

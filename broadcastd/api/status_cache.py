@@ -3,10 +3,12 @@
 What changes an answer: a committed write (acks, presence, sends, a broadcast recorded
 or cancelled: `Store.generation` moves), a timetable reload (the daemon's topology is a
 new list), a shown broadcast ending, a recorded one starting or a shown commune lease
-expiring (several daemons: renewed or taken over; the clock passes `valid_until`). Under a steady ack load the store moves every few milliseconds, so with
-`refresh_s` an answer is built at most that often: a request finding it out of date
-gets it as it is (its `generated_at` says when) while a new one is built in the
-background. The summary is kept warm by a thread (`keep`): built at start and again
+expiring (several daemons: renewed or taken over; the clock passes `valid_until`).
+An answer cheap to build (`CHEAP_BUILD_S`: a commune server's) is built again for the
+request that finds it out of date. A province's takes seconds under load, and the store
+moves every few milliseconds, so with `refresh_s` it is built at most that often: a
+request finding it out of date gets it as it is (its `generated_at` says when) while a
+new one is built in the background. The summary is kept warm by a thread (`keep`): built at start and again
 every `KEEP_S` while things change, so no request waits for it; a commune's page
 older than `STALE_FACTOR` times `refresh_s` is built before answering (it is small).
 With `refresh_s` 0 every change is seen by the next request (the tests' setting).
@@ -39,6 +41,10 @@ PROVINCE_S = timedelta(seconds=2)
 move without a write through the store)."""
 KEEP_S = 10.0
 """The summary is built again at least this often while anything changes (`keep`)."""
+CHEAP_BUILD_S = 0.05
+"""An answer that took less than this to build is built again for the request that
+finds it out of date: a commune server's (a few dozen clusters) is always fresh; only a
+province's (seconds to build under load) is given kept while a new one is built."""
 MAX_ENTRIES = 64
 """Answers kept at most (the summary, and pages of communes asked for): least used go."""
 
@@ -57,15 +63,18 @@ class Built:
     moment: datetime
     valid_until: datetime | None
     built_at: float
+    build_s: float
+    """How long it took to build (`CHEAP_BUILD_S`)."""
 
 
 class StatusAnswers:
     """The answers of `/status`, shared by every request of one app."""
 
-    def __init__(self, store: Store, view: DaemonView, now: Clock, refresh_s: float = 0.0
-                 ) -> None:
+    def __init__(self, store: Store, view: DaemonView, now: Clock, refresh_s: float = 0.0,
+                 cheap_build_s: float = CHEAP_BUILD_S) -> None:
         self._store, self._view, self._now = store, view, now
         self._refresh_s = refresh_s
+        self._cheap_build_s = cheap_build_s
         self._entries: OrderedDict[Key, Built] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[Key, threading.Lock] = {}
@@ -87,6 +96,8 @@ class StatusAnswers:
             return None
         if self._current(entry):
             return entry
+        if entry.build_s < self._cheap_build_s:
+            return None
         age = time.monotonic() - entry.built_at
         if age < self._refresh_s:
             return entry
@@ -165,8 +176,11 @@ class StatusAnswers:
                 return entry  # built by another request while this one waited
             generation = self._store.generation  # before reading: a later write rebuilds
             moment = self._now()
+            started = time.monotonic()
             body, valid_until = self._read(key, Topology(topology), moment)
-            entry = Built(body, generation, topology, moment, valid_until, time.monotonic())
+            built_at = time.monotonic()
+            entry = Built(body, generation, topology, moment, valid_until, built_at,
+                          built_at - started)
             with self._lock:
                 self._entries[key] = entry
                 self._entries.move_to_end(key)

@@ -18,10 +18,22 @@ def online(answers: StatusAnswers, topology: list[CommuneTopology]) -> int:
     return count
 
 
+def test_a_small_answer_shows_a_write_at_once_whatever_the_refresh_time(
+    store: Store, daemon: FakeDaemon, clock: Clock
+) -> None:
+    """A commune server's /status is cheap to build: never kept out of date."""
+    answers = StatusAnswers(store, daemon, clock, refresh_s=3600)
+    assert online(answers, TOPOLOGY) == 0
+    store.record_presence("man-lan", "coc-1", True, "2.1.0", 80, MORNING.send_at)
+    assert store.flush()
+    assert online(answers, TOPOLOGY) == 1
+
+
 def test_a_write_is_shown_after_the_refresh_time_a_reload_at_once(
     store: Store, daemon: FakeDaemon, clock: Clock
 ) -> None:
-    answers = StatusAnswers(store, daemon, clock, refresh_s=3600)
+    # Every answer counted as costly to build, as a province's is.
+    answers = StatusAnswers(store, daemon, clock, refresh_s=3600, cheap_build_s=0)
     assert online(answers, TOPOLOGY) == 0
     store.record_presence("man-lan", "coc-1", True, "2.1.0", 80, MORNING.send_at)
     assert store.flush()
