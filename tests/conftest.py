@@ -6,10 +6,13 @@ import random
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.postgres import PostgresDatabase, PostgresUnavailable, session_database
+
+ROOT = Path(__file__).resolve().parents[1]
 
 MOSQUITTO = ("127.0.0.1", 1883)
 RABBITMQ_MQTT = ("127.0.0.1", 1885)
@@ -102,3 +105,17 @@ def postgres() -> Iterator[PostgresDatabase]:
             yield database
     except PostgresUnavailable as exc:
         pytest.skip(str(exc))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The `long` runs (minutes each, or a second broker's variants) only when asked for
+    with `-m long`; the skip names the folder to select them in. One hook for every
+    folder: pytest calls a conftest's collection hook for all items, not its own."""
+    expression = str(config.getoption("markexpr") or "")
+    if "long" in expression and "not long" not in expression:
+        return
+    for item in items:
+        if item.get_closest_marker("long") is not None:
+            folder = item.path.parent.relative_to(ROOT)
+            item.add_marker(pytest.mark.skip(
+                reason=f"long run: select it with `pytest -m long {folder}`"))

@@ -3,7 +3,7 @@ coordination tables (several daemons, one province; nothing for a single daemon)
 
 from __future__ import annotations
 
-from broadcastd.api.models import CommuneOwner, DaemonStatus, Status
+from broadcastd.api.models import CommuneOwner, DaemonStatus
 from broadcastd.coordination.owners import Province
 
 
@@ -27,15 +27,3 @@ def owner_status(found: Province, commune: str) -> CommuneOwner | None:
         return None
     return CommuneOwner(daemon=lease.daemon, lease_expires_at=lease.expires_at)
 
-
-def with_owners(status: Status, found: Province) -> Status:
-    """`status` with each commune's owner and the daemons: one call in the route."""
-    if found.now is None:
-        return status
-    return status.model_copy(update={
-        "communes": [
-            commune.model_copy(update={"owner": owner_status(found, commune.commune)})
-            for commune in status.communes
-        ],
-        "daemons": daemon_status(found),
-    })

@@ -80,10 +80,6 @@ class SchemaState:
     legacy: bool
     head: str
 
-    @property
-    def empty(self) -> bool:
-        return self.revision is None and not self.legacy
-
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, built in code (no alembic.ini): the migrations folder of

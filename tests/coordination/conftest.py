@@ -15,17 +15,6 @@ from tests.postgres import PostgresDatabase
 from .province import DaemonProcess, Province
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The `long` variants run only when asked for (`-m long`)."""
-    expression = str(config.getoption("markexpr") or "")
-    if "long" in expression and "not long" not in expression:
-        return
-    skip = pytest.mark.skip(reason="long run: select it with `pytest -m long tests/coordination`")
-    for item in items:
-        if "long" in item.keywords:
-            item.add_marker(skip)
-
-
 @pytest.fixture
 def database_url(postgres: PostgresDatabase) -> Iterator[str]:
     with postgres.schema() as url:

@@ -18,17 +18,6 @@ from tests.service.conftest import commune  # noqa: F401
 from .broker import Mosquitto, RabbitMqtt
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The `long` runs only when asked for (`-m long`): minutes each, not for every run."""
-    expression = str(config.getoption("markexpr") or "")
-    if "long" in expression and "not long" not in expression:
-        return
-    skip = pytest.mark.skip(reason="long run: select it with `pytest -m long tests/faults`")
-    for item in items:
-        if "long" in item.keywords:
-            item.add_marker(skip)
-
-
 @pytest.fixture
 def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mosquitto | RabbitMqtt]:
     """A Mosquitto of the test's own; `parametrize("broker", ["rabbitmq"], indirect=True)`
