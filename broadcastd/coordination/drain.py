@@ -41,7 +41,6 @@ def drain_session(
     stores a message and calls `ack` once committed. Returns the messages received."""
     seen: list[float] = [0, time.monotonic()]
     lock = threading.Lock()
-    holder: list[MqttLink] = []
 
     def received(message: InboundMessage) -> None:
         with lock:
@@ -51,7 +50,6 @@ def drain_session(
 
     link = MqttLink(settings, on_message=received, client_id=client_id,
                     announce_presence=False, filters=())
-    holder.append(link)
     handler = make_handler(link.ack)
     link.start()
     try:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -210,6 +211,16 @@ class Province:
 
     def logs(self) -> str:
         return "\n".join(f"--- {d.name}\n{d.log()}" for d in self.daemons)
+
+
+def eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+    """Whether `check` comes true within `timeout_s` (polled)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
 
 
 def owners_in_database(url: str) -> dict[str, str]:

@@ -20,7 +20,6 @@ import pytest
 from broadcastd.contract import PlayCommand
 from broadcastd.simulate.fleet import Fleet
 from tests.conftest import RABBITMQ_MQTT
-from tests.service.harness import eventually
 
 from .province import (
     CLUSTERS,
@@ -28,6 +27,7 @@ from .province import (
     DaemonProcess,
     Province,
     ack_key,
+    eventually,
     last_states,
     owners_in_database,
     stored_ack_keys,

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from broadcastd.coordination import Coordinator, Identity
-from tests.service.harness import eventually
 
 from .cut import CuttableLink
+from .province import eventually
 
 COMMUNES = [f"xa-{n}" for n in range(1, 7)]
 LEASE_S = 2.0
