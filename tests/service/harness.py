@@ -40,6 +40,22 @@ class Window:
     end: datetime
 
 
+TEST_SPAN = timedelta(hours=3)
+"""The furthest a test's windows reach (slots moved two hours on, and their length)."""
+
+
+def _zone_without_midnight() -> ZoneInfo:
+    """The communes' own zone, unless its midnight falls within the next `TEST_SPAN`:
+    then UTC (7 hours away, so never both). A test's slots are on one local date, and a
+    slot moved past midnight would be tomorrow's, with tomorrow's broadcast id."""
+    now = datetime.now(UTC)
+    for name in ("Asia/Ho_Chi_Minh", "UTC"):
+        zone = ZoneInfo(name)
+        if (now + TEST_SPAN).astimezone(zone).date() == now.astimezone(zone).date():
+            return zone
+    raise AssertionError("unreachable: the two zones' midnights are 7 hours apart")
+
+
 @dataclass(frozen=True)
 class Commune:
     """A commune of the test's own: its ids never meet another test's."""
@@ -53,7 +69,7 @@ class Commune:
         return cls(
             id=f"xa-{uuid.uuid4().hex[:8]}",
             clusters=tuple(f"loa-{n:02d}" for n in range(1, clusters + 1)),
-            zone=ZoneInfo("Asia/Ho_Chi_Minh"),
+            zone=_zone_without_midnight(),
         )
 
     def window(self, ahead_s: float, length_s: float) -> Window:
